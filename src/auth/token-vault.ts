@@ -1,0 +1,96 @@
+import { NotLinkedError } from './errors.js';
+import { WebexApiError } from '../webex/errors.js';
+import type { TokenCipher } from './token-cipher.js';
+import type { IdentityApi } from '../webex/identity-api.js';
+import type { LinkedAccount, Store } from '../storage/store.js';
+import type { TokenResponse } from '../webex/schemas.js';
+import type { Logger } from '../logger.js';
+
+/** Refresh a little before Webex would refuse the token. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/**
+ * Each person's Webex tokens, sealed at rest. `withToken` runs an action with the person's own access
+ * token, refreshing it once when it has expired or Webex answers 401; callers that need a refresh at
+ * the same moment share one.
+ */
+export class TokenVault {
+  private readonly refreshing = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly cipher: TokenCipher,
+    private readonly identity: IdentityApi,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async isLinked(personId: string): Promise<boolean> {
+    return (await this.store.account(personId)) !== undefined;
+  }
+
+  async save(personId: string, displayName: string, tokens: TokenResponse): Promise<void> {
+    await this.store.saveAccount(this.sealed(personId, displayName, tokens));
+  }
+
+  async unlink(personId: string): Promise<boolean> {
+    return this.store.deleteAccount(personId);
+  }
+
+  async withToken<T>(personId: string, action: (accessToken: string) => Promise<T>): Promise<T> {
+    const account = await this.store.account(personId);
+    if (!account) throw new NotLinkedError(personId, 'never-linked');
+    const token = account.accessExpiresAt - EXPIRY_MARGIN_MS > this.now() ? this.cipher.open(account.sealedAccessToken) : await this.refresh(account);
+    try {
+      return await action(token);
+    } catch (error) {
+      if (!(error instanceof WebexApiError) || error.kind !== 'unauthorized') throw error;
+      const fresh = await this.refresh(account);
+      try {
+        return await action(fresh);
+      } catch (retryError) {
+        if (retryError instanceof WebexApiError && retryError.kind === 'unauthorized') throw new NotLinkedError(personId, 'expired');
+        throw retryError;
+      }
+    }
+  }
+
+  private refresh(account: LinkedAccount): Promise<string> {
+    const pending = this.refreshing.get(account.personId);
+    if (pending) return pending;
+    const refresh = this.doRefresh(account).finally(() => this.refreshing.delete(account.personId));
+    this.refreshing.set(account.personId, refresh);
+    return refresh;
+  }
+
+  private async doRefresh(account: LinkedAccount): Promise<string> {
+    if (account.refreshExpiresAt !== undefined && account.refreshExpiresAt <= this.now()) {
+      throw new NotLinkedError(account.personId, 'expired');
+    }
+    try {
+      const tokens = await this.identity.refresh(this.cipher.open(account.sealedRefreshToken));
+      await this.store.saveAccount(this.sealed(account.personId, account.displayName, tokens));
+      this.logger.info({ event: 'token-refreshed' }, 'Refreshed a linked account token');
+      return tokens.access_token;
+    } catch (error) {
+      if (error instanceof WebexApiError && (error.kind === 'bad-request' || error.kind === 'unauthorized')) {
+        throw new NotLinkedError(account.personId, 'expired');
+      }
+      throw error;
+    }
+  }
+
+  private sealed(personId: string, displayName: string, tokens: TokenResponse): LinkedAccount {
+    const now = this.now();
+    return {
+      personId,
+      displayName,
+      sealedAccessToken: this.cipher.seal(tokens.access_token),
+      sealedRefreshToken: this.cipher.seal(tokens.refresh_token),
+      accessExpiresAt: now + tokens.expires_in * 1000,
+      ...(tokens.refresh_token_expires_in ? { refreshExpiresAt: now + tokens.refresh_token_expires_in * 1000 } : {}),
+      scope: tokens.scope ?? '',
+      linkedAt: new Date(now).toISOString(),
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import type Framework from 'webex-node-bot-framework';
+import type { Config } from '../config.js';
+
+/**
+ * Loads the framework pointed at the configured Webex API. The Webex SDK reads its service URLs
+ * from the environment once, when first loaded, so they are set here, right before the require.
+ */
+export function createFramework(config: Config): Framework {
+  process.env.HYDRA_SERVICE_URL = config.webexApiUrl;
+  if (config.webexU2cUrl) process.env.U2C_SERVICE_URL = config.webexU2cUrl;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- must load after the env above is set
+  const FrameworkClass = (require('webex-node-bot-framework') as { default?: typeof Framework } & typeof Framework);
+  return new FrameworkClass({
+    token: config.botToken,
+    webhookUrl: `${config.publicUrl}/webhook`,
+    webhookSecret: config.webhookSecret,
+    // Only this bot's own webhooks are replaced at start; others on the token are left alone.
+    removeWebhooksOnStart: false,
+    // Spaces are discovered when their first event arrives, so start-up does not scale with them.
+    maxStartupSpaces: 0,
+    messageFormat: 'markdown',
+  });
+}
+
+/** Resolves once the framework has its identity and has registered its webhooks. */
+export async function startFramework(framework: Framework): Promise<void> {
+  const initialized = new Promise<void>((resolve) => framework.once('initialized', () => resolve()));
+  await framework.start();
+  await initialized;
+}

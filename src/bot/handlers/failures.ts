@@ -1,0 +1,32 @@
+import { NotLinkedError } from '../../auth/errors.js';
+import { WebexApiError } from '../../webex/errors.js';
+import { explainFailure } from '../user-messages.js';
+import { sendLinkPrompt } from './link.js';
+import type { HandlerContext } from '../context.js';
+import type { PersonRef } from '../../storage/store.js';
+
+/**
+ * What the person sees when a park or retrieve fails. A missing or dead link gets the private link
+ * prompt; everything else gets one sentence (in the card's thread when there is one).
+ */
+export async function reportFailure(
+  ctx: HandlerContext,
+  error: unknown,
+  action: 'park' | 'retrieve',
+  person: PersonRef,
+  threadId?: string,
+): Promise<void> {
+  const log = error instanceof WebexApiError ? error.toLog() : { error: error instanceof Error ? error.name : 'unknown' };
+  const needsLink = error instanceof NotLinkedError || (error instanceof WebexApiError && error.kind === 'unauthorized');
+  ctx.logger.warn({ ...log, action }, `${action} failed`);
+  if (needsLink) {
+    const reason = error instanceof NotLinkedError && error.reason === 'never-linked' ? 'You have not linked your Webex account yet.' : 'Your Webex link has expired.';
+    await sendLinkPrompt(ctx, person, reason);
+    if (ctx.isDirect) return;
+  }
+  const sentence = `${person.name}, ${lowerFirst(explainFailure(error, action))}`;
+  if (threadId) await ctx.conversation.reply(threadId, sentence);
+  else await ctx.conversation.say(sentence);
+}
+
+const lowerFirst = (s: string): string => (s.startsWith('I ') ? s : s.charAt(0).toLowerCase() + s.slice(1));

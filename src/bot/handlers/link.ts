@@ -1,0 +1,24 @@
+import { linkAccountCard } from '../../cards/render.js';
+import type { HandlerContext } from '../context.js';
+import type { PersonRef } from '../../storage/store.js';
+
+/** Sends the person, privately, a link to connect their Webex account. */
+export async function sendLinkPrompt(ctx: HandlerContext, person: PersonRef, reason: string): Promise<void> {
+  const url = await ctx.services.linkFlow.linkUrlFor(person.personId);
+  await ctx.conversation.dm(person.personId, linkAccountCard(url, reason));
+}
+
+export async function handleLink(ctx: HandlerContext, sender: PersonRef): Promise<void> {
+  const linked = await ctx.services.vault.isLinked(sender.personId);
+  await sendLinkPrompt(ctx, sender, linked ? 'Your account is already linked; use this to link it again.' : 'Welcome!');
+  if (!ctx.isDirect) await ctx.conversation.say(`${sender.name}, I have sent you a private message with your link.`);
+}
+
+export async function handleUnlink(ctx: HandlerContext, sender: PersonRef): Promise<void> {
+  const removed = await ctx.services.vault.unlink(sender.personId);
+  await ctx.conversation.say(
+    removed
+      ? `${sender.name}, I have forgotten your Webex tokens. I can no longer park or retrieve calls for you until you \`link\` again.`
+      : `${sender.name}, your Webex account was not linked, so there was nothing to remove.`,
+  );
+}

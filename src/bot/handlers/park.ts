@@ -1,0 +1,43 @@
+import { parkCall, type ParkRequest } from '../../calls/park-call.js';
+import { callPickerCard, callerLabel, waitingCard } from '../../cards/render.js';
+import { reportFailure } from './failures.js';
+import type { HandlerContext } from '../context.js';
+
+/** `park …` or a pick from the call picker: park, then post the waiting card in the space. */
+export async function handlePark(ctx: HandlerContext, request: ParkRequest): Promise<void> {
+  let outcome;
+  try {
+    outcome = await parkCall(ctx.services, request);
+  } catch (error) {
+    await reportFailure(ctx, error, 'park', request.by);
+    return;
+  }
+  switch (outcome.type) {
+    case 'no-call':
+      await ctx.conversation.say(`${request.by.name}, you have no active call to park.`);
+      return;
+    case 'choose':
+      await ctx.conversation.sendCard(
+        callPickerCard(outcome.calls, {
+          ...(request.destination ? { destination: request.destination } : {}),
+          ...(request.groupPark ? { groupPark: true } : {}),
+          ...(request.forPerson ? { forPersonId: request.forPerson.personId, forPersonName: request.forPerson.name } : {}),
+          ...(request.note ? { note: request.note } : {}),
+        }),
+      );
+      return;
+    case 'parked': {
+      const { call } = outcome;
+      const cardId = await ctx.conversation.sendCard(waitingCard(call));
+      await ctx.services.store.attachCard(call.id, cardId);
+      ctx.logger.info({ event: 'call-parked', parkId: call.id, parkedAgainst: call.parkedAgainst.number }, 'Call parked');
+      if (call.forPerson) {
+        await ctx.conversation.reply(
+          cardId,
+          `<@personId:${call.forPerson.personId}|${call.forPerson.name}>, a call from ${callerLabel(call.caller)} is waiting for you on **${call.parkedAgainst.number}**.`,
+        );
+      }
+      return;
+    }
+  }
+}

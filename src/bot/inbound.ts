@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import type { Bot, Trigger } from 'webex-node-bot-framework';
+import type { Mention } from '../chat/command.js';
+import type { PersonRef } from '../storage/store.js';
+
+/** A chat message as the bot's handlers see it: checked once, here. */
+export interface ChatMessage {
+  messageId: string;
+  roomId: string;
+  isDirect: boolean;
+  sender: PersonRef;
+  /** What the person typed, without the bot's own @mention. */
+  text: string;
+  /** Other people @mentioned, in order. */
+  mentions: Mention[];
+}
+
+const MENTION_TAG = /<spark-mention[^>]*data-object-id="([^"]+)"[^>]*>([^<]*)<\/spark-mention>/g;
+
+const personName = (trigger: Trigger): string => trigger.person?.displayName || trigger.person?.emails?.[0] || 'Someone';
+
+export function readChatMessage(bot: Bot, trigger: Trigger, botPersonId: string): ChatMessage | undefined {
+  const message = trigger.message;
+  if (!message?.id || !message.roomId || !message.personId) return undefined;
+  const tagged = [...(message.html ?? '').matchAll(MENTION_TAG)].map(([, personId = '', name = '']) => ({ personId, name: name.trim() }));
+  const botNames = [...tagged.filter((m) => m.personId === botPersonId).map((m) => m.name), bot.person.displayName ?? ''].filter(Boolean);
+  return {
+    messageId: message.id,
+    roomId: message.roomId,
+    isDirect: bot.isDirect,
+    sender: { personId: message.personId, name: personName(trigger) },
+    text: withoutLeadingName(trigger.text ?? message.text ?? '', botNames),
+    mentions: tagged.filter((m) => m.personId !== botPersonId && m.name),
+  };
+}
+
+/** In group spaces Webex starts the text with the bot's name (or its first word); drop it. */
+function withoutLeadingName(text: string, names: string[]): string {
+  const trimmed = text.trim();
+  const candidates = names.flatMap((name) => [name, name.split(' ')[0] ?? name]);
+  const found = candidates.find((name) => trimmed.toLowerCase().startsWith(name.toLowerCase()));
+  return found ? trimmed.slice(found.length).trim() : trimmed;
+}
+
+const shortText = z.string().trim().max(500);
+
+/** Every card submit carries `action`; one schema unpacks them all. */
+export const cardSubmitSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('retrieve'), parkId: z.string().uuid() }),
+  z.object({
+    action: z.literal('park'),
+    callId: z.string().min(1).max(500),
+    destination: shortText.optional(),
+    groupPark: z.boolean().optional(),
+    forPersonId: shortText.optional(),
+    forPersonName: shortText.optional(),
+    note: shortText.optional(),
+  }),
+]);
+export type CardSubmit = z.infer<typeof cardSubmitSchema>;
+
+export interface CardTap {
+  actionId: string;
+  messageId: string;
+  roomId: string;
+  isDirect: boolean;
+  by: PersonRef;
+  submit: CardSubmit | undefined;
+}
+
+const attachmentActionSchema = z.object({
+  id: z.string().min(1),
+  messageId: z.string().min(1),
+  personId: z.string().min(1),
+  roomId: z.string().min(1),
+  inputs: z.unknown(),
+});
+
+export function readCardTap(bot: Bot, trigger: Trigger): CardTap | undefined {
+  const action = attachmentActionSchema.safeParse(trigger.attachmentAction);
+  if (!action.success) return undefined;
+  const submit = cardSubmitSchema.safeParse(action.data.inputs);
+  return {
+    actionId: action.data.id,
+    messageId: action.data.messageId,
+    roomId: action.data.roomId,
+    isDirect: bot.isDirect,
+    by: { personId: action.data.personId, name: personName(trigger) },
+    submit: submit.success ? submit.data : undefined,
+  };
+}

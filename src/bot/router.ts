@@ -1,0 +1,87 @@
+import type Framework from 'webex-node-bot-framework';
+import type { Bot, Trigger } from 'webex-node-bot-framework';
+import { parseCommand, type Command } from '../chat/command.js';
+import { conversationFor } from './conversation.js';
+import { readCardTap, readChatMessage, type CardTap, type ChatMessage } from './inbound.js';
+import { handlePark } from './handlers/park.js';
+import { handleRetrieveCommand, handleRetrieveTap } from './handlers/retrieve.js';
+import { handleParkedList } from './handlers/parked.js';
+import { handleLink, handleUnlink } from './handlers/link.js';
+import { handleHelp } from './handlers/help.js';
+import type { BotServices, HandlerContext } from './context.js';
+
+const UNKNOWN = "Sorry, I didn't catch that.";
+
+function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command): Promise<void> {
+  const by = message.sender;
+  switch (command.kind) {
+    case 'park':
+      return handlePark(ctx, {
+        roomId: message.roomId,
+        by,
+        ...(command.destination ? { destination: command.destination } : {}),
+        ...(command.groupPark ? { groupPark: true } : {}),
+        ...(command.forPerson ? { forPerson: command.forPerson } : {}),
+        ...(command.note ? { note: command.note } : {}),
+      });
+    case 'retrieve':
+      return handleRetrieveCommand(ctx, by, command.destination);
+    case 'parked':
+      return handleParkedList(ctx);
+    case 'link':
+      return handleLink(ctx, by);
+    case 'unlink':
+      return handleUnlink(ctx, by);
+    case 'help':
+      return handleHelp(ctx);
+    case 'invalid':
+      return ctx.conversation.say(`${by.name}, ${command.reason.charAt(0).toLowerCase()}${command.reason.slice(1)}`);
+    case 'unknown':
+      return handleHelp(ctx, UNKNOWN);
+  }
+}
+
+function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
+  const { submit } = tap;
+  if (!submit) return ctx.conversation.dm(tap.by.personId, 'That card is out of date. Type `parked` in the space for a fresh one.');
+  if (submit.action === 'retrieve') return handleRetrieveTap(ctx, submit.parkId, tap.by, tap.messageId);
+  return handlePark(ctx, {
+    roomId: tap.roomId,
+    by: tap.by,
+    callId: submit.callId,
+    ...(submit.destination ? { destination: submit.destination } : {}),
+    ...(submit.groupPark ? { groupPark: true } : {}),
+    ...(submit.forPersonId && submit.forPersonName ? { forPerson: { personId: submit.forPersonId, name: submit.forPersonName } } : {}),
+    ...(submit.note ? { note: submit.note } : {}),
+  });
+}
+
+/**
+ * Wires the framework's events to the handlers. The framework does not await its listeners, so each
+ * one runs inside this boundary: a failure is logged (never with a token) and the person still gets
+ * an answer.
+ */
+export function registerHandlers(framework: Framework, services: BotServices): void {
+  const run = (bot: Bot, event: string, work: (ctx: HandlerContext) => Promise<void>): void => {
+    const ctx: HandlerContext = {
+      services,
+      conversation: conversationFor(bot),
+      isDirect: bot.isDirect,
+      logger: services.logger.child({ event, roomType: bot.isDirect ? 'direct' : 'group' }),
+    };
+    work(ctx).catch(async (error: unknown) => {
+      ctx.logger.error({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }, 'Handler failed');
+      await ctx.conversation.say('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
+    });
+  };
+
+  framework.on('message', (bot: Bot, trigger: Trigger) => {
+    const message = readChatMessage(bot, trigger, framework.person.id);
+    if (message) run(bot, 'message', (ctx) => runCommand(ctx, message, parseCommand(message.text, message.mentions)));
+  });
+
+  framework.on('attachmentAction', (bot: Bot, trigger: Trigger) => {
+    const tap = readCardTap(bot, trigger);
+    if (tap) run(bot, 'attachmentAction', (ctx) => runCardTap(ctx, tap));
+  });
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const PUBLIC_WEBEX_API = 'https://webexapis.com/v1';
+
+const url = (what: string) =>
+  z
+    .string({ error: `is required: ${what}` })
+    .trim()
+    .refine((value) => /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value), { error: 'must be an http(s) URL' })
+    .transform((value) => value.replace(/\/+$/, ''));
+
+const required = (what: string) => z.string({ error: `is required: ${what}` }).trim().min(1, { error: `is required: ${what}` });
+
+const encryptionKey = z
+  .string({ error: 'is required: 32 random bytes, base64 (make one with `openssl rand -base64 32`)' })
+  .trim()
+  .transform((value, ctx) => {
+    const key = Buffer.from(value, 'base64');
+    if (key.length !== 32 || key.toString('base64') !== value) {
+      ctx.addIssue({ code: 'custom', message: 'must be exactly 32 bytes, base64-encoded (make one with `openssl rand -base64 32`)' });
+      return z.NEVER;
+    }
+    return key;
+  });
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .default('sqlite:./data/parkbot.db')
+  .refine((value) => /^sqlite:.+/.test(value), { error: 'must look like sqlite:./data/parkbot.db' });
+
+const schema = z.object({
+  WEBEX_BOT_TOKEN: required("the bot's access token from developer.webex.com > My Webex Apps"),
+  WEBEX_API_URL: url('the Webex REST API base').default(PUBLIC_WEBEX_API),
+  WEBEX_U2C_URL: url('the Webex service catalog URL').optional(),
+  PUBLIC_URL: url('the address Webex and browsers reach this bot at, e.g. https://parkbot.example.com'),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).default(3000),
+  WEBHOOK_SECRET: required('a random string Webex signs webhook deliveries with').refine((s) => s.length >= 16, {
+    error: 'must be at least 16 characters',
+  }),
+  WEBEX_CLIENT_ID: required("the integration's Client ID"),
+  WEBEX_CLIENT_SECRET: required("the integration's Client Secret"),
+  TOKEN_ENCRYPTION_KEY: encryptionKey,
+  DATABASE_URL: databaseUrl,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  botToken: string;
+  webexApiUrl: string;
+  webexU2cUrl?: string;
+  publicUrl: string;
+  port: number;
+  webhookSecret: string;
+  oauth: { clientId: string; clientSecret: string; redirectUri: string };
+  tokenEncryptionKey: Buffer;
+  databasePath: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The bot cannot start; fix these settings (see .env.example):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and checks the settings once; every problem is reported together, each naming its variable. */
+export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const v = parsed.data;
+  return {
+    botToken: v.WEBEX_BOT_TOKEN,
+    webexApiUrl: v.WEBEX_API_URL,
+    ...(v.WEBEX_U2C_URL ? { webexU2cUrl: v.WEBEX_U2C_URL } : {}),
+    publicUrl: v.PUBLIC_URL,
+    port: v.PORT,
+    webhookSecret: v.WEBHOOK_SECRET,
+    oauth: { clientId: v.WEBEX_CLIENT_ID, clientSecret: v.WEBEX_CLIENT_SECRET, redirectUri: `${v.PUBLIC_URL}/oauth/callback` },
+    tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY,
+    databasePath: v.DATABASE_URL.replace(/^sqlite:/, ''),
+    logLevel: v.LOG_LEVEL,
+  };
+}

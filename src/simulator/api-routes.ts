@@ -1,0 +1,259 @@
+import express, { type Request, type Response, type NextFunction, type Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import { webexId } from './ids.js';
+import { badRequest, notFound, SimError } from './errors.js';
+import type { SimOrg } from './org.js';
+import type { SimTelephony } from './telephony.js';
+import type { SimFault, SimPerson, SimRequestRecord, SimToken, SimWebhook } from './model.js';
+
+export interface Caller {
+  person: SimPerson;
+  token: SimToken;
+}
+
+export interface ApiDeps {
+  org: SimOrg;
+  telephony: SimTelephony;
+  faults: SimFault[];
+  requests: SimRequestRecord[];
+}
+
+const caller = (res: Response): Caller => res.locals.caller as Caller;
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
+
+function requireScope(res: Response, scope: string): void {
+  const { token } = caller(res);
+  if (token.kind !== 'bot' && !token.scopes.includes(scope)) throw new SimError(403, `The token lacks the ${scope} scope`);
+}
+
+function requireCalling(res: Response, scope: string): void {
+  const { person } = caller(res);
+  if (person.type === 'bot') throw new SimError(403, 'Bots cannot use call control');
+  requireScope(res, scope);
+  if (!person.extension && !person.phoneNumbers.length) throw new SimError(403, 'The user has no Webex Calling licence');
+}
+
+/** Bearer token → person; records the request and applies any fault the test has asked for. */
+function authenticate(deps: ApiDeps) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const header = req.headers.authorization ?? '';
+    const found = deps.org.personByToken(/^Bearer (.+)$/i.exec(header)?.[1]);
+    const record: SimRequestRecord = {
+      method: req.method,
+      path: req.path,
+      ...(found ? { personId: found.person.id, tokenKind: found.token.kind } : {}),
+      status: 0,
+      ...(req.body && Object.keys(req.body as object).length ? { body: req.body as unknown } : {}),
+      at: Date.now(),
+    };
+    deps.requests.push(record);
+    res.on('finish', () => (record.status = res.statusCode));
+    if (!found) return next(new SimError(401, 'The request requires a valid access token set in the Authorization request header.'));
+    res.locals.caller = found;
+    const fault = deps.faults.find(
+      (f) => f.times > 0 && f.method === req.method && req.path === f.path && (!f.personId || f.personId === found.person.id),
+    );
+    if (fault) {
+      fault.times -= 1;
+      return next(new SimError(fault.status, `Injected failure ${fault.status}`, fault.retryAfterSeconds));
+    }
+    next();
+  };
+}
+
+function peopleRoutes(router: Router, { org }: ApiDeps): void {
+  router.get('/people/me', (_req, res) => {
+    res.json(caller(res).person);
+  });
+  const list = (req: Request, res: Response): void => {
+    const ids = str(req.query.id)?.split(',') ?? [];
+    const email = str(req.query.email);
+    const people = ids.length
+      ? ids.map((id) => org.people.get(id)).filter((p): p is SimPerson => Boolean(p))
+      : email
+        ? [org.personByEmail(email)].filter((p): p is SimPerson => Boolean(p))
+        : [...org.people.values()];
+    res.json({ items: people });
+  };
+  router.get('/people', list);
+  router.get('/people/', list);
+  router.get('/people/:id', (req, res) => {
+    res.json(org.person(req.params.id as string));
+  });
+}
+
+function roomRoutes(router: Router, { org }: ApiDeps): void {
+  router.get('/rooms', (_req, res) => {
+    const me = caller(res).person.id;
+    res.json({ items: [...org.rooms.values()].filter((room) => org.isMember(room.id, me)) });
+  });
+  router.post('/rooms', (req, res) => {
+    const title = str((req.body as { title?: unknown }).title);
+    if (!title) throw badRequest('title is required');
+    res.json(org.createRoom(caller(res).person.id, title));
+  });
+  router.get('/rooms/:id', (req, res) => {
+    const room = org.room(req.params.id as string);
+    if (!org.isMember(room.id, caller(res).person.id)) throw notFound('Room');
+    res.json(room);
+  });
+  router.get('/memberships', (req, res) => {
+    const me = caller(res).person.id;
+    const roomId = str(req.query.roomId);
+    const personId = str(req.query.personId);
+    const items = [...org.memberships.values()].filter(
+      (m) =>
+        (roomId ? m.roomId === roomId && org.isMember(roomId, me) : m.personId === me) &&
+        (!personId || m.personId === personId),
+    );
+    res.json({ items });
+  });
+  router.post('/memberships', (req, res) => {
+    const body = req.body as { roomId?: unknown; personId?: unknown; personEmail?: unknown };
+    const roomId = str(body.roomId);
+    if (!roomId || !org.isMember(roomId, caller(res).person.id)) throw notFound('Room');
+    const email = str(body.personEmail);
+    const person = str(body.personId) ? org.person(str(body.personId) as string) : email ? org.personByEmail(email) : undefined;
+    if (!person) throw badRequest('personId or personEmail is required');
+    res.json(org.addMember(roomId, person.id, caller(res).person.id));
+  });
+  router.get('/memberships/:id', (req, res) => {
+    const membership = org.memberships.get(req.params.id as string);
+    if (!membership || !org.isMember(membership.roomId, caller(res).person.id)) throw notFound('Membership');
+    res.json(membership);
+  });
+}
+
+function messageRoutes(router: Router, { org }: ApiDeps): void {
+  router.post('/messages', (req, res) => {
+    res.json(org.postMessage(caller(res).person.id, req.body as Parameters<SimOrg['postMessage']>[1]));
+  });
+  router.get('/messages', (req, res) => {
+    const me = caller(res).person.id;
+    const roomId = str(req.query.roomId);
+    if (!roomId || !org.isMember(roomId, me)) throw notFound('Room');
+    const items = [...org.messages.values()].filter((m) => m.roomId === roomId && org.canRead(me, m)).reverse();
+    res.json({ items });
+  });
+  router.get('/messages/:id', (req, res) => {
+    res.json(org.message(caller(res).person.id, req.params.id as string));
+  });
+  router.put('/messages/:id', (req, res) => {
+    res.json(org.editMessage(caller(res).person.id, req.params.id as string, req.body as { roomId: string }));
+  });
+  router.delete('/messages/:id', (req, res) => {
+    org.deleteMessage(caller(res).person.id, req.params.id as string);
+    res.status(204).end();
+  });
+  router.post('/attachment/actions', (req, res) => {
+    const body = req.body as { type?: unknown; messageId?: unknown; inputs?: unknown };
+    const messageId = str(body.messageId);
+    if (body.type !== 'submit' || !messageId || typeof body.inputs !== 'object' || body.inputs === null) {
+      throw badRequest('type "submit", messageId and inputs are required');
+    }
+    res.json(org.submitCard(caller(res).person.id, { messageId, inputs: body.inputs as Record<string, unknown> }));
+  });
+  router.get('/attachment/actions/:id', (req, res) => {
+    res.json(org.attachmentAction(caller(res).person.id, req.params.id as string));
+  });
+}
+
+function webhookRoutes(router: Router, { org }: ApiDeps): void {
+  const own = (res: Response, id: string): SimWebhook => {
+    const webhook = org.webhooks.get(id);
+    if (!webhook || webhook.createdBy !== caller(res).person.id) throw notFound('Webhook');
+    return webhook;
+  };
+  const visible = ({ secret: _secret, ...webhook }: SimWebhook): Omit<SimWebhook, 'secret'> => webhook;
+  router.get('/webhooks', (_req, res) => {
+    const me = caller(res).person.id;
+    res.json({ items: [...org.webhooks.values()].filter((w) => w.createdBy === me).map(visible) });
+  });
+  router.post('/webhooks', (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const name = str(body.name);
+    const targetUrl = str(body.targetUrl);
+    const resource = str(body.resource);
+    const event = str(body.event);
+    if (!name || !targetUrl || !resource || !event) throw badRequest('name, targetUrl, resource and event are required');
+    if (!/^https?:\/\//.test(targetUrl)) throw badRequest('targetUrl must be an http(s) URL');
+    const filter = str(body.filter);
+    const secret = str(body.secret);
+    const webhook: SimWebhook = {
+      id: webexId('WEBHOOK'),
+      name,
+      targetUrl,
+      resource,
+      event,
+      ...(filter ? { filter } : {}),
+      ...(secret ? { secret } : {}),
+      status: 'active',
+      created: new Date().toISOString(),
+      orgId: org.orgId,
+      createdBy: caller(res).person.id,
+      appId: webexId('APPLICATION', 'simulator'),
+      ownedBy: 'creator',
+    };
+    org.webhooks.set(webhook.id, webhook);
+    res.json(visible(webhook));
+  });
+  router.get('/webhooks/:id', (req, res) => {
+    res.json(visible(own(res, req.params.id as string)));
+  });
+  router.delete('/webhooks/:id', (req, res) => {
+    org.webhooks.delete(own(res, req.params.id as string).id);
+    res.status(204).end();
+  });
+}
+
+function callRoutes(router: Router, { telephony }: ApiDeps): void {
+  router.get('/telephony/calls', (_req, res) => {
+    requireCalling(res, 'spark:calls_read');
+    res.json({ items: telephony.list(caller(res).person.id) });
+  });
+  router.get('/telephony/calls/:callId', (req, res) => {
+    requireCalling(res, 'spark:calls_read');
+    res.json(telephony.get(caller(res).person.id, req.params.callId as string));
+  });
+  router.post('/telephony/calls/park', (req, res) => {
+    requireCalling(res, 'spark:calls_write');
+    res.json({ parkedAgainst: telephony.park(caller(res).person.id, req.body as Record<string, unknown>) });
+  });
+  router.post('/telephony/calls/retrieve', (req, res) => {
+    requireCalling(res, 'spark:calls_write');
+    res.status(201).json(telephony.retrieve(caller(res).person.id, req.body as Record<string, unknown>));
+  });
+  router.post('/telephony/calls/hangup', (req, res) => {
+    requireCalling(res, 'spark:calls_write');
+    telephony.hangup(caller(res).person.id, (req.body as { callId?: unknown }).callId);
+    res.status(204).end();
+  });
+}
+
+/** The bearer-token REST API under `/v1`. */
+export function apiRoutes(deps: ApiDeps): Router {
+  const router = express.Router();
+  router.use(express.json({ limit: '1mb' }));
+  router.use(authenticate(deps));
+  peopleRoutes(router, deps);
+  roomRoutes(router, deps);
+  messageRoutes(router, deps);
+  webhookRoutes(router, deps);
+  callRoutes(router, deps);
+  router.use((_req, _res, next) => next(notFound('Resource')));
+  return router;
+}
+
+/** Every refusal in Webex's error shape, with a tracking id and `Retry-After` where it applies. */
+export function webexErrorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  const error =
+    err instanceof SimError
+      ? err
+      : err instanceof SyntaxError
+        ? new SimError(400, 'The request body is not valid JSON')
+        : new SimError(500, 'Internal server error');
+  const trackingId = `SIM_${randomUUID()}`;
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+  res.set('TrackingID', trackingId);
+  res.status(error.status).json({ message: error.message, errors: [{ description: error.message }], trackingId });
+}

@@ -1,0 +1,171 @@
+/** The records the simulator keeps, in the shapes the Webex REST API returns (see shared/webex-spec). */
+
+export interface SimPerson {
+  id: string;
+  emails: string[];
+  phoneNumbers: { type: string; value: string }[];
+  extension?: string;
+  displayName: string;
+  nickName: string;
+  firstName: string;
+  lastName: string;
+  orgId: string;
+  created: string;
+  type: 'person' | 'bot';
+}
+
+export interface SimRoom {
+  id: string;
+  title: string;
+  type: 'direct' | 'group';
+  isLocked: boolean;
+  lastActivity: string;
+  creatorId: string;
+  created: string;
+  ownerId: string;
+}
+
+export interface SimMembership {
+  id: string;
+  roomId: string;
+  personId: string;
+  personEmail: string;
+  personDisplayName: string;
+  personOrgId: string;
+  isModerator: boolean;
+  isMonitor: boolean;
+  isRoomHidden: boolean;
+  roomType: 'direct' | 'group';
+  created: string;
+}
+
+export interface SimAttachment {
+  contentType: string;
+  content: unknown;
+}
+
+export interface SimMessage {
+  id: string;
+  roomId: string;
+  roomType: 'direct' | 'group';
+  parentId?: string;
+  text?: string;
+  markdown?: string;
+  html?: string;
+  attachments?: SimAttachment[];
+  personId: string;
+  personEmail: string;
+  mentionedPeople?: string[];
+  created: string;
+  updated?: string;
+}
+
+export interface SimAttachmentAction {
+  id: string;
+  type: 'submit';
+  messageId: string;
+  inputs: Record<string, unknown>;
+  personId: string;
+  roomId: string;
+  created: string;
+}
+
+export interface SimWebhook {
+  id: string;
+  name: string;
+  targetUrl: string;
+  resource: string;
+  event: string;
+  filter?: string;
+  secret?: string;
+  status: 'active' | 'inactive';
+  created: string;
+  orgId: string;
+  createdBy: string;
+  appId: string;
+  ownedBy: 'creator' | 'org';
+}
+
+export interface SimParty {
+  name?: string;
+  number?: string;
+  personId?: string;
+  placeId?: string;
+  privacyEnabled: boolean;
+  callType: 'location' | 'organization' | 'external' | 'emergency' | 'repair' | 'other';
+}
+
+export type SimCallState = 'connecting' | 'alerting' | 'connected' | 'held' | 'remoteHeld' | 'disconnected';
+
+export interface SimCall {
+  id: string;
+  callSessionId: string;
+  personality: 'originator' | 'terminator' | 'clickToDial';
+  state: SimCallState;
+  remoteParty: SimParty;
+  appearance: number;
+  created: string;
+  answered?: string;
+}
+
+export interface SimParkedCall {
+  call: SimCall;
+  parkedBy: string;
+  parkedAgainst: SimParty;
+  parkedAt: string;
+}
+
+export type TokenKind = 'bot' | 'access' | 'refresh';
+
+export interface SimToken {
+  personId: string;
+  kind: TokenKind;
+  scopes: string[];
+  expiresAt: number;
+  clientId?: string;
+}
+
+export interface SimIntegration {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  name: string;
+}
+
+export interface SimAuthorizationCode {
+  clientId: string;
+  redirectUri: string;
+  personId: string;
+  scopes: string[];
+  codeChallenge?: string;
+  expiresAt: number;
+}
+
+/** A failure the test asks for: the next `times` matching requests get `status` instead of an answer. */
+export interface SimFault {
+  method: string;
+  path: string;
+  status: number;
+  retryAfterSeconds?: number;
+  times: number;
+  personId?: string;
+}
+
+export interface SimRequestRecord {
+  method: string;
+  path: string;
+  personId?: string;
+  tokenKind?: TokenKind;
+  status: number;
+  body?: unknown;
+  at: number;
+}
+
+export interface SimDelivery {
+  webhookId: string;
+  resource: string;
+  event: string;
+  dataId: string;
+  status: number | 'error';
+  at: number;
+}

@@ -1,0 +1,78 @@
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { apiRoutes, webexErrorHandler } from './api-routes.js';
+import { oauthRoutes } from './oauth-routes.js';
+import { controlRoutes } from './control-routes.js';
+import { SimOrg } from './org.js';
+import { SimTelephony } from './telephony.js';
+import { SimOAuth } from './oauth.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+import type { SimFault, SimRequestRecord } from './model.js';
+
+/** The Webex catalog service the SDK asks for on start; an empty catalog keeps it on `/v1`. */
+const U2C_PATH = '/u2c/api/v1';
+
+export interface WebexSimulator {
+  /** e.g. `http://127.0.0.1:4321` */
+  url: string;
+  /** Base of the REST API: `${url}/v1`, what the bot takes as WEBEX_API_URL. */
+  apiUrl: string;
+  /** What the SDK takes as U2C_SERVICE_URL. */
+  u2cUrl: string;
+  org: SimOrg;
+  telephony: SimTelephony;
+  oauth: SimOAuth;
+  webhooks: WebhookDispatcher;
+  faults: SimFault[];
+  requests: SimRequestRecord[];
+  /** Adds a failure for the next `times` matching requests (default once). */
+  failNext(fault: Omit<SimFault, 'times'> & { times?: number }): void;
+  close(): Promise<void>;
+}
+
+export async function startSimulator(options: { port?: number; host?: string } = {}): Promise<WebexSimulator> {
+  const org = new SimOrg();
+  const telephony = new SimTelephony(org);
+  const oauth = new SimOAuth(org);
+  const webhooks = new WebhookDispatcher(org);
+  const faults: SimFault[] = [];
+  const requests: SimRequestRecord[] = [];
+
+  const app = express();
+  app.disable('x-powered-by');
+  const catalog = { serviceLinks: {}, hostCatalog: {} };
+  app.get([`${U2C_PATH}/limited/catalog`, `${U2C_PATH}/catalog`], (_req, res) => {
+    res.json(catalog);
+  });
+  app.use('/v1', oauthRoutes(org, oauth));
+  app.use('/v1', apiRoutes({ org, telephony, faults, requests }));
+  app.use('/_sim', controlRoutes({ org, telephony, faults }));
+  app.use(webexErrorHandler);
+
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(options.port ?? 0, host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+
+  return {
+    url,
+    apiUrl: `${url}/v1`,
+    u2cUrl: `${url}${U2C_PATH}`,
+    org,
+    telephony,
+    oauth,
+    webhooks,
+    faults,
+    requests,
+    failNext: (fault) => faults.push({ times: 1, ...fault }),
+    close: async () => {
+      await webhooks.settled();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { createHmac } from 'node:crypto';
+import type { SimEvent, SimOrg } from './org.js';
+import type { SimDelivery, SimWebhook } from './model.js';
+
+/** `all` covers messages, memberships and rooms, but never card submissions, as on Webex. */
+const FIREHOSE_RESOURCES = new Set(['messages', 'memberships', 'rooms']);
+
+function matches(webhook: SimWebhook, event: SimEvent): boolean {
+  if (webhook.status !== 'active') return false;
+  const resourceMatches = webhook.resource === event.resource || (webhook.resource === 'all' && FIREHOSE_RESOURCES.has(event.resource));
+  const eventMatches = webhook.event === 'all' || webhook.event === event.event;
+  if (!resourceMatches || !eventMatches || !event.audience.includes(webhook.createdBy)) return false;
+  if (!webhook.filter) return true;
+  return webhook.filter.split('&').every((clause) => {
+    const [key = '', value = ''] = clause.split('=');
+    return String(event.data[key] ?? '') === decodeURIComponent(value);
+  });
+}
+
+/**
+ * Sends each event to every matching webhook's `targetUrl`, over real HTTP, signed with the
+ * webhook's secret (`X-Spark-Signature`, hex HMAC-SHA1 of the exact body sent).
+ */
+export class WebhookDispatcher {
+  readonly deliveries: SimDelivery[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(org: SimOrg) {
+    org.on('event', (event) => {
+      for (const webhook of org.webhooks.values()) {
+        if (matches(webhook, event)) this.track(this.deliver(webhook, event));
+      }
+    });
+  }
+
+  /** Resolves once every delivery started so far has been answered. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(delivery: Promise<void>): void {
+    this.inFlight.add(delivery);
+    void delivery.finally(() => this.inFlight.delete(delivery));
+  }
+
+  private async deliver(webhook: SimWebhook, event: SimEvent): Promise<void> {
+    const { secret: _secret, ...visible } = webhook;
+    const body = JSON.stringify({ ...visible, resource: event.resource, event: event.event, actorId: event.actorId, data: event.data });
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (webhook.secret) headers['x-spark-signature'] = createHmac('sha1', webhook.secret).update(body).digest('hex');
+    const record: SimDelivery = {
+      webhookId: webhook.id,
+      resource: event.resource,
+      event: event.event,
+      dataId: String(event.data.id),
+      status: 'error',
+      at: Date.now(),
+    };
+    try {
+      const response = await fetch(webhook.targetUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+      record.status = response.status;
+      await response.arrayBuffer();
+    } catch {
+      record.status = 'error';
+    }
+    this.deliveries.push(record);
+  }
+}

@@ -1,0 +1,195 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LinkedAccount, LinkState, ParkedCall, PersonRef, Store } from './store.js';
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE parked_calls (
+     id TEXT PRIMARY KEY,
+     room_id TEXT NOT NULL,
+     record TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('waiting', 'retrieving', 'retrieved')),
+     claimed_by TEXT,
+     claimed_at INTEGER,
+     parked_at TEXT NOT NULL
+   );
+   CREATE INDEX parked_calls_room_state ON parked_calls (room_id, state);
+   CREATE TABLE linked_accounts (
+     person_id TEXT PRIMARY KEY,
+     display_name TEXT NOT NULL,
+     sealed_access_token TEXT NOT NULL,
+     sealed_refresh_token TEXT NOT NULL,
+     access_expires_at INTEGER NOT NULL,
+     refresh_expires_at INTEGER,
+     scope TEXT NOT NULL,
+     linked_at TEXT NOT NULL
+   );
+   CREATE TABLE link_states (
+     id TEXT PRIMARY KEY,
+     person_id TEXT NOT NULL,
+     code_verifier TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
+];
+
+interface ParkedRow {
+  record: string;
+  state: ParkedCall['state'];
+  claimed_by: string | null;
+  claimed_at: number | null;
+}
+
+interface AccountRow {
+  person_id: string;
+  display_name: string;
+  sealed_access_token: string;
+  sealed_refresh_token: string;
+  access_expires_at: number;
+  refresh_expires_at: number | null;
+  scope: string;
+  linked_at: string;
+}
+
+interface LinkStateRow {
+  id: string;
+  person_id: string;
+  code_verifier: string;
+  expires_at: number;
+}
+
+/** Columns hold what is queried or changed atomically; the rest of a parked call is JSON. */
+function toParkedCall(row: ParkedRow): ParkedCall {
+  const record = JSON.parse(row.record) as ParkedCall;
+  const { claim: _claim, ...rest } = record;
+  return {
+    ...rest,
+    state: row.state,
+    ...(row.claimed_by !== null && row.claimed_at !== null ? { claim: { personId: row.claimed_by, at: row.claimed_at } } : {}),
+  };
+}
+
+/** The embedded store: one SQLite file, created with its folder on first start. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const apply = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+      MIGRATIONS.slice(row.version ?? 0).forEach((sql, index) => {
+        this.db.exec(sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run((row.version ?? 0) + index + 1, new Date().toISOString());
+      });
+    });
+    apply.immediate();
+  }
+
+  async saveParkedCall(call: ParkedCall): Promise<void> {
+    this.db
+      .prepare('INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(call.id, call.roomId, JSON.stringify(call), call.state, call.claim?.personId ?? null, call.claim?.at ?? null, call.parkedAt);
+  }
+
+  async parkedCall(id: string): Promise<ParkedCall | undefined> {
+    const row = this.db.prepare('SELECT record, state, claimed_by, claimed_at FROM parked_calls WHERE id = ?').get(id) as ParkedRow | undefined;
+    return row ? toParkedCall(row) : undefined;
+  }
+
+  async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
+    const rows = this.db
+      .prepare("SELECT record, state, claimed_by, claimed_at FROM parked_calls WHERE room_id = ? AND state = 'waiting' ORDER BY parked_at")
+      .all(roomId) as ParkedRow[];
+    return rows.map(toParkedCall);
+  }
+
+  async attachCard(id: string, cardMessageId: string): Promise<void> {
+    this.db.prepare("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?").run(cardMessageId, id);
+  }
+
+  async claimForRetrieve(id: string, personId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `UPDATE parked_calls SET state = 'retrieving', claimed_by = ?, claimed_at = ?
+         WHERE id = ? AND (state = 'waiting' OR (state = 'retrieving' AND claimed_at < ?))`,
+      )
+      .run(personId, nowMs, id, nowMs - leaseMs);
+    return result.changes === 1;
+  }
+
+  async markRetrieved(id: string, by: PersonRef, at: string): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE parked_calls SET state = 'retrieved', claimed_by = NULL, claimed_at = NULL,
+           record = json_set(record, '$.retrievedBy', json(?), '$.retrievedAt', ?)
+         WHERE id = ? AND state = 'retrieving' AND claimed_by = ?`,
+      )
+      .run(JSON.stringify(by), at, id, by.personId);
+  }
+
+  async releaseClaim(id: string, personId: string): Promise<void> {
+    this.db
+      .prepare("UPDATE parked_calls SET state = 'waiting', claimed_by = NULL, claimed_at = NULL WHERE id = ? AND state = 'retrieving' AND claimed_by = ?")
+      .run(id, personId);
+  }
+
+  async account(personId: string): Promise<LinkedAccount | undefined> {
+    const row = this.db.prepare('SELECT * FROM linked_accounts WHERE person_id = ?').get(personId) as AccountRow | undefined;
+    if (!row) return undefined;
+    return {
+      personId: row.person_id,
+      displayName: row.display_name,
+      sealedAccessToken: row.sealed_access_token,
+      sealedRefreshToken: row.sealed_refresh_token,
+      accessExpiresAt: row.access_expires_at,
+      ...(row.refresh_expires_at === null ? {} : { refreshExpiresAt: row.refresh_expires_at }),
+      scope: row.scope,
+      linkedAt: row.linked_at,
+    };
+  }
+
+  async saveAccount(account: LinkedAccount): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO linked_accounts (person_id, display_name, sealed_access_token, sealed_refresh_token, access_expires_at, refresh_expires_at, scope, linked_at)
+         VALUES (@personId, @displayName, @sealedAccessToken, @sealedRefreshToken, @accessExpiresAt, @refreshExpiresAt, @scope, @linkedAt)
+         ON CONFLICT (person_id) DO UPDATE SET display_name = excluded.display_name, sealed_access_token = excluded.sealed_access_token,
+           sealed_refresh_token = excluded.sealed_refresh_token, access_expires_at = excluded.access_expires_at,
+           refresh_expires_at = excluded.refresh_expires_at, scope = excluded.scope, linked_at = excluded.linked_at`,
+      )
+      .run({ ...account, refreshExpiresAt: account.refreshExpiresAt ?? null });
+  }
+
+  async deleteAccount(personId: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM linked_accounts WHERE person_id = ?').run(personId).changes > 0;
+  }
+
+  async saveLinkState(state: LinkState): Promise<void> {
+    this.db.prepare('DELETE FROM link_states WHERE expires_at <= ?').run(Date.now());
+    this.db
+      .prepare('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES (?, ?, ?, ?)')
+      .run(state.id, state.personId, state.codeVerifier, state.expiresAt);
+  }
+
+  async linkState(id: string, nowMs: number): Promise<LinkState | undefined> {
+    const row = this.db.prepare('SELECT * FROM link_states WHERE id = ? AND expires_at > ?').get(id, nowMs) as LinkStateRow | undefined;
+    return row ? { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: row.expires_at } : undefined;
+  }
+
+  async takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined> {
+    const row = this.db.prepare('DELETE FROM link_states WHERE id = ? RETURNING *').get(id) as LinkStateRow | undefined;
+    if (!row || row.expires_at <= nowMs) return undefined;
+    return { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: row.expires_at };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

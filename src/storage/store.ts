@@ -1,0 +1,73 @@
+/** What the bot keeps between messages and restarts. One interface; one file per database. */
+
+export type ParkState = 'waiting' | 'retrieving' | 'retrieved';
+
+export interface PersonRef {
+  personId: string;
+  name: string;
+}
+
+export interface ParkedCall {
+  id: string;
+  roomId: string;
+  parkedBy: PersonRef;
+  /** Absent name and number: the caller withheld them. */
+  caller: { name?: string; number?: string };
+  parkedAgainst: { number: string; name?: string };
+  forPerson?: PersonRef;
+  note?: string;
+  cardMessageId?: string;
+  state: ParkState;
+  /** Who is retrieving it right now, and since when (ms); the claim lapses after a lease. */
+  claim?: { personId: string; at: number };
+  retrievedBy?: PersonRef;
+  retrievedAt?: string;
+  parkedAt: string;
+}
+
+/** A linked Webex account. Tokens arrive here already sealed; the store never sees them in clear. */
+export interface LinkedAccount {
+  personId: string;
+  displayName: string;
+  sealedAccessToken: string;
+  sealedRefreshToken: string;
+  accessExpiresAt: number;
+  refreshExpiresAt?: number;
+  scope: string;
+  linkedAt: string;
+}
+
+/** An OAuth login in progress: single-use, expiring, bound to the person who asked. */
+export interface LinkState {
+  id: string;
+  personId: string;
+  codeVerifier: string;
+  expiresAt: number;
+}
+
+export interface Store {
+  saveParkedCall(call: ParkedCall): Promise<void>;
+  parkedCall(id: string): Promise<ParkedCall | undefined>;
+  /** Calls parked from this space and still waiting, oldest first. */
+  waitingInRoom(roomId: string): Promise<ParkedCall[]>;
+  attachCard(id: string, cardMessageId: string): Promise<void>;
+  /**
+   * Takes the call for one retriever: succeeds for exactly one caller while the call waits, or once
+   * an earlier claim is older than `leaseMs`.
+   */
+  claimForRetrieve(id: string, personId: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  markRetrieved(id: string, by: PersonRef, at: string): Promise<void>;
+  /** The retrieve failed: the call waits again for anyone. */
+  releaseClaim(id: string, personId: string): Promise<void>;
+
+  account(personId: string): Promise<LinkedAccount | undefined>;
+  saveAccount(account: LinkedAccount): Promise<void>;
+  deleteAccount(personId: string): Promise<boolean>;
+
+  saveLinkState(state: LinkState): Promise<void>;
+  linkState(id: string, nowMs: number): Promise<LinkState | undefined>;
+  /** Returns the state once and deletes it: a second use finds nothing. */
+  takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,43 @@
+import type { WebexHttpClient } from './http-client.js';
+import { callListSchema, parkResponseSchema, retrieveResponseSchema, type Call, type Party } from './schemas.js';
+
+export interface ParkRequest {
+  callId: string;
+  destination?: string;
+  isGroupPark?: boolean;
+}
+
+/** Webex Calling call control, always on behalf of a person with that person's own token. */
+export class CallingApi {
+  constructor(private readonly http: WebexHttpClient) {}
+
+  async activeCalls(userToken: string): Promise<Call[]> {
+    const { items } = await this.http.request({ method: 'GET', path: '/telephony/calls', token: userToken, schema: callListSchema, safeToRepeat: true });
+    return items;
+  }
+
+  /** Parking the same callId twice cannot park twice, so the call may be repeated after a 5xx. */
+  async park(userToken: string, request: ParkRequest): Promise<Party> {
+    const { parkedAgainst } = await this.http.request({
+      method: 'POST',
+      path: '/telephony/calls/park',
+      token: userToken,
+      json: request,
+      schema: parkResponseSchema,
+      safeToRepeat: true,
+    });
+    return parkedAgainst;
+  }
+
+  /** Rings the user's device with the parked call; repeating it after an ambiguous failure could ring twice. */
+  async retrieve(userToken: string, destination?: string): Promise<{ callId: string }> {
+    return this.http.request({
+      method: 'POST',
+      path: '/telephony/calls/retrieve',
+      token: userToken,
+      json: destination ? { destination } : {},
+      schema: retrieveResponseSchema,
+      safeToRepeat: false,
+    });
+  }
+}

@@ -1,0 +1,49 @@
+/** What went wrong, in the terms the bot reacts to; one per Webex status family. */
+export type WebexErrorKind =
+  | 'bad-request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'locked'
+  | 'rate-limited'
+  | 'unavailable'
+  | 'unexpected-response'
+  | 'network';
+
+export function kindForStatus(status: number): WebexErrorKind {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404 || status === 410) return 'not-found';
+  if (status === 409) return 'conflict';
+  if (status === 423) return 'locked';
+  if (status === 429) return 'rate-limited';
+  if (status >= 500) return 'unavailable';
+  return 'bad-request';
+}
+
+/**
+ * One error type for every failed Webex call. It carries what an operator needs to follow the
+ * failure up with Webex (endpoint, status, trackingId) and never the token or request body.
+ */
+export class WebexApiError extends Error {
+  readonly kind: WebexErrorKind;
+
+  constructor(
+    readonly endpoint: string,
+    readonly status: number | undefined,
+    readonly description: string,
+    readonly trackingId?: string,
+    readonly retryAfterSeconds?: number,
+    kind?: WebexErrorKind,
+  ) {
+    super(`${endpoint} failed${status ? ` with ${status}` : ''}: ${description}`);
+    this.name = 'WebexApiError';
+    this.kind = kind ?? (status === undefined ? 'network' : kindForStatus(status));
+  }
+
+  /** The fields worth a log line. */
+  toLog(): Record<string, unknown> {
+    return { endpoint: this.endpoint, status: this.status, kind: this.kind, trackingId: this.trackingId, description: this.description };
+  }
+}

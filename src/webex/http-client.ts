@@ -1,0 +1,109 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import { WebexApiError } from './errors.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import type { Logger } from '../logger.js';
+
+export interface WebexRequest<T> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Relative to the API base, e.g. `/telephony/calls/park`. */
+  path: string;
+  /** The bearer token the call is made with; the OAuth token endpoint takes none. */
+  token?: string;
+  json?: unknown;
+  form?: Record<string, string>;
+  /** The answer is checked against this before anyone inside the bot sees it. */
+  schema: z.ZodType<T>;
+  /** False for calls with an effect that must not happen twice. */
+  safeToRepeat: boolean;
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** The only place that speaks HTTP to the Webex REST API. */
+export class WebexHttpClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly logger: Logger,
+    private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {}
+
+  async request<T>(request: WebexRequest<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.once(request);
+      } catch (error) {
+        if (!(error instanceof WebexApiError)) throw error;
+        const delay = retryDelayMs(this.retryPolicy, error, attempt, request.safeToRepeat);
+        this.logger.warn({ ...error.toLog(), attempt, retryInMs: delay }, 'Webex API call failed');
+        if (delay === undefined) throw error;
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async once<T>(request: WebexRequest<T>): Promise<T> {
+    const endpoint = `${request.method} ${request.path.replace(/\/[A-Za-z0-9+/=_-]{40,}/g, '/{id}')}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (request.token) headers.authorization = `Bearer ${request.token}`;
+    let body: string | undefined;
+    if (request.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(request.form).toString();
+    } else if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${request.path}`, {
+        method: request.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new WebexApiError(endpoint, undefined, error instanceof Error ? error.message : 'network error');
+    }
+    const text = await response.text();
+    const payload = parseJson(text);
+    const trackingId = response.headers.get('trackingid') ?? stringField(payload, 'trackingId');
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw new WebexApiError(
+        endpoint,
+        response.status,
+        describe(payload) ?? response.statusText,
+        trackingId,
+        Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+      );
+    }
+    const parsed = request.schema.safeParse(payload ?? {});
+    if (!parsed.success) {
+      throw new WebexApiError(endpoint, response.status, `unexpected response: ${parsed.error.issues[0]?.message ?? 'invalid'}`, trackingId, undefined, 'unexpected-response');
+    }
+    return parsed.data;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function stringField(payload: unknown, key: string): string | undefined {
+  const value = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Webex puts the reason in `errors[0].description` or `message`; OAuth errors use `error_description`. */
+function describe(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const errors = (payload as { errors?: { description?: unknown }[] }).errors;
+  const first = Array.isArray(errors) && typeof errors[0]?.description === 'string' ? errors[0].description : undefined;
+  return first ?? stringField(payload, 'message') ?? stringField(payload, 'error_description');
+}

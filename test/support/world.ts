@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
+import type { SimMessage, SimPerson, SimRoom, SimRequestRecord } from '../../src/simulator/model.js';
+import { BotProcess, freePort } from './bot-process.js';
+import { waitFor } from './wait.js';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
+export interface TestPerson {
+  person: SimPerson;
+  /** The person's own Webex client token, for chatting and tapping cards (not the bot's). */
+  clientToken: string;
+  name: string;
+  id: string;
+}
+
+interface Card {
+  body?: unknown[];
+  actions?: { type: string; title?: string; url?: string; data?: Record<string, unknown> }[];
+}
+
+/**
+ * A Webex organisation on the local simulator with the real bot running against it: people chat and
+ * tap cards through the simulator's REST API, and the bot hears about it by signed webhooks.
+ */
+export class World {
+  readonly bot: BotProcess;
+  private constructor(
+    readonly sim: WebexSimulator,
+    readonly botPerson: SimPerson,
+    readonly botToken: string,
+    readonly dataDir: string,
+    readonly botPort: number,
+    env: Record<string, string>,
+  ) {
+    this.bot = new BotProcess(env);
+  }
+
+  static async create(options: { env?: Record<string, string> } = {}): Promise<World> {
+    const sim = await startSimulator();
+    const botPerson = sim.org.addPerson({ displayName: 'Park Bot', email: 'parkbot@webex.bot', type: 'bot' });
+    const botToken = sim.org.issueToken(botPerson.id, 'bot', []);
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const integration = sim.oauth.registerIntegration('Park Bot', [`${publicUrl}/oauth/callback`]);
+    const dataDir = mkdtempSync(join(tmpdir(), 'parkbot-test-'));
+    const env = {
+      WEBEX_BOT_TOKEN: botToken,
+      WEBEX_API_URL: sim.apiUrl,
+      WEBEX_U2C_URL: sim.u2cUrl,
+      PUBLIC_URL: publicUrl,
+      PORT: String(port),
+      WEBHOOK_SECRET,
+      WEBEX_CLIENT_ID: integration.clientId,
+      WEBEX_CLIENT_SECRET: integration.clientSecret,
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      DATABASE_URL: `sqlite:${join(dataDir, 'parkbot.db')}`,
+      LOG_LEVEL: 'info',
+      ...options.env,
+    };
+    return new World(sim, botPerson, botToken, dataDir, port, env);
+  }
+
+  get botUrl(): string {
+    return `http://127.0.0.1:${this.botPort}`;
+  }
+
+  get databaseFile(): string {
+    return join(this.dataDir, 'parkbot.db');
+  }
+
+  async start(): Promise<void> {
+    await this.bot.start();
+    await waitFor('the bot webhooks', () => this.sim.org.webhooks.size >= 2);
+  }
+
+  async close(): Promise<void> {
+    await this.bot.stop();
+    await this.sim.close();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  addPerson(displayName: string, extension?: string): TestPerson {
+    const email = `${displayName.toLowerCase().replace(/\W+/g, '.')}@example.com`;
+    const person = this.sim.org.addPerson({ displayName, email, ...(extension ? { extension } : {}) });
+    const clientToken = this.sim.org.issueToken(person.id, 'access', ['spark:all']);
+    return { person, clientToken, name: displayName, id: person.id };
+  }
+
+  /** A group space with these people and the bot. */
+  groupSpace(title: string, members: TestPerson[]): SimRoom {
+    const [creator, ...others] = members;
+    if (!creator) throw new Error('a space needs people');
+    return this.sim.org.createRoom(creator.id, title, [...others.map((p) => p.id), this.botPerson.id]);
+  }
+
+  directSpace(person: TestPerson): SimRoom {
+    return this.sim.org.directRoom(person.id, this.botPerson.id);
+  }
+
+  /** Types a message as `person`; in a group space it @mentions the bot first, as a Webex client does. */
+  async say(person: TestPerson, room: SimRoom, text: string): Promise<SimMessage> {
+    const markdown = room.type === 'group' ? `<@personId:${this.botPerson.id}|Park Bot> ${text}` : text;
+    return this.api<SimMessage>(person.clientToken, 'POST', '/messages', { roomId: room.id, markdown });
+  }
+
+  /** Taps a card button as `person`: Webex records an attachment action with the button's data. */
+  async tap(person: TestPerson, cardMessage: SimMessage, inputs?: Record<string, unknown>): Promise<void> {
+    const submit = inputs ?? cardOf(cardMessage).actions?.find((a) => a.type === 'Action.Submit')?.data;
+    if (!submit) throw new Error('The card has no submit button');
+    await this.api(person.clientToken, 'POST', '/attachment/actions', { type: 'submit', messageId: cardMessage.id, inputs: submit });
+  }
+
+  async api<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.sim.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+
+  /** The bot's messages in a space, oldest first. */
+  botMessages(room: SimRoom): SimMessage[] {
+    return [...this.sim.org.messages.values()].filter((m) => m.roomId === room.id && m.personId === this.botPerson.id);
+  }
+
+  async nextBotMessage(room: SimRoom, after: number, what = 'a bot message'): Promise<SimMessage> {
+    return waitFor(what, () => this.botMessages(room)[after]);
+  }
+
+  /** Waits for the bot to post in `room`, counting from now; returns the first new message. */
+  async expectBotMessage(room: SimRoom, action: () => Promise<unknown>, what = 'a bot message'): Promise<SimMessage> {
+    const before = this.botMessages(room).length;
+    await action();
+    return this.nextBotMessage(room, before, what);
+  }
+
+  /** Links `person`'s Webex account the way they would: the DM'd button, Webex's consent page, back. */
+  async link(person: TestPerson): Promise<string> {
+    const dm = this.directSpace(person);
+    const prompt = await this.expectBotMessage(dm, () => this.say(person, dm, 'link'), 'the link prompt');
+    return this.followLink(person, linkUrlIn(prompt));
+  }
+
+  /** Follows a link-prompt URL in a browser signed in to Webex as `signedInAs`; returns the final page. */
+  async followLink(signedInAs: TestPerson, url: string): Promise<string> {
+    const start = await fetch(url, { redirect: 'manual' });
+    const authorize = new URL(start.headers.get('location') ?? '');
+    if (start.status !== 302 || !authorize.href.startsWith(this.sim.apiUrl)) throw new Error(`unexpected /oauth/start answer ${start.status}`);
+    const consentPage = await fetch(authorize);
+    if (consentPage.status !== 200) throw new Error(`consent page ${consentPage.status}`);
+    const form = new URLSearchParams(authorize.searchParams);
+    form.set('personId', signedInAs.id);
+    const consent = await fetch(`${this.sim.apiUrl}/authorize`, { method: 'POST', body: form, redirect: 'manual' });
+    const callback = consent.headers.get('location') ?? '';
+    const done = await fetch(callback);
+    return `${done.status} ${await done.text()}`;
+  }
+
+  /** Call-control requests the simulator received, with whose token they came. */
+  callControl(path: string): SimRequestRecord[] {
+    return this.sim.requests.filter((r) => r.path === `/telephony/calls${path}`);
+  }
+}
+
+export function cardOf(message: SimMessage): Card {
+  const content = message.attachments?.[0]?.content;
+  if (!content) throw new Error(`message has no card: ${message.text ?? ''}`);
+  return content as Card;
+}
+
+/** Every text a card shows, flattened, for assertions about what people read. */
+export function cardText(message: SimMessage): string {
+  const texts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      for (const key of ['text', 'title', 'value']) if (typeof record[key] === 'string') texts.push(record[key]);
+      Object.values(record).forEach(walk);
+    }
+  };
+  walk(cardOf(message));
+  return texts.join(' | ');
+}
+
+export function linkUrlIn(message: SimMessage): string {
+  const url = cardOf(message).actions?.find((a) => a.type === 'Action.OpenUrl')?.url;
+  if (!url) throw new Error('no link in the prompt');
+  return url;
+}

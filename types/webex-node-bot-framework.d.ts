@@ -1,0 +1,80 @@
+/** The parts of webex-node-bot-framework 2.3 this bot uses; the package ships no declarations. */
+declare module 'webex-node-bot-framework' {
+  import { EventEmitter } from 'node:events';
+
+  export interface FrameworkOptions {
+    token: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    removeWebhooksOnStart?: boolean;
+    maxStartupSpaces?: number;
+    messageFormat?: 'text' | 'markdown' | 'html';
+  }
+
+  export interface WebexMessage {
+    id: string;
+    roomId: string;
+    roomType?: string;
+    text?: string;
+    markdown?: string;
+    html?: string;
+    personId: string;
+    personEmail?: string;
+    mentionedPeople?: string[];
+    parentId?: string;
+    created?: string;
+  }
+
+  export interface WebexPerson {
+    id: string;
+    displayName?: string;
+    emails?: string[];
+    type?: string;
+  }
+
+  export interface Trigger {
+    type: 'message' | 'attachmentAction';
+    id: string;
+    text?: string;
+    message?: WebexMessage;
+    attachmentAction?: unknown;
+    person?: WebexPerson;
+    personId?: string;
+  }
+
+  export interface Bot {
+    id: string;
+    room: { id: string; type?: string; title?: string };
+    isDirect: boolean;
+    person: WebexPerson;
+    say(format: 'text' | 'markdown', message: string): Promise<WebexMessage>;
+    sendCard(card: object, fallbackText: string): Promise<WebexMessage>;
+    reply(replyTo: string | WebexMessage, message: string | object, format?: 'text' | 'markdown'): Promise<WebexMessage>;
+    dm(person: string, format: 'text' | 'markdown', message: string | object): Promise<WebexMessage>;
+    censor(messageId: string): Promise<unknown>;
+  }
+
+  export interface WebexSdk {
+    messages: { create(message: object): Promise<WebexMessage>; remove(id: string): Promise<unknown> };
+  }
+
+  export default class Framework extends EventEmitter {
+    constructor(options: FrameworkOptions);
+    start(): Promise<void>;
+    stop(): Promise<void>;
+    initialized: boolean;
+    person: WebexPerson;
+    webex: WebexSdk;
+    on(event: 'message', listener: (bot: Bot, trigger: Trigger, id: string) => void): this;
+    on(event: 'attachmentAction', listener: (bot: Bot, trigger: Trigger, id: string) => void): this;
+    on(event: 'initialized' | 'start' | 'stop', listener: (id: string) => void): this;
+    on(event: string, listener: (...args: never[]) => void): this;
+  }
+}
+
+declare module 'webex-node-bot-framework/webhook' {
+  import type Framework from 'webex-node-bot-framework';
+
+  /** Returns an express-style handler; without `res` it only processes the event. */
+  export default function webhook(framework: Framework): (req: { body: unknown; headers: Record<string, string> }) => Promise<unknown>;
+}
