@@ -13,6 +13,7 @@ import { TokenVault } from './auth/token-vault.js';
 import { LinkFlow } from './auth/link-flow.js';
 import { createFramework, startFramework } from './bot/framework.js';
 import { registerHandlers } from './bot/router.js';
+import { RoomQueue } from './bot/room-queue.js';
 import { webhookRoute } from './http/webhook-route.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import type { RetryPolicy } from './webex/retry-policy.js';
@@ -45,6 +46,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   const framework = createFramework(config);
   registerHandlers(framework, { calling, vault, store, linkFlow, logger });
   const processEvent = webhookHandler(framework);
+  const roomQueue = new RoomQueue();
   let accepting = false;
 
   const app = express();
@@ -54,9 +56,11 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
       config.webhookSecret,
       {
         ready: () => accepting,
-        process: (body, signature) => {
-          processEvent({ body, headers: { 'x-spark-signature': signature } }).catch((error: unknown) =>
-            logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'The framework failed to process an event'),
+        process: (delivery, signature) => {
+          void roomQueue.run(delivery.data.roomId ?? delivery.data.id, () =>
+            processEvent({ body: delivery, headers: { 'x-spark-signature': signature } }).catch((error: unknown) =>
+              logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'The framework failed to process an event'),
+            ),
           );
         },
       },

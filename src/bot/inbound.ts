@@ -24,21 +24,24 @@ export function readChatMessage(bot: Bot, trigger: Trigger, botPersonId: string)
   if (!message?.id || !message.roomId || !message.personId) return undefined;
   const tagged = [...(message.html ?? '').matchAll(MENTION_TAG)].map(([, personId = '', name = '']) => ({ personId, name: name.trim() }));
   const botNames = [...tagged.filter((m) => m.personId === botPersonId).map((m) => m.name), bot.person.displayName ?? ''].filter(Boolean);
+  const text = trigger.text ?? message.text ?? '';
   return {
     messageId: message.id,
     roomId: message.roomId,
     isDirect: bot.isDirect,
     sender: { personId: message.personId, name: personName(trigger) },
-    text: withoutLeadingName(trigger.text ?? message.text ?? '', botNames),
+    text: bot.isDirect ? text.trim() : withoutLeadingName(text, botNames),
     mentions: tagged.filter((m) => m.personId !== botPersonId && m.name),
   };
 }
 
-/** In group spaces Webex starts the text with the bot's name (or its first word); drop it. */
+/**
+ * In group spaces the text starts with the @mention of the bot, as the sender shortened it (the
+ * mention tag in `html` says how); without a tag, the bot's full display name.
+ */
 function withoutLeadingName(text: string, names: string[]): string {
   const trimmed = text.trim();
-  const candidates = names.flatMap((name) => [name, name.split(' ')[0] ?? name]);
-  const found = candidates.find((name) => trimmed.toLowerCase().startsWith(name.toLowerCase()));
+  const found = names.find((name) => trimmed.toLowerCase().startsWith(name.toLowerCase()));
   return found ? trimmed.slice(found.length).trim() : trimmed;
 }
 

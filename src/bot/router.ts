@@ -35,7 +35,7 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
     case 'help':
       return handleHelp(ctx);
     case 'invalid':
-      return ctx.conversation.say(`${by.name}, ${command.reason.charAt(0).toLowerCase()}${command.reason.slice(1)}`);
+      return ctx.conversation.say(`${by.name}: ${command.reason}`);
     case 'unknown':
       return handleHelp(ctx, UNKNOWN);
   }
@@ -67,7 +67,7 @@ export function registerHandlers(framework: Framework, services: BotServices): v
       services,
       conversation: conversationFor(bot),
       isDirect: bot.isDirect,
-      logger: services.logger.child({ event, roomType: bot.isDirect ? 'direct' : 'group' }),
+      logger: services.logger.child({ trigger: event, roomType: bot.isDirect ? 'direct' : 'group' }),
     };
     work(ctx).catch(async (error: unknown) => {
       ctx.logger.error({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }, 'Handler failed');

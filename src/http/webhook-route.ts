@@ -10,14 +10,15 @@ const deliverySchema = z.object({
   resource: z.string().min(1),
   event: z.string().min(1),
   actorId: z.string().optional(),
-  data: z.object({ id: z.string().min(1) }).passthrough(),
+  data: z.object({ id: z.string().min(1), roomId: z.string().optional() }).passthrough(),
 }).passthrough();
+export type WebhookDelivery = z.infer<typeof deliverySchema>;
 
 export interface WebhookTarget {
   /** False until the framework is ready, and again while shutting down. */
   ready(): boolean;
   /** Hands a verified delivery to the framework; `signature` is what the framework's own check expects. */
-  process(body: unknown, signature: string): void;
+  process(delivery: WebhookDelivery, signature: string): void;
 }
 
 const MAX_BODY = '256kb';

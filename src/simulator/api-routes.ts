@@ -78,7 +78,7 @@ function peopleRoutes(router: Router, { org }: ApiDeps): void {
   router.get('/people', list);
   router.get('/people/', list);
   router.get('/people/:id', (req, res) => {
-    res.json(org.person(req.params.id as string));
+    res.json(org.person(req.params.id));
   });
 }
 
@@ -93,7 +93,7 @@ function roomRoutes(router: Router, { org }: ApiDeps): void {
     res.json(org.createRoom(caller(res).person.id, title));
   });
   router.get('/rooms/:id', (req, res) => {
-    const room = org.room(req.params.id as string);
+    const room = org.room(req.params.id);
     if (!org.isMember(room.id, caller(res).person.id)) throw notFound('Room');
     res.json(room);
   });
@@ -118,7 +118,7 @@ function roomRoutes(router: Router, { org }: ApiDeps): void {
     res.json(org.addMember(roomId, person.id, caller(res).person.id));
   });
   router.get('/memberships/:id', (req, res) => {
-    const membership = org.memberships.get(req.params.id as string);
+    const membership = org.memberships.get(req.params.id);
     if (!membership || !org.isMember(membership.roomId, caller(res).person.id)) throw notFound('Membership');
     res.json(membership);
   });
@@ -136,13 +136,13 @@ function messageRoutes(router: Router, { org }: ApiDeps): void {
     res.json({ items });
   });
   router.get('/messages/:id', (req, res) => {
-    res.json(org.message(caller(res).person.id, req.params.id as string));
+    res.json(org.message(caller(res).person.id, req.params.id));
   });
   router.put('/messages/:id', (req, res) => {
-    res.json(org.editMessage(caller(res).person.id, req.params.id as string, req.body as { roomId: string }));
+    res.json(org.editMessage(caller(res).person.id, req.params.id, req.body as { roomId: string }));
   });
   router.delete('/messages/:id', (req, res) => {
-    org.deleteMessage(caller(res).person.id, req.params.id as string);
+    org.deleteMessage(caller(res).person.id, req.params.id);
     res.status(204).end();
   });
   router.post('/attachment/actions', (req, res) => {
@@ -154,7 +154,7 @@ function messageRoutes(router: Router, { org }: ApiDeps): void {
     res.json(org.submitCard(caller(res).person.id, { messageId, inputs: body.inputs as Record<string, unknown> }));
   });
   router.get('/attachment/actions/:id', (req, res) => {
-    res.json(org.attachmentAction(caller(res).person.id, req.params.id as string));
+    res.json(org.attachmentAction(caller(res).person.id, req.params.id));
   });
 }
 
@@ -198,10 +198,10 @@ function webhookRoutes(router: Router, { org }: ApiDeps): void {
     res.json(visible(webhook));
   });
   router.get('/webhooks/:id', (req, res) => {
-    res.json(visible(own(res, req.params.id as string)));
+    res.json(visible(own(res, req.params.id)));
   });
   router.delete('/webhooks/:id', (req, res) => {
-    org.webhooks.delete(own(res, req.params.id as string).id);
+    org.webhooks.delete(own(res, req.params.id).id);
     res.status(204).end();
   });
 }
@@ -213,7 +213,7 @@ function callRoutes(router: Router, { telephony }: ApiDeps): void {
   });
   router.get('/telephony/calls/:callId', (req, res) => {
     requireCalling(res, 'spark:calls_read');
-    res.json(telephony.get(caller(res).person.id, req.params.callId as string));
+    res.json(telephony.get(caller(res).person.id, req.params.callId));
   });
   router.post('/telephony/calls/park', (req, res) => {
     requireCalling(res, 'spark:calls_write');

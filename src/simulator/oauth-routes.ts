@@ -7,7 +7,7 @@ const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function authorizeRequest(source: Record<string, unknown>): AuthorizeRequest {
-  const get = (key: string): string => (typeof source[key] === 'string' ? (source[key] as string) : '');
+  const get = (key: string): string => (typeof source[key] === 'string' ? (source[key]) : '');
   return {
     clientId: get('client_id'),
     redirectUri: get('redirect_uri'),
@@ -36,7 +36,8 @@ export function oauthRoutes(org: SimOrg, oauth: SimOAuth): Router {
     if (req.query.response_type !== 'code') throw new SimError(400, 'response_type must be code');
     const integration = oauth.validate(request);
     const hidden = Object.entries(req.query)
-      .map(([key, value]) => `<input type="hidden" name="${escapeHtml(key)}" value="${escapeHtml(String(value))}">`)
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+      .map(([key, value]) => `<input type="hidden" name="${escapeHtml(key)}" value="${escapeHtml(value)}">`)
       .join('');
     const people = [...org.people.values()]
       .filter((p) => p.type === 'person')

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
 import type {
@@ -52,7 +52,8 @@ const now = (): string => new Date().toISOString();
  * webhooks. Every change that Webex would announce by webhook is emitted as a `SimEvent`.
  */
 export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
-  readonly orgId = webexId('ORGANIZATION');
+  private readonly orgUuid = randomUUID();
+  readonly orgId = webexId('ORGANIZATION', this.orgUuid);
   readonly people = new Map<string, SimPerson>();
   readonly tokens = new Map<string, SimToken>();
   readonly rooms = new Map<string, SimRoom>();
@@ -82,8 +83,8 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
 
   /** Mints a token for a person; user tokens carry scopes, the bot's carries what a bot may do. */
   issueToken(personId: string, kind: TokenKind, scopes: string[], ttlMs = 14 * DAY_MS, clientId?: string): string {
-    const prefix = kind === 'bot' ? 'BOT' : kind === 'access' ? 'ACCESS' : 'REFRESH';
-    const token = `${prefix}_${randomBytes(24).toString('hex')}`;
+    // Shaped like a real Webex token (<secret>_<cluster>_<org uuid>): the Webex SDK checks the shape.
+    const token = `${randomBytes(32).toString('base64url')}_PF84_${this.orgUuid}`;
     this.tokens.set(token, { personId, kind, scopes, expiresAt: Date.now() + ttlMs, ...(clientId ? { clientId } : {}) });
     return token;
   }

@@ -13,7 +13,8 @@ function matches(webhook: SimWebhook, event: SimEvent): boolean {
   if (!webhook.filter) return true;
   return webhook.filter.split('&').every((clause) => {
     const [key = '', value = ''] = clause.split('=');
-    return String(event.data[key] ?? '') === decodeURIComponent(value);
+    const actual = event.data[key];
+    return typeof actual === 'string' && actual === decodeURIComponent(value);
   });
 }
 

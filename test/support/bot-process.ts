@@ -38,8 +38,13 @@ export class BotProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    // BOT_LOGS=1 npm test shows the bot's own log lines while the tests run.
+    const keep = (chunk: Buffer): void => {
+      this.output += chunk.toString();
+      if (process.env.BOT_LOGS) process.stderr.write(chunk);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     await waitFor('the bot to be ready', () => {
       if (child.exitCode !== null) throw new Error(`The bot exited with ${child.exitCode}:\n${this.output}`);
       return this.output.includes('"event":"bot-ready"');

@@ -109,7 +109,7 @@ export class World {
 
   /** Taps a card button as `person`: Webex records an attachment action with the button's data. */
   async tap(person: TestPerson, cardMessage: SimMessage, inputs?: Record<string, unknown>): Promise<void> {
-    const submit = inputs ?? cardOf(cardMessage).actions?.find((a) => a.type === 'Action.Submit')?.data;
+    const submit = inputs ?? submitButtons(cardMessage)[0]?.data;
     if (!submit) throw new Error('The card has no submit button');
     await this.api(person.clientToken, 'POST', '/attachment/actions', { type: 'submit', messageId: cardMessage.id, inputs: submit });
   }
@@ -129,15 +129,20 @@ export class World {
     return [...this.sim.org.messages.values()].filter((m) => m.roomId === room.id && m.personId === this.botPerson.id);
   }
 
-  async nextBotMessage(room: SimRoom, after: number, what = 'a bot message'): Promise<SimMessage> {
-    return waitFor(what, () => this.botMessages(room)[after]);
+  /** Waits for the bot to post in `room` while `action` runs; returns its first new message. */
+  async expectBotMessage(room: SimRoom, action: () => Promise<unknown>, what = 'a bot message'): Promise<SimMessage> {
+    const seen = new Set(this.botMessages(room).map((m) => m.id));
+    await action();
+    return this.newBotMessage(room, seen, what);
   }
 
-  /** Waits for the bot to post in `room`, counting from now; returns the first new message. */
-  async expectBotMessage(room: SimRoom, action: () => Promise<unknown>, what = 'a bot message'): Promise<SimMessage> {
-    const before = this.botMessages(room).length;
-    await action();
-    return this.nextBotMessage(room, before, what);
+  /** The first bot message in `room` that is not in `seen`. */
+  async newBotMessage(room: SimRoom, seen: Set<string>, what = 'a bot message'): Promise<SimMessage> {
+    return waitFor(what, () => this.botMessages(room).find((m) => !seen.has(m.id)));
+  }
+
+  seenIn(room: SimRoom): Set<string> {
+    return new Set(this.botMessages(room).map((m) => m.id));
   }
 
   /** Links `person`'s Webex account the way they would: the DM'd button, Webex's consent page, back. */
@@ -162,6 +167,12 @@ export class World {
     return `${done.status} ${await done.text()}`;
   }
 
+  /** Every phone in the org goes idle: no calls up, nothing parked. */
+  hangUpEverything(): void {
+    for (const [personId, calls] of this.sim.telephony.calls) calls.forEach((call) => this.sim.telephony.hangup(personId, call.id));
+    this.sim.telephony.parked.clear();
+  }
+
   /** Call-control requests the simulator received, with whose token they came. */
   callControl(path: string): SimRequestRecord[] {
     return this.sim.requests.filter((r) => r.path === `/telephony/calls${path}`);
@@ -171,7 +182,24 @@ export class World {
 export function cardOf(message: SimMessage): Card {
   const content = message.attachments?.[0]?.content;
   if (!content) throw new Error(`message has no card: ${message.text ?? ''}`);
-  return content as Card;
+  return content;
+}
+
+/** Every Action.Submit in a card, top-level or inside its body, in reading order. */
+export function submitButtons(message: SimMessage): { title?: string; data?: Record<string, unknown> }[] {
+  const found: { title?: string; data?: Record<string, unknown> }[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (record.type === 'Action.Submit') found.push(record as { title?: string; data?: Record<string, unknown> });
+      Object.values(record).forEach(walk);
+    }
+  };
+  const card = cardOf(message);
+  walk(card.body);
+  walk(card.actions);
+  return found;
 }
 
 /** Every text a card shows, flattened, for assertions about what people read. */

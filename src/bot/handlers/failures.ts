@@ -24,9 +24,8 @@ export async function reportFailure(
     await sendLinkPrompt(ctx, person, reason);
     if (ctx.isDirect) return;
   }
-  const sentence = `${person.name}, ${lowerFirst(explainFailure(error, action))}`;
+  const sentence = `${person.name}: ${explainFailure(error, action)}`;
   if (threadId) await ctx.conversation.reply(threadId, sentence);
   else await ctx.conversation.say(sentence);
 }
 
-const lowerFirst = (s: string): string => (s.startsWith('I ') ? s : s.charAt(0).toLowerCase() + s.slice(1));
