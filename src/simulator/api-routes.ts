@@ -15,7 +15,6 @@ export interface ApiDeps {
   org: SimOrg;
   telephony: SimTelephony;
   faults: SimFault[];
-  requests: SimRequestRecord[];
 }
 
 const caller = (res: Response): Caller => res.locals.caller as Caller;
@@ -33,21 +32,32 @@ function requireCalling(res: Response, scope: string): void {
   if (!person.extension && !person.phoneNumbers.length) throw new SimError(403, 'The user has no Webex Calling licence');
 }
 
-/** Bearer token → person; records the request and applies any fault the test has asked for. */
-function authenticate(deps: ApiDeps) {
+/** Keeps every request to `/v1`, with whose token it came and how it was answered. */
+export function recordRequests(org: SimOrg, requests: SimRequestRecord[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const header = req.headers.authorization ?? '';
-    const found = deps.org.personByToken(/^Bearer (.+)$/i.exec(header)?.[1]);
+    const found = org.personByToken(bearer(req));
     const record: SimRequestRecord = {
       method: req.method,
       path: req.path,
       ...(found ? { personId: found.person.id, tokenKind: found.token.kind } : {}),
       status: 0,
-      ...(req.body && Object.keys(req.body as object).length ? { body: req.body as unknown } : {}),
       at: Date.now(),
     };
-    deps.requests.push(record);
-    res.on('finish', () => (record.status = res.statusCode));
+    requests.push(record);
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      if (req.is('application/json') && req.body && Object.keys(req.body as object).length) record.body = req.body as unknown;
+    });
+    next();
+  };
+}
+
+const bearer = (req: Request): string | undefined => /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+
+/** Bearer token → person, then any failure the test has asked for. */
+function authenticate(deps: ApiDeps) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const found = deps.org.personByToken(bearer(req));
     if (!found) return next(new SimError(401, 'The request requires a valid access token set in the Authorization request header.'));
     res.locals.caller = found;
     const fault = deps.faults.find(

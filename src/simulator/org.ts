@@ -89,16 +89,17 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
     return token;
   }
 
-  /** Makes every access token of a person expired, as if two weeks had passed. */
-  expireAccessTokens(personId: string): void {
+  /** Expires the access tokens integrations hold for a person, as if two weeks had passed. */
+  expireIntegrationAccess(personId: string): void {
     for (const token of this.tokens.values()) {
-      if (token.personId === personId && token.kind === 'access') token.expiresAt = 0;
+      if (token.personId === personId && token.clientId && token.kind === 'access') token.expiresAt = 0;
     }
   }
 
-  revokeTokens(personId: string): void {
+  /** The person revoked every integration's access: their access and refresh tokens stop working. */
+  revokeIntegrationAccess(personId: string): void {
     for (const [value, token] of this.tokens) {
-      if (token.personId === personId && token.kind !== 'bot') this.tokens.delete(value);
+      if (token.personId === personId && token.clientId) this.tokens.delete(value);
     }
   }
 

@@ -1,7 +1,7 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { apiRoutes, webexErrorHandler } from './api-routes.js';
+import { apiRoutes, recordRequests, webexErrorHandler } from './api-routes.js';
 import { oauthRoutes } from './oauth-routes.js';
 import { controlRoutes } from './control-routes.js';
 import { SimOrg } from './org.js';
@@ -45,8 +45,9 @@ export async function startSimulator(options: { port?: number; host?: string } =
   app.get([`${U2C_PATH}/limited/catalog`, `${U2C_PATH}/catalog`], (_req, res) => {
     res.json(catalog);
   });
+  app.use('/v1', recordRequests(org, requests));
   app.use('/v1', oauthRoutes(org, oauth));
-  app.use('/v1', apiRoutes({ org, telephony, faults, requests }));
+  app.use('/v1', apiRoutes({ org, telephony, faults }));
   app.use('/_sim', controlRoutes({ org, telephony, faults }));
   app.use(webexErrorHandler);
 

@@ -30,8 +30,9 @@ export class BotProcess {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
+  /** Starts the bot; `output` keeps growing across restarts. */
   async start(): Promise<void> {
-    this.output = '';
+    const from = this.output.length;
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...this.env },
@@ -47,7 +48,7 @@ export class BotProcess {
     child.stderr?.on('data', keep);
     await waitFor('the bot to be ready', () => {
       if (child.exitCode !== null) throw new Error(`The bot exited with ${child.exitCode}:\n${this.output}`);
-      return this.output.includes('"event":"bot-ready"');
+      return this.output.includes('"event":"bot-ready"', from);
     }, 20_000);
   }
 

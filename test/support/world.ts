@@ -192,7 +192,7 @@ export function submitButtons(message: SimMessage): { title?: string; data?: Rec
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       const record = node as Record<string, unknown>;
-      if (record.type === 'Action.Submit') found.push(record as { title?: string; data?: Record<string, unknown> });
+      if (record.type === 'Action.Submit') found.push(record);
       Object.values(record).forEach(walk);
     }
   };

@@ -22,7 +22,8 @@ export async function reportFailure(
   if (needsLink) {
     const reason = error instanceof NotLinkedError && error.reason === 'never-linked' ? 'You have not linked your Webex account yet.' : 'Your Webex link has expired.';
     await sendLinkPrompt(ctx, person, reason);
-    if (ctx.isDirect) return;
+    // A typed command in a space gets a pointer to the private message; a card tap stays private.
+    if (ctx.isDirect || threadId) return;
   }
   const sentence = `${person.name}: ${explainFailure(error, action)}`;
   if (threadId) await ctx.conversation.reply(threadId, sentence);
