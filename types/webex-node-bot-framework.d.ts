@@ -64,6 +64,9 @@ declare module 'webex-node-bot-framework' {
     stop(): Promise<void>;
     initialized: boolean;
     person: WebexPerson;
+    /** `{}` until registered, the webhook once created, false when creating it failed. */
+    webhook: { id?: string } | false;
+    cardsWebhook: { id?: string } | false;
     webex: WebexSdk;
     on(event: 'message', listener: (bot: Bot, trigger: Trigger, id: string) => void): this;
     on(event: 'attachmentAction', listener: (bot: Bot, trigger: Trigger, id: string) => void): this;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Framework from 'webex-node-bot-framework';
 import type { Config } from '../config.js';
 
@@ -22,9 +23,21 @@ export function createFramework(config: Config): Framework {
   });
 }
 
-/** Resolves once the framework has its identity and has registered its webhooks. */
+const WEBHOOK_REGISTRATION_TIMEOUT_MS = 30_000;
+
+/**
+ * Resolves once the framework has its identity and its two webhooks exist. The framework itself
+ * reports "initialized" before registering them; events sent in between would be lost.
+ */
 export async function startFramework(framework: Framework): Promise<void> {
   const initialized = new Promise<void>((resolve) => framework.once('initialized', () => resolve()));
   await framework.start();
   await initialized;
+  const deadline = Date.now() + WEBHOOK_REGISTRATION_TIMEOUT_MS;
+  while (!(framework.cardsWebhook && framework.cardsWebhook.id)) {
+    if (framework.webhook === false || Date.now() > deadline) {
+      throw new Error('Webex did not accept the bot\'s webhooks. Check that PUBLIC_URL is reachable from Webex and that WEBEX_BOT_TOKEN is a bot token.');
+    }
+    await sleep(25);
+  }
 }

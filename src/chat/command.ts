@@ -30,7 +30,7 @@ export function parseCommand(input: string, mentions: Mention[] = []): Command {
   const text = input.trim().replace(/\s+/g, ' ');
   const words = text.toLowerCase().replace(/[.!?]+$/, '');
 
-  if (/^(?:help|\?|hi|hello|commands)$/.test(words)) return { kind: 'help' };
+  if (text === '?' || /^(?:help|hi|hello|commands)$/.test(words)) return { kind: 'help' };
   if (/^(?:parked|list|waiting|list parked(?: calls)?|parked calls)$/.test(words)) return { kind: 'parked' };
   if (/^(?:link|login|connect)(?: my account)?$/.test(words)) return { kind: 'link' };
   if (/^(?:unlink|logout|disconnect)(?: my account)?$/.test(words)) return { kind: 'unlink' };

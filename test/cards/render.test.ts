@@ -1,0 +1,94 @@
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as AC from 'adaptivecards/dist/adaptivecards.js';
+import { CARDS_DIR, callPickerCard, linkAccountCard, parkedListCard, retrievedCard, waitingCard } from '../../src/cards/render.js';
+import type { ParkedCall } from '../../src/storage/store.js';
+
+/** What a Webex client would complain about when rendering the card at schema 1.3. */
+function problemsAt13(card: unknown): string[] {
+  const context = new AC.SerializationContext(AC.Versions.v1_3);
+  const parsed = new AC.AdaptiveCard();
+  parsed.parse(card, context);
+  const problems = Array.from({ length: context.eventCount }, (_, i) => context.getEventAt(i).message);
+  return [...problems, ...parsed.validateProperties().validationEvents.map((e) => e.message)];
+}
+
+const call: ParkedCall = {
+  id: '5b0c6a55-1c52-4a0b-9d3c-0a4c8f0f2a11',
+  roomId: 'ROOM',
+  parkedBy: { personId: 'RITA', name: 'Rita Reception' },
+  caller: { name: 'Acme Corp', number: '+15550100' },
+  parkedAgainst: { number: '1000', name: 'Call Park 1000' },
+  forPerson: { personId: 'SAM', name: 'Sam Sales' },
+  note: 'wants a refund',
+  state: 'waiting',
+  parkedAt: '2026-11-23T10:02:03.456Z',
+};
+
+describe('cards', () => {
+  it('every template in cards/ is an Adaptive Card 1.3', () => {
+    const files = readdirSync(CARDS_DIR).filter((f) => f.endsWith('.json'));
+    assert.ok(files.length >= 5);
+    for (const file of files) {
+      const template = JSON.parse(readFileSync(join(CARDS_DIR, file), 'utf8')) as { version: string; type: string };
+      assert.equal(template.type, 'AdaptiveCard', file);
+      assert.equal(template.version, '1.3', file);
+    }
+  });
+
+  const rendered = {
+    waiting: waitingCard(call),
+    waitingPrivateCaller: waitingCard({ ...call, caller: {}, forPerson: undefined, note: undefined } as ParkedCall),
+    retrieved: retrievedCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam Sales' }, retrievedAt: '2026-11-23T10:05:00.000Z' }),
+    list: parkedListCard([call, { ...call, id: '0e0a1a38-54f8-4f55-9a8c-0d7f3e1a9b22', caller: {} }]),
+    picker: callPickerCard(
+      [
+        { id: 'CALL1', state: 'connected', remoteParty: { name: 'Acme Corp', number: '+15550100' } },
+        { id: 'CALL2', state: 'held', remoteParty: { privacyEnabled: true } },
+      ],
+      { destination: '1000' },
+    ),
+    link: linkAccountCard('https://bot.example.com/oauth/start?state=abc', 'Welcome!'),
+  };
+
+  for (const [name, { card }] of Object.entries(rendered)) {
+    it(`renders the ${name} card with no parse or validation problems at version 1.3`, () => {
+      assert.deepEqual(problemsAt13(card), []);
+      assert.ok(!JSON.stringify(card).includes('${'), 'every template expression was filled in');
+    });
+  }
+
+  it('the waiting card shows who is waiting, where, who parked it, for whom, the note, and a Retrieve button for this call', () => {
+    const json = JSON.stringify(rendered.waiting.card);
+    for (const text of ['Call waiting on 1000', 'Acme Corp (+15550100)', '1000 (Call Park 1000)', 'Rita Reception', 'For Sam Sales', 'Note: wants a refund', '{{TIME(2026-11-23T10:02:03Z)}}']) {
+      assert.ok(json.includes(text), text);
+    }
+    const actions = (rendered.waiting.card as { actions: { type: string; title: string; data: unknown }[] }).actions;
+    assert.deepEqual(actions, [{ type: 'Action.Submit', title: 'Retrieve', style: 'positive', data: { action: 'retrieve', parkId: call.id } }]);
+    assert.match(rendered.waiting.fallback, /retrieve 1000/);
+  });
+
+  it('names a withheld caller "Private caller" and leaves out empty lines', () => {
+    const json = JSON.stringify(rendered.waitingPrivateCaller.card);
+    assert.ok(json.includes('Private caller'));
+    assert.ok(!json.includes('Note:'));
+    assert.ok(!json.includes('For '));
+  });
+
+  it('the retrieved card says who took the call and offers no button', () => {
+    const card = rendered.retrieved.card as { actions?: unknown[] };
+    assert.ok(JSON.stringify(card).includes('Retrieved by Sam Sales'));
+    assert.equal(card.actions, undefined);
+  });
+
+  it('the picker carries the rest of the command in its submit', () => {
+    const json = JSON.stringify(rendered.picker.card);
+    assert.ok(json.includes('"data":{"action":"park","destination":"1000"}'));
+    assert.ok(json.includes('Private caller (held)'));
+  });
+
+  it('renders a fresh object each time, so two messages never share one', () => {
+    assert.notEqual(waitingCard(call).card, waitingCard(call).card);
+  });
+});
