@@ -45,7 +45,7 @@ export class TokenVault {
       return await action(token);
     } catch (error) {
       if (!(error instanceof WebexApiError) || error.kind !== 'unauthorized') throw error;
-      const fresh = await this.refresh(account);
+      const fresh = await this.tokenNewerThan(account);
       try {
         return await action(fresh);
       } catch (retryError) {
@@ -53,6 +53,14 @@ export class TokenVault {
         throw retryError;
       }
     }
+  }
+
+  /** After a 401: a token someone else refreshed meanwhile, or else a refresh of our own. */
+  private async tokenNewerThan(used: LinkedAccount): Promise<string> {
+    const latest = await this.store.account(used.personId);
+    if (!latest) throw new NotLinkedError(used.personId, 'never-linked');
+    if (latest.sealedAccessToken !== used.sealedAccessToken) return this.cipher.open(latest.sealedAccessToken);
+    return this.refresh(latest);
   }
 
   private refresh(account: LinkedAccount): Promise<string> {

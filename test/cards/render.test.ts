@@ -39,7 +39,7 @@ describe('cards', () => {
 
   const rendered = {
     waiting: waitingCard(call),
-    waitingPrivateCaller: waitingCard({ ...call, caller: {}, forPerson: undefined, note: undefined } as ParkedCall),
+    waitingPrivateCaller: waitingCard({ id: call.id, roomId: call.roomId, parkedBy: call.parkedBy, caller: {}, parkedAgainst: { number: '2001' }, state: 'waiting', parkedAt: call.parkedAt }),
     retrieved: retrievedCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam Sales' }, retrievedAt: '2026-11-23T10:05:00.000Z' }),
     list: parkedListCard([call, { ...call, id: '0e0a1a38-54f8-4f55-9a8c-0d7f3e1a9b22', caller: {} }]),
     picker: callPickerCard(
