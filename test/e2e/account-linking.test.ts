@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { openFrontDesk } from '../support/front-desk.js';
 import { World, cardText, linkUrlIn, type TestPerson } from '../support/world.js';
 import type { SimRoom } from '../../src/simulator/model.js';
 
@@ -6,14 +7,11 @@ describe('Linking Webex accounts ("Login with Webex")', () => {
   let world: World;
   let rita: TestPerson;
   let sam: TestPerson;
+  let priya: TestPerson;
   let frontDesk: SimRoom;
 
   before(async () => {
-    world = await World.create();
-    await world.start();
-    rita = world.addPerson('Rita Reception', '2001');
-    sam = world.addPerson('Sam Sales', '2002');
-    frontDesk = world.groupSpace('Front desk', [rita, sam]);
+    ({ world, rita, sam, priya, frontDesk } = await openFrontDesk([]));
   });
 
   beforeEach(() => world.hangUpEverything());
@@ -88,7 +86,6 @@ describe('Linking Webex accounts ("Login with Webex")', () => {
   });
 
   it('answers a tap from an unlinked person with a private prompt, retrieves nothing, and the call keeps waiting', async () => {
-    const priya = world.addPerson('Priya Support', '2003');
     const dm = world.directSpace(priya);
     const support = world.groupSpace('Support', [rita, priya]);
     world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Globex' } });

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { openFrontDesk } from '../support/front-desk.js';
 import { World, cardOf, cardText, submitButtons, type TestPerson } from '../support/world.js';
 import { waitFor } from '../support/wait.js';
 import type { SimRoom } from '../../src/simulator/model.js';
@@ -11,13 +12,7 @@ describe('Parking from chat and retrieving with one tap (real bot, simulated Web
   let frontDesk: SimRoom;
 
   before(async () => {
-    world = await World.create();
-    await world.start();
-    rita = world.addPerson('Rita Reception', '2001');
-    sam = world.addPerson('Sam Sales', '2002');
-    priya = world.addPerson('Priya Support', '2003');
-    frontDesk = world.groupSpace('Front desk', [rita, sam, priya]);
-    for (const person of [rita, sam, priya]) assert.match(await world.link(person), /^200 .*Linked/s);
+    ({ world, rita, sam, priya, frontDesk } = await openFrontDesk(['rita', 'sam', 'priya']));
   });
 
   beforeEach(() => world.hangUpEverything());

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, existsSync } from 'node:fs';
+import { openFrontDesk } from '../support/front-desk.js';
 import { World, cardText, type TestPerson } from '../support/world.js';
 import type { SimRoom } from '../../src/simulator/model.js';
 
@@ -10,13 +11,7 @@ describe('Restarts and secrets at rest', () => {
   let frontDesk: SimRoom;
 
   before(async () => {
-    world = await World.create();
-    await world.start();
-    rita = world.addPerson('Rita Reception', '2001');
-    sam = world.addPerson('Sam Sales', '2002');
-    frontDesk = world.groupSpace('Front desk', [rita, sam]);
-    await world.link(rita);
-    await world.link(sam);
+    ({ world, rita, sam, frontDesk } = await openFrontDesk(['rita', 'sam']));
   });
 
   after(async () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHmac } from 'node:crypto';
+import { openFrontDesk } from '../support/front-desk.js';
 import { World, WEBHOOK_SECRET, cardText, type TestPerson } from '../support/world.js';
 import type { SimRoom } from '../../src/simulator/model.js';
 
@@ -10,13 +11,7 @@ describe('When Webex says no, or someone forges a webhook', () => {
   let frontDesk: SimRoom;
 
   before(async () => {
-    world = await World.create();
-    await world.start();
-    rita = world.addPerson('Rita Reception', '2001');
-    sam = world.addPerson('Sam Sales', '2002');
-    frontDesk = world.groupSpace('Front desk', [rita, sam]);
-    await world.link(rita);
-    await world.link(sam);
+    ({ world, rita, sam, frontDesk } = await openFrontDesk(['rita', 'sam']));
   });
 
   beforeEach(() => {
