@@ -90,7 +90,8 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   } catch (error) {
     server.close();
     await store.close();
-    throw error;
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new Error(`could not connect the bot to Webex at ${config.webexApiUrl} (check WEBEX_BOT_TOKEN and WEBEX_API_URL): ${reason}`);
   }
   accepting = true;
   logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');

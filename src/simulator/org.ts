@@ -84,7 +84,7 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   /** Mints a token for a person; user tokens carry scopes, the bot's carries what a bot may do. */
   issueToken(personId: string, kind: TokenKind, scopes: string[], ttlMs = 14 * DAY_MS, clientId?: string): string {
     // Shaped like a real Webex token (<secret>_<cluster>_<org uuid>): the Webex SDK checks the shape.
-    const token = `${randomBytes(32).toString('base64url')}_PF84_${this.orgUuid}`;
+    const token = `${randomBytes(32).toString('hex')}_PF84_${this.orgUuid}`;
     this.tokens.set(token, { personId, kind, scopes, expiresAt: Date.now() + ttlMs, ...(clientId ? { clientId } : {}) });
     return token;
   }

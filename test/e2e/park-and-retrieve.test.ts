@@ -105,6 +105,21 @@ describe('Parking from chat and retrieving with one tap (real bot, simulated Web
     assert.equal(world.sim.telephony.parked.has('1001'), false);
   });
 
+  it('"retrieve" alone takes the only waiting call, and offers a choice when several wait', async () => {
+    const sales = world.groupSpace('Sales', [rita, sam, priya]);
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Only One' } });
+    await world.expectBotMessage(sales, () => world.say(rita, sales, 'park'));
+    const taken = await world.expectBotMessage(sales, () => world.say(sam, sales, 'retrieve'));
+    assert.match(cardText(taken), /Retrieved by Sam Sales/);
+
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'First' } });
+    await world.expectBotMessage(sales, () => world.say(rita, sales, 'park'));
+    world.sim.telephony.placeIncomingCall({ toPersonId: priya.id, from: { name: 'Second' } });
+    await world.expectBotMessage(sales, () => world.say(priya, sales, 'park'));
+    const choice = await world.expectBotMessage(sales, () => world.say(sam, sales, 'retrieve'));
+    assert.match(cardText(choice), /2 calls are waiting in this space/);
+  });
+
   it('group park puts the call on a free call park extension', async () => {
     world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Stark' } });
     const card = await world.expectBotMessage(frontDesk, () => world.say(sam, frontDesk, 'group park'));
