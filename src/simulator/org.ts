@@ -334,7 +334,8 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
 function plainText(markdown: string): string {
   return markdown
     .replace(MENTION, (_m, _kind, value: string, name?: string) => name ?? value)
-    .replace(/[*_`#>]/g, '')
+    .replace(/\*\*|__|`/g, '')
+    .replace(/^[#>]+\s*/gm, '')
     .trim();
 }
 

@@ -1,11 +1,11 @@
-import { parkCall, type ParkRequest } from '../../calls/park-call.js';
+import { parkCall, type ParkOutcome, type ParkRequest } from '../../calls/park-call.js';
 import { callPickerCard, callerLabel, waitingCard } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
 import type { HandlerContext } from '../context.js';
 
 /** `park …` or a pick from the call picker: park, then post the waiting card in the space. */
 export async function handlePark(ctx: HandlerContext, request: ParkRequest): Promise<void> {
-  let outcome;
+  let outcome: ParkOutcome;
   try {
     outcome = await parkCall(ctx.services, request);
   } catch (error) {
