@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import webhookHandler from 'webex-node-bot-framework/webhook';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { SqliteStore } from './storage/sqlite-store.js';
+import { openStore } from './storage/open-store.js';
 import { WebexHttpClient } from './webex/http-client.js';
 import { CallingApi } from './webex/calling-api.js';
 import { IdentityApi } from './webex/identity-api.js';
@@ -30,7 +30,7 @@ export interface ParkBotOptions {
 
 /** Builds every part from the configuration, starts the HTTP server, then the framework. */
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {
-  const store = new SqliteStore(config.databasePath);
+  const store = await openStore(config.database);
   const http = new WebexHttpClient(config.webexApiUrl, logger, options.retryPolicy);
   const calling = new CallingApi(http);
   const identity = new IdentityApi(http, config.oauth);

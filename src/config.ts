@@ -27,7 +27,11 @@ const databaseUrl = z
   .string()
   .trim()
   .default('sqlite:./data/parkbot.db')
-  .refine((value) => /^sqlite:.+/.test(value), { error: 'must look like sqlite:./data/parkbot.db' });
+  .refine((value) => /^sqlite:.+/.test(value) || (/^postgres(ql)?:\/\/.+/.test(value) && URL.canParse(value)), {
+    error: 'must look like sqlite:./data/parkbot.db or postgres://user:password@host:5432/parkbot',
+  });
+
+export type DatabaseSetting = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 const schema = z.object({
   WEBEX_BOT_TOKEN: required("the bot's access token from developer.webex.com > My Webex Apps"),
@@ -54,7 +58,7 @@ export interface Config {
   webhookSecret: string;
   oauth: { clientId: string; clientSecret: string; redirectUri: string };
   tokenEncryptionKey: Buffer;
-  databasePath: string;
+  database: DatabaseSetting;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -82,7 +86,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookSecret: v.WEBHOOK_SECRET,
     oauth: { clientId: v.WEBEX_CLIENT_ID, clientSecret: v.WEBEX_CLIENT_SECRET, redirectUri: `${v.PUBLIC_URL}/oauth/callback` },
     tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY,
-    databasePath: v.DATABASE_URL.replace(/^sqlite:/, ''),
+    database: v.DATABASE_URL.startsWith('sqlite:') ? { kind: 'sqlite', path: v.DATABASE_URL.slice('sqlite:'.length) } : { kind: 'postgres', url: v.DATABASE_URL },
     logLevel: v.LOG_LEVEL,
   };
 }

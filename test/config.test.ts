@@ -15,7 +15,7 @@ describe('configuration', () => {
     const config = createConfig(valid);
     assert.equal(config.webexApiUrl, 'https://webexapis.com/v1');
     assert.equal(config.port, 3000);
-    assert.equal(config.databasePath, './data/parkbot.db');
+    assert.deepEqual(config.database, { kind: 'sqlite', path: './data/parkbot.db' });
     assert.equal(config.publicUrl, 'https://parkbot.example.com');
     assert.equal(config.oauth.redirectUri, 'https://parkbot.example.com/oauth/callback');
     assert.equal(config.tokenEncryptionKey.length, 32);
@@ -34,6 +34,10 @@ describe('configuration', () => {
       assert.match(text, /TOKEN_ENCRYPTION_KEY must be exactly 32 bytes, base64-encoded/);
       assert.match(text, /see \.env\.example/);
     }
+  });
+
+  it('selects PostgreSQL for a postgres:// DATABASE_URL', () => {
+    assert.deepEqual(createConfig({ ...valid, DATABASE_URL: 'postgres://bot:pw@db:5432/parkbot' }).database, { kind: 'postgres', url: 'postgres://bot:pw@db:5432/parkbot' });
   });
 
   it('treats empty values as missing', () => {

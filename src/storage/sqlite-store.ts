@@ -1,36 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { LinkedAccount, LinkState, ParkedCall, PersonRef, Store } from './store.js';
-
-const MIGRATIONS: string[] = [
-  `CREATE TABLE parked_calls (
-     id TEXT PRIMARY KEY,
-     room_id TEXT NOT NULL,
-     record TEXT NOT NULL,
-     state TEXT NOT NULL CHECK (state IN ('waiting', 'retrieving', 'retrieved')),
-     claimed_by TEXT,
-     claimed_at INTEGER,
-     parked_at TEXT NOT NULL
-   );
-   CREATE INDEX parked_calls_room_state ON parked_calls (room_id, state);
-   CREATE TABLE linked_accounts (
-     person_id TEXT PRIMARY KEY,
-     display_name TEXT NOT NULL,
-     sealed_access_token TEXT NOT NULL,
-     sealed_refresh_token TEXT NOT NULL,
-     access_expires_at INTEGER NOT NULL,
-     refresh_expires_at INTEGER,
-     scope TEXT NOT NULL,
-     linked_at TEXT NOT NULL
-   );
-   CREATE TABLE link_states (
-     id TEXT PRIMARY KEY,
-     person_id TEXT NOT NULL,
-     code_verifier TEXT NOT NULL,
-     expires_at INTEGER NOT NULL
-   );`,
-];
+import { MIGRATIONS } from './migrations.js';
+import { SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
 
 interface ParkedRow {
   record: string;
@@ -187,6 +159,15 @@ export class SqliteStore implements Store {
     const row = this.db.prepare('DELETE FROM link_states WHERE id = ? RETURNING *').get(id) as LinkStateRow | undefined;
     if (!row || row.expires_at <= nowMs) return undefined;
     return { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: row.expires_at };
+  }
+
+  async firstDelivery(eventKey: string, nowMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {
+    this.db.prepare('DELETE FROM seen_events WHERE seen_at < ?').run(nowMs - keepMs);
+    return this.db.prepare('INSERT INTO seen_events (event_key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(eventKey, nowMs).changes === 1;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {

@@ -69,5 +69,17 @@ export interface Store {
   /** Returns the state once and deletes it: a second use finds nothing. */
   takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined>;
 
+  /**
+   * Records a webhook delivery's event key; true only the first time any instance sees it, so a
+   * duplicate delivery has no effect. Keys older than `keepMs` are forgotten.
+   */
+  firstDelivery(eventKey: string, nowMs: number, keepMs?: number): Promise<boolean>;
+
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
+
+/** How long a delivery's event key is remembered: far longer than Webex keeps retrying one. */
+export const SEEN_EVENT_TTL_MS = 24 * 60 * 60 * 1000;

@@ -3,92 +3,25 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import type { ParkedCall } from '../../src/storage/store.js';
-
-const waiting = (id: string, roomId = 'ROOM'): ParkedCall => ({
-  id,
-  roomId,
-  parkedBy: { personId: 'RITA', name: 'Rita' },
-  caller: { name: 'Acme' },
-  parkedAgainst: { number: '1000' },
-  state: 'waiting',
-  parkedAt: new Date(Date.now() + Number(id.slice(-1) || 0)).toISOString(),
-});
+import { storeContract } from './store-contract.js';
 
 describe('SQLite store', () => {
-  let dir: string;
-  let path: string;
-  let store: SqliteStore;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'parkbot-store-'));
-    path = join(dir, 'nested', 'folder', 'parkbot.db');
-    store = new SqliteStore(path);
+  storeContract(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parkbot-store-'));
+    const path = join(dir, 'parkbot.db');
+    return {
+      store: new SqliteStore(path),
+      reopen: async () => new SqliteStore(path),
+      cleanUp: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   });
-  afterEach(async () => {
+
+  it('creates the file and its folders on first start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parkbot-store-'));
+    const path = join(dir, 'nested', 'folder', 'parkbot.db');
+    const store = new SqliteStore(path);
+    assert.ok(existsSync(path));
     await store.close();
     rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('creates the file and its folders on first start', () => {
-    assert.ok(existsSync(path));
-  });
-
-  it('lets exactly one of many claims take a waiting call', async () => {
-    await store.saveParkedCall(waiting('call-1'));
-    const claims = await Promise.all(['A', 'B', 'C', 'D'].map((who) => store.claimForRetrieve('call-1', who, Date.now(), 60_000)));
-    assert.equal(claims.filter(Boolean).length, 1);
-    assert.equal((await store.parkedCall('call-1'))?.state, 'retrieving');
-  });
-
-  it('gives a call back to everyone when a retrieve fails, and lets a stale claim lapse', async () => {
-    await store.saveParkedCall(waiting('call-1'));
-    const t0 = Date.now();
-    assert.ok(await store.claimForRetrieve('call-1', 'A', t0, 60_000));
-    assert.equal(await store.claimForRetrieve('call-1', 'B', t0 + 1000, 60_000), false);
-    await store.releaseClaim('call-1', 'A');
-    assert.ok(await store.claimForRetrieve('call-1', 'B', t0 + 2000, 60_000));
-    assert.ok(await store.claimForRetrieve('call-1', 'C', t0 + 62_001, 60_000), 'B died holding the claim; after the lease C may try');
-  });
-
-  it('records who retrieved a call, and only the claim holder can', async () => {
-    await store.saveParkedCall(waiting('call-1'));
-    await store.claimForRetrieve('call-1', 'SAM', Date.now(), 60_000);
-    await store.markRetrieved('call-1', { personId: 'MALLORY', name: 'Mallory' }, '2026-11-23T10:00:00.000Z');
-    assert.equal((await store.parkedCall('call-1'))?.state, 'retrieving');
-    await store.markRetrieved('call-1', { personId: 'SAM', name: 'Sam' }, '2026-11-23T10:00:00.000Z');
-    const call = await store.parkedCall('call-1');
-    assert.equal(call?.state, 'retrieved');
-    assert.deepEqual(call?.retrievedBy, { personId: 'SAM', name: 'Sam' });
-    assert.equal(call?.claim, undefined);
-  });
-
-  it('lists only the waiting calls of a space, oldest first, with their card', async () => {
-    await store.saveParkedCall(waiting('call-2'));
-    await store.saveParkedCall(waiting('call-1'));
-    await store.saveParkedCall(waiting('call-3', 'OTHER'));
-    await store.attachCard('call-1', 'CARD-1');
-    await store.claimForRetrieve('call-2', 'A', Date.now(), 60_000);
-    const list = await store.waitingInRoom('ROOM');
-    assert.deepEqual(list.map((c) => [c.id, c.cardMessageId]), [['call-1', 'CARD-1']]);
-  });
-
-  it('keeps everything across a restart', async () => {
-    await store.saveParkedCall(waiting('call-1'));
-    await store.saveAccount({ personId: 'RITA', displayName: 'Rita', sealedAccessToken: 'v1.a', sealedRefreshToken: 'v1.b', accessExpiresAt: 1, scope: 's', linkedAt: 'now' });
-    await store.close();
-    store = new SqliteStore(path);
-    assert.equal((await store.parkedCall('call-1'))?.state, 'waiting');
-    assert.equal((await store.account('RITA'))?.sealedRefreshToken, 'v1.b');
-  });
-
-  it('hands out a link state once, and never after it expires', async () => {
-    const now = Date.now();
-    await store.saveLinkState({ id: 'S1', personId: 'RITA', codeVerifier: 'v', expiresAt: now + 1000 });
-    await store.saveLinkState({ id: 'S2', personId: 'RITA', codeVerifier: 'v', expiresAt: now + 1000 });
-    assert.equal((await store.takeLinkState('S1', now))?.personId, 'RITA');
-    assert.equal(await store.takeLinkState('S1', now), undefined);
-    assert.equal(await store.linkState('S2', now + 2000), undefined);
-    assert.equal(await store.takeLinkState('S2', now + 2000), undefined);
   });
 });

@@ -1,0 +1,209 @@
+import pg from 'pg';
+import { MIGRATIONS } from './migrations.js';
+import { SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
+
+/** Any fixed number: every instance takes this advisory lock to migrate, one at a time. */
+const MIGRATION_LOCK = 72_731_001;
+
+interface ParkedRow {
+  record: string;
+  state: ParkedCall['state'];
+  claimed_by: string | null;
+  claimed_at: string | null;
+}
+
+interface AccountRow {
+  person_id: string;
+  display_name: string;
+  sealed_access_token: string;
+  sealed_refresh_token: string;
+  access_expires_at: string;
+  refresh_expires_at: string | null;
+  scope: string;
+  linked_at: string;
+}
+
+interface LinkStateRow {
+  id: string;
+  person_id: string;
+  code_verifier: string;
+  expires_at: string;
+}
+
+const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at';
+
+/** BIGINT columns arrive as strings from `pg`; they hold epoch milliseconds, well within a double. */
+function toParkedCall(row: ParkedRow): ParkedCall {
+  const { claim: _claim, ...record } = JSON.parse(row.record) as ParkedCall;
+  return {
+    ...record,
+    state: row.state,
+    ...(row.claimed_by !== null && row.claimed_at !== null ? { claim: { personId: row.claimed_by, at: Number(row.claimed_at) } } : {}),
+  };
+}
+
+function toLinkState(row: LinkStateRow): LinkState {
+  return { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: Number(row.expires_at) };
+}
+
+/** The shared store for several instances: PostgreSQL through a connection pool. */
+export class PostgresStore implements Store {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects and brings the schema up to date; safe when several instances start at once. */
+  static async open(url: string): Promise<PostgresStore> {
+    const store = new PostgresStore(new pg.Pool({ connectionString: url, max: 10 }));
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.pool.end();
+      throw error;
+    }
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      const { rows } = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
+      const applied = rows[0]?.version ?? 0;
+      for (const [index, sql] of MIGRATIONS.slice(applied).entries()) {
+        await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [applied + index + 1, new Date().toISOString()]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async saveParkedCall(call: ParkedCall): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, parked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [call.id, call.roomId, JSON.stringify(call), call.state, call.claim?.personId ?? null, call.claim?.at ?? null, call.parkedAt],
+    );
+  }
+
+  async parkedCall(id: string): Promise<ParkedCall | undefined> {
+    const { rows } = await this.pool.query<ParkedRow>(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE id = $1`, [id]);
+    return rows[0] ? toParkedCall(rows[0]) : undefined;
+  }
+
+  async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
+    const { rows } = await this.pool.query<ParkedRow>(
+      `SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE room_id = $1 AND state = 'waiting' ORDER BY parked_at`,
+      [roomId],
+    );
+    return rows.map(toParkedCall);
+  }
+
+  async attachCard(id: string, cardMessageId: string): Promise<void> {
+    await this.pool.query(`UPDATE parked_calls SET record = (record::jsonb || jsonb_build_object('cardMessageId', $1::text))::text WHERE id = $2`, [cardMessageId, id]);
+  }
+
+  async claimForRetrieve(id: string, personId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE parked_calls SET state = 'retrieving', claimed_by = $1, claimed_at = $2
+       WHERE id = $3 AND (state = 'waiting' OR (state = 'retrieving' AND claimed_at < $4))`,
+      [personId, nowMs, id, nowMs - leaseMs],
+    );
+    return result.rowCount === 1;
+  }
+
+  async markRetrieved(id: string, by: PersonRef, at: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE parked_calls SET state = 'retrieved', claimed_by = NULL, claimed_at = NULL,
+         record = (record::jsonb || jsonb_build_object('retrievedBy', $1::jsonb, 'retrievedAt', $2::text))::text
+       WHERE id = $3 AND state = 'retrieving' AND claimed_by = $4`,
+      [JSON.stringify(by), at, id, by.personId],
+    );
+  }
+
+  async releaseClaim(id: string, personId: string): Promise<void> {
+    await this.pool.query(
+      "UPDATE parked_calls SET state = 'waiting', claimed_by = NULL, claimed_at = NULL WHERE id = $1 AND state = 'retrieving' AND claimed_by = $2",
+      [id, personId],
+    );
+  }
+
+  async account(personId: string): Promise<LinkedAccount | undefined> {
+    const { rows } = await this.pool.query<AccountRow>('SELECT * FROM linked_accounts WHERE person_id = $1', [personId]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      personId: row.person_id,
+      displayName: row.display_name,
+      sealedAccessToken: row.sealed_access_token,
+      sealedRefreshToken: row.sealed_refresh_token,
+      accessExpiresAt: Number(row.access_expires_at),
+      ...(row.refresh_expires_at === null ? {} : { refreshExpiresAt: Number(row.refresh_expires_at) }),
+      scope: row.scope,
+      linkedAt: row.linked_at,
+    };
+  }
+
+  async saveAccount(account: LinkedAccount): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO linked_accounts (person_id, display_name, sealed_access_token, sealed_refresh_token, access_expires_at, refresh_expires_at, scope, linked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (person_id) DO UPDATE SET display_name = excluded.display_name, sealed_access_token = excluded.sealed_access_token,
+         sealed_refresh_token = excluded.sealed_refresh_token, access_expires_at = excluded.access_expires_at,
+         refresh_expires_at = excluded.refresh_expires_at, scope = excluded.scope, linked_at = excluded.linked_at`,
+      [
+        account.personId,
+        account.displayName,
+        account.sealedAccessToken,
+        account.sealedRefreshToken,
+        account.accessExpiresAt,
+        account.refreshExpiresAt ?? null,
+        account.scope,
+        account.linkedAt,
+      ],
+    );
+  }
+
+  async deleteAccount(personId: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM linked_accounts WHERE person_id = $1', [personId])).rowCount ?? 0) > 0;
+  }
+
+  async saveLinkState(state: LinkState): Promise<void> {
+    await this.pool.query('DELETE FROM link_states WHERE expires_at <= $1', [Date.now()]);
+    await this.pool.query('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES ($1, $2, $3, $4)', [
+      state.id,
+      state.personId,
+      state.codeVerifier,
+      state.expiresAt,
+    ]);
+  }
+
+  async linkState(id: string, nowMs: number): Promise<LinkState | undefined> {
+    const { rows } = await this.pool.query<LinkStateRow>('SELECT * FROM link_states WHERE id = $1 AND expires_at > $2', [id, nowMs]);
+    return rows[0] ? toLinkState(rows[0]) : undefined;
+  }
+
+  async takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined> {
+    const { rows } = await this.pool.query<LinkStateRow>('DELETE FROM link_states WHERE id = $1 RETURNING *', [id]);
+    const row = rows[0];
+    return row && Number(row.expires_at) > nowMs ? toLinkState(row) : undefined;
+  }
+
+  async firstDelivery(eventKey: string, nowMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {
+    await this.pool.query('DELETE FROM seen_events WHERE seen_at < $1', [nowMs - keepMs]);
+    const result = await this.pool.query('INSERT INTO seen_events (event_key, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [eventKey, nowMs]);
+    return result.rowCount === 1;
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
