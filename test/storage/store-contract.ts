@@ -14,8 +14,8 @@ const waiting = (id: string, roomId = 'ROOM'): ParkedCall => ({
 export interface StoreUnderTest {
   store: Store;
   /** Opens the same database again, as a restarted instance would. */
-  reopen(): Promise<Store>;
-  cleanUp(): Promise<void>;
+  reopen: () => Promise<Store>;
+  cleanUp: () => Promise<void>;
 }
 
 /** What every Store must do, whatever the database: run against each implementation. */
