@@ -1,4 +1,5 @@
 import express from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import webhookHandler from 'webex-node-bot-framework/webhook';
@@ -13,25 +14,37 @@ import { TokenVault } from './auth/token-vault.js';
 import { LinkFlow } from './auth/link-flow.js';
 import { createFramework, startFramework } from './bot/framework.js';
 import { registerHandlers } from './bot/router.js';
-import { RoomQueue } from './bot/room-queue.js';
+import { EventIntake } from './bot/event-intake.js';
 import { webhookRoute } from './http/webhook-route.js';
 import { oauthRoutes } from './http/oauth-routes.js';
+import { opsRoutes } from './http/ops-routes.js';
+import { Metrics } from './ops/metrics.js';
+import { InFlight } from './ops/in-flight.js';
 import type { RetryPolicy } from './webex/retry-policy.js';
 
 export interface ParkBot {
   /** Where the HTTP server listens, e.g. `http://127.0.0.1:3000`. */
   url: string;
+  /** Stops taking events, lets work in flight finish (bounded), then closes the server and database. */
   stop(): Promise<void>;
 }
 
 export interface ParkBotOptions {
   retryPolicy?: RetryPolicy;
+  /** How long a shutdown waits for parks and retrieves already under way. */
+  drainTimeoutMs?: number;
 }
+
+const OAUTH_REQUESTS_PER_MINUTE = 30;
 
 /** Builds every part from the configuration, starts the HTTP server, then the framework. */
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {
+  const metrics = new Metrics();
+  const inFlight = new InFlight();
   const store = await openStore(config.database);
-  const http = new WebexHttpClient(config.webexApiUrl, logger, options.retryPolicy);
+  const http = new WebexHttpClient(config.webexApiUrl, logger, options.retryPolicy, (endpoint, status, seconds) =>
+    metrics.webexLatency.observe({ endpoint, status }, seconds),
+  );
   const calling = new CallingApi(http);
   const identity = new IdentityApi(http, config.oauth);
   const vault = new TokenVault(store, new TokenCipher(config.tokenEncryptionKey), identity, logger);
@@ -44,29 +57,13 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
 
   const framework = createFramework(config);
-  registerHandlers(framework, { calling, vault, store, linkFlow, logger });
-  const processEvent = webhookHandler(framework);
-  const roomQueue = new RoomQueue();
-  let accepting = false;
+  registerHandlers(framework, { calling, vault, store, linkFlow, logger, metrics }, inFlight);
+  const intake = new EventIntake(webhookHandler(framework), store, metrics, inFlight, logger);
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(
-    webhookRoute(
-      config.webhookSecret,
-      {
-        ready: () => accepting,
-        process: (delivery, signature) => {
-          void roomQueue.run(delivery.data.roomId ?? delivery.data.id, () =>
-            processEvent({ body: delivery, headers: { 'x-spark-signature': signature } }).catch((error: unknown) =>
-              logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'The framework failed to process an event'),
-            ),
-          );
-        },
-      },
-      logger,
-    ),
-  );
+  app.use(webhookRoute(config.webhookSecret, intake, logger));
+  app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));
   app.use(
     oauthRoutes(linkFlow, logger, (personId) => {
       framework.webex.messages
@@ -74,6 +71,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
         .catch(() => logger.warn({ event: 'link-confirmation-failed' }, 'Could not confirm the link in Webex'));
     }),
   );
+  app.use(opsRoutes({ database: () => store.ping(), framework: () => intake.isOpen }, metrics));
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
   });
@@ -93,16 +91,19 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new Error(`could not connect the bot to Webex at ${config.webexApiUrl} (check WEBEX_BOT_TOKEN and WEBEX_API_URL): ${reason}`);
   }
-  accepting = true;
+  intake.open();
   logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');
 
   return {
     url: `http://127.0.0.1:${port}`,
     stop: async () => {
-      accepting = false;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      intake.close();
+      const drained = await inFlight.drain(options.drainTimeoutMs ?? 10_000);
+      logger.info({ event: 'drained', complete: drained, unfinished: inFlight.size }, 'Work in flight finished');
+      // framework.stop() is not called: it deletes the bot's webhooks, which other instances share.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await framework.stop();
+      await closed;
       await store.close();
     },
   };

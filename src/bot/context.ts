@@ -4,6 +4,7 @@ import type { LinkFlow } from '../auth/link-flow.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
 import type { Conversation } from './conversation.js';
+import type { Metrics } from '../ops/metrics.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
 export interface BotServices {
@@ -12,6 +13,7 @@ export interface BotServices {
   store: Store;
   linkFlow: LinkFlow;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** One incoming event: where to answer and with what. */

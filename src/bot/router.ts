@@ -9,6 +9,8 @@ import { handleParkedList } from './handlers/parked.js';
 import { handleLink, handleUnlink } from './handlers/link.js';
 import { handleHelp } from './handlers/help.js';
 import type { BotServices, HandlerContext } from './context.js';
+import type { InFlight } from '../ops/in-flight.js';
+import { createHash } from 'node:crypto';
 
 const UNKNOWN = "Sorry, I didn't catch that.";
 
@@ -61,27 +63,34 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
  * one runs inside this boundary: a failure is logged (never with a token) and the person still gets
  * an answer.
  */
-export function registerHandlers(framework: Framework, services: BotServices): void {
-  const run = (bot: Bot, event: string, work: (ctx: HandlerContext) => Promise<void>): void => {
+export function registerHandlers(framework: Framework, services: BotServices, inFlight: InFlight): void {
+  const run = (bot: Bot, trigger: string, eventId: string, personId: string, work: (ctx: HandlerContext) => Promise<void>): void => {
     const ctx: HandlerContext = {
       services,
       conversation: conversationFor(bot),
       isDirect: bot.isDirect,
-      logger: services.logger.child({ trigger: event, roomType: bot.isDirect ? 'direct' : 'group' }),
+      logger: services.logger.child({ trigger, eventId, person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
     };
-    work(ctx).catch(async (error: unknown) => {
-      ctx.logger.error({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }, 'Handler failed');
-      await ctx.conversation.say('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
-    });
+    void inFlight.track(
+      work(ctx).catch(async (error: unknown) => {
+        ctx.logger.error({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }, 'Handler failed');
+        await ctx.conversation.say('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
+      }),
+    );
   };
 
   framework.on('message', (bot: Bot, trigger: Trigger) => {
     const message = readChatMessage(bot, trigger, framework.person.id);
-    if (message) run(bot, 'message', (ctx) => runCommand(ctx, message, parseCommand(message.text, message.mentions)));
+    if (message) {
+      run(bot, 'message', message.messageId, message.sender.personId, (ctx) => runCommand(ctx, message, parseCommand(message.text, message.mentions)));
+    }
   });
 
   framework.on('attachmentAction', (bot: Bot, trigger: Trigger) => {
     const tap = readCardTap(bot, trigger);
-    if (tap) run(bot, 'attachmentAction', (ctx) => runCardTap(ctx, tap));
+    if (tap) run(bot, 'attachmentAction', tap.actionId, tap.by.personId, (ctx) => runCardTap(ctx, tap));
   });
 }
+
+/** Logs name people by a stable pseudonym, never by their Webex id. */
+const pseudonym = (personId: string): string => createHash('sha256').update(personId).digest('hex').slice(0, 12);

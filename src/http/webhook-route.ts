@@ -4,58 +4,77 @@ import { isValidSignature, signBody } from './verify-signature.js';
 import type { Logger } from '../logger.js';
 
 /** A webhook delivery's envelope (shared/webex-spec/NOTES.md); `data` is checked by whoever reads it. */
-const deliverySchema = z.object({
-  id: z.string().min(1),
-  name: z.string(),
-  resource: z.string().min(1),
-  event: z.string().min(1),
-  actorId: z.string().optional(),
-  data: z.object({ id: z.string().min(1), roomId: z.string().optional() }).passthrough(),
-}).passthrough();
+const deliverySchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string(),
+    resource: z.string().min(1),
+    event: z.string().min(1),
+    actorId: z.string().optional(),
+    data: z.object({ id: z.string().min(1), roomId: z.string().optional() }).passthrough(),
+  })
+  .passthrough();
 export type WebhookDelivery = z.infer<typeof deliverySchema>;
 
+export type ParsedDelivery = { ok: true; delivery: WebhookDelivery } | { ok: false; status: 400 | 401; reason: string; error: string };
+
+/** Checks one raw delivery: the signature over the exact bytes first, then JSON, then the shape. */
+export function parseDelivery(raw: Buffer, signature: string | undefined, secret: string): ParsedDelivery {
+  if (!isValidSignature(raw, signature, secret)) {
+    return { ok: false, status: 401, reason: signature ? 'bad-signature' : 'no-signature', error: 'Missing or invalid X-Spark-Signature' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { ok: false, status: 400, reason: 'bad-json', error: 'Body is not valid JSON' };
+  }
+  const delivery = deliverySchema.safeParse(parsed);
+  if (!delivery.success) {
+    const where = delivery.error.issues[0]?.path.join('.') || 'body';
+    return { ok: false, status: 400, reason: 'bad-shape', error: `Not a Webex webhook delivery: ${where} is missing or invalid` };
+  }
+  return { ok: true, delivery: delivery.data };
+}
+
+export type Intake = 'accepted' | 'duplicate' | 'not-ready';
+
 export interface WebhookTarget {
-  /** False until the framework is ready, and again while shutting down. */
-  ready(): boolean;
-  /** Hands a verified delivery to the framework; `signature` is what the framework's own check expects. */
-  process(delivery: WebhookDelivery, signature: string): void;
+  /**
+   * Takes a verified delivery; `signature` is what the framework's own check expects. Throws when
+   * the delivery cannot be recorded (Webex should send it again).
+   */
+  receive(delivery: WebhookDelivery, signature: string): Promise<Intake>;
+  rejected(reason: string): void;
 }
 
 const MAX_BODY = '256kb';
 
-/**
- * `POST /webhook`: the signature is checked on the raw bytes, before anything is parsed; a missing or
- * wrong one gets 401 and no effect.
- */
+/** `POST /webhook`: nothing is parsed before the signature matches; a bad one gets 401 and no effect. */
 export function webhookRoute(secret: string, target: WebhookTarget, logger: Logger): Router {
   const router = express.Router();
-  router.post('/webhook', express.raw({ type: () => true, limit: MAX_BODY }), (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const signature = req.get('x-spark-signature');
-    if (!isValidSignature(raw, signature, secret)) {
-      logger.warn({ event: 'webhook-rejected', reason: signature ? 'bad-signature' : 'no-signature' }, 'Rejected an unsigned or forged webhook');
-      res.status(401).json({ error: 'Missing or invalid X-Spark-Signature' });
+  router.post('/webhook', express.raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
+    const parsed = parseDelivery(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.get('x-spark-signature'), secret);
+    if (!parsed.ok) {
+      target.rejected(parsed.reason);
+      logger.warn({ event: 'webhook-rejected', reason: parsed.reason }, 'Rejected a webhook delivery');
+      res.status(parsed.status).json({ error: parsed.error });
       return;
     }
-    let parsed: unknown;
+    let intake: Intake;
     try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch {
-      res.status(400).json({ error: 'Body is not valid JSON' });
+      // The framework re-checks a signature over JSON.stringify of the parsed body; give it that one.
+      intake = await target.receive(parsed.delivery, signBody(JSON.stringify(parsed.delivery), secret));
+    } catch (error) {
+      logger.error({ event: 'webhook-intake-failed', error: error instanceof Error ? error.message : 'unknown' }, 'Could not record a delivery');
+      res.status(503).set('Retry-After', '5').json({ error: 'Could not record the delivery; send it again' });
       return;
     }
-    const delivery = deliverySchema.safeParse(parsed);
-    if (!delivery.success) {
-      res.status(400).json({ error: `Not a Webex webhook delivery: ${delivery.error.issues[0]?.path.join('.') || 'body'} is missing or invalid` });
+    if (intake === 'not-ready') {
+      res.status(503).set('Retry-After', '5').json({ error: 'The bot is not taking events right now' });
       return;
     }
-    if (!target.ready()) {
-      res.status(503).set('Retry-After', '5').json({ error: 'The bot is not ready' });
-      return;
-    }
-    res.status(200).json({ ok: true });
-    // The framework re-checks a signature over JSON.stringify of the parsed body; give it that one.
-    target.process(delivery.data, signBody(JSON.stringify(delivery.data), secret));
+    res.status(200).json({ ok: true, ...(intake === 'duplicate' ? { duplicate: true } : {}) });
   });
   return router;
 }

@@ -63,11 +63,10 @@ function authenticate(deps: ApiDeps) {
     const fault = deps.faults.find(
       (f) => f.times > 0 && f.method === req.method && req.path === f.path && (!f.personId || f.personId === found.person.id),
     );
-    if (fault) {
-      fault.times -= 1;
-      return next(new SimError(fault.status, `Injected failure ${fault.status}`, fault.retryAfterSeconds));
-    }
-    next();
+    if (!fault) return next();
+    fault.times -= 1;
+    const { status } = fault;
+    setTimeout(() => next(status ? new SimError(status, `Injected failure ${status}`, fault.retryAfterSeconds) : undefined), fault.delayMs ?? 0);
   };
 }
 

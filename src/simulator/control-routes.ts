@@ -34,13 +34,14 @@ export function controlRoutes({ org, telephony, faults }: { org: SimOrg; telepho
 
   router.post('/faults', (req, res) => {
     const body = req.body as Partial<SimFault>;
-    if (typeof body.method !== 'string' || typeof body.path !== 'string' || typeof body.status !== 'number') {
-      throw badRequest('method, path and status are required');
+    if (typeof body.method !== 'string' || typeof body.path !== 'string' || (typeof body.status !== 'number' && typeof body.delayMs !== 'number')) {
+      throw badRequest('method, path and a status or delayMs are required');
     }
     const fault: SimFault = {
       method: body.method.toUpperCase(),
       path: body.path,
-      status: body.status,
+      ...(typeof body.status === 'number' ? { status: body.status } : {}),
+      ...(typeof body.delayMs === 'number' ? { delayMs: body.delayMs } : {}),
       times: typeof body.times === 'number' ? body.times : 1,
       ...(typeof body.retryAfterSeconds === 'number' ? { retryAfterSeconds: body.retryAfterSeconds } : {}),
     };

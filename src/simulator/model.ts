@@ -141,11 +141,15 @@ export interface SimAuthorizationCode {
   expiresAt: number;
 }
 
-/** A failure the test asks for: the next `times` matching requests get `status` instead of an answer. */
+/**
+ * A failure the test asks for: the next `times` matching requests wait `delayMs`, then get `status`
+ * instead of an answer (or, without a status, their normal answer).
+ */
 export interface SimFault {
   method: string;
   path: string;
-  status: number;
+  status?: number;
+  delayMs?: number;
   retryAfterSeconds?: number;
   times: number;
   personId?: string;
@@ -163,6 +167,9 @@ export interface SimRequestRecord {
 
 export interface SimDelivery {
   webhookId: string;
+  /** Exactly what was sent, to replay a delivery as Webex does when it retries. */
+  body: string;
+  signature?: string;
   resource: string;
   event: string;
   dataId: string;

@@ -51,6 +51,8 @@ export class WebhookDispatcher {
     if (webhook.secret) headers['x-spark-signature'] = createHmac('sha1', webhook.secret).update(body).digest('hex');
     const record: SimDelivery = {
       webhookId: webhook.id,
+      body,
+      ...(headers['x-spark-signature'] ? { signature: headers['x-spark-signature'] } : {}),
       resource: event.resource,
       event: event.event,
       dataId: String(event.data.id),

@@ -20,12 +20,16 @@ export interface WebexRequest<T> {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
+/** Told about every answered (or failed) request: endpoint, status or "network", and seconds taken. */
+export type RequestObserver = (endpoint: string, status: string, seconds: number) => void;
+
 /** The only place that speaks HTTP to the Webex REST API. */
 export class WebexHttpClient {
   constructor(
     private readonly baseUrl: string,
     private readonly logger: Logger,
     private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    private readonly observe: RequestObserver = () => undefined,
   ) {}
 
   async request<T>(request: WebexRequest<T>): Promise<T> {
@@ -55,6 +59,8 @@ export class WebexHttpClient {
       body = JSON.stringify(request.json);
     }
     let response: Response;
+    const started = performance.now();
+    const took = (): number => (performance.now() - started) / 1000;
     try {
       response = await fetch(`${this.baseUrl}${request.path}`, {
         method: request.method,
@@ -63,9 +69,11 @@ export class WebexHttpClient {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
+      this.observe(endpoint, 'network', took());
       throw new WebexApiError(endpoint, undefined, error instanceof Error ? error.message : 'network error');
     }
     const text = await response.text();
+    this.observe(endpoint, String(response.status), took());
     const payload = parseJson(text);
     const trackingId = response.headers.get('trackingid') ?? stringField(payload, 'trackingId');
     if (!response.ok) {

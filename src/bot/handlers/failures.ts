@@ -19,6 +19,8 @@ export async function reportFailure(
   const log = error instanceof WebexApiError ? error.toLog() : { error: error instanceof Error ? error.name : 'unknown' };
   const needsLink = error instanceof NotLinkedError || (error instanceof WebexApiError && error.kind === 'unauthorized');
   ctx.logger.warn({ ...log, action }, `${action} failed`);
+  const reason = error instanceof NotLinkedError ? 'not-linked' : error instanceof WebexApiError ? error.kind : 'internal';
+  ctx.services.metrics.failures.inc({ action, reason });
   if (needsLink) {
     const reason = error instanceof NotLinkedError && error.reason === 'never-linked' ? 'You have not linked your Webex account yet.' : 'Your Webex link has expired.';
     await sendLinkPrompt(ctx, person, reason);

@@ -8,6 +8,7 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
   let outcome: ParkOutcome;
   try {
     outcome = await parkCall(ctx.services, request);
+    ctx.services.metrics.parks.inc({ outcome: outcome.type });
   } catch (error) {
     await reportFailure(ctx, error, 'park', request.by);
     return;

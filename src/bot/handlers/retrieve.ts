@@ -23,6 +23,7 @@ export async function handleRetrieveCommand(ctx: HandlerContext, by: PersonRef, 
 }
 
 async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome, by: PersonRef): Promise<void> {
+  ctx.services.metrics.retrieves.inc({ outcome: outcome.type });
   switch (outcome.type) {
     case 'retrieved':
       ctx.logger.info({ event: 'call-retrieved', parkId: outcome.call.id }, 'Call retrieved');

@@ -1,0 +1,22 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What an operator graphs: parks, retrieves, failures by reason, Webex latency, rejected webhooks. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly parks = new Counter({ name: 'parkbot_parks_total', help: 'Park requests by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly retrieves = new Counter({ name: 'parkbot_retrieves_total', help: 'Retrieve requests by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly failures = new Counter({ name: 'parkbot_failures_total', help: 'Failed parks and retrieves by reason', labelNames: ['action', 'reason'], registers: [this.registry] });
+  readonly webexLatency = new Histogram({
+    name: 'parkbot_webex_api_duration_seconds',
+    help: 'Webex REST calls made with people’s tokens, by endpoint and status',
+    labelNames: ['endpoint', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly webhookRejections = new Counter({ name: 'parkbot_webhook_rejections_total', help: 'Webhook deliveries refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly duplicateDeliveries = new Counter({ name: 'parkbot_duplicate_deliveries_total', help: 'Webhook deliveries ignored as already seen', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'parkbot_' });
+  }
+}
