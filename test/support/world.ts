@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
 import type { SimMessage, SimPerson, SimRoom, SimRequestRecord } from '../../src/simulator/model.js';
 import { BotProcess, freePort } from './bot-process.js';
+import { LoadBalancer } from './load-balancer.js';
 import { waitFor } from './wait.js';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
@@ -26,24 +27,37 @@ interface Card {
  * A Webex organisation on the local simulator with the real bot running against it: people chat and
  * tap cards through the simulator's REST API, and the bot hears about it by signed webhooks.
  */
+export interface WorldOptions {
+  env?: Record<string, string>;
+  /** Bot instances behind a round-robin load balancer at PUBLIC_URL; they need a shared database. */
+  instances?: number;
+  /** A shared PostgreSQL database (from the test run's server) instead of a SQLite file. */
+  databaseUrl?: string;
+}
+
 export class World {
-  readonly bot: BotProcess;
+  readonly bots: BotProcess[];
   private constructor(
     readonly sim: WebexSimulator,
     readonly botPerson: SimPerson,
     readonly botToken: string,
     readonly dataDir: string,
     readonly botPort: number,
+    instancePorts: number[],
     env: Record<string, string>,
+    private readonly balancer?: LoadBalancer,
   ) {
-    this.bot = new BotProcess(env);
+    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }));
   }
 
-  static async create(options: { env?: Record<string, string> } = {}): Promise<World> {
+  static async create(options: WorldOptions = {}): Promise<World> {
     const sim = await startSimulator();
     const botPerson = sim.org.addPerson({ displayName: 'Park Bot', email: 'parkbot@webex.bot', type: 'bot' });
     const botToken = sim.org.issueToken(botPerson.id, 'bot', []);
     const port = await freePort();
+    const instancePorts = options.instances && options.instances > 1 ? await Promise.all(Array.from({ length: options.instances }, () => freePort())) : [port];
+    const balancer = instancePorts.length > 1 ? new LoadBalancer(instancePorts) : undefined;
+    await balancer?.listen(port);
     const publicUrl = `http://127.0.0.1:${port}`;
     const integration = sim.oauth.registerIntegration('Park Bot', [`${publicUrl}/oauth/callback`]);
     const dataDir = mkdtempSync(join(tmpdir(), 'parkbot-test-'));
@@ -52,18 +66,28 @@ export class World {
       WEBEX_API_URL: sim.apiUrl,
       WEBEX_U2C_URL: sim.u2cUrl,
       PUBLIC_URL: publicUrl,
-      PORT: String(port),
       WEBHOOK_SECRET,
       WEBEX_CLIENT_ID: integration.clientId,
       WEBEX_CLIENT_SECRET: integration.clientSecret,
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      DATABASE_URL: `sqlite:${join(dataDir, 'parkbot.db')}`,
+      DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dataDir, 'parkbot.db')}`,
       LOG_LEVEL: 'info',
       ...options.env,
     };
-    return new World(sim, botPerson, botToken, dataDir, port, env);
+    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, balancer);
   }
 
+  /** The first (or only) bot instance. */
+  get bot(): BotProcess {
+    return this.bots[0] as BotProcess;
+  }
+
+  /** Which instance each request through the load balancer reached. */
+  get routed(): number[] {
+    return this.balancer?.routed ?? [];
+  }
+
+  /** The bot's public address: the load balancer when there are several instances. */
   get botUrl(): string {
     return `http://127.0.0.1:${this.botPort}`;
   }
@@ -72,13 +96,14 @@ export class World {
     return join(this.dataDir, 'parkbot.db');
   }
 
-  /** Starts the bot; it reports ready only once its webhooks are registered. */
+  /** Starts every instance; each reports ready only once its webhooks are registered. */
   async start(): Promise<void> {
-    await this.bot.start();
+    for (const bot of this.bots) await bot.start();
   }
 
   async close(): Promise<void> {
-    await this.bot.stop();
+    for (const bot of this.bots) await bot.stop();
+    await this.balancer?.close();
     await this.sim.close();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
