@@ -91,7 +91,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new Error(`could not connect the bot to Webex at ${config.webexApiUrl} (check WEBEX_BOT_TOKEN and WEBEX_API_URL): ${reason}`);
   }
-  intake.open();
+  intake.open(framework.person.id);
   logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');
 
   return {

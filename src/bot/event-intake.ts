@@ -14,6 +14,7 @@ type ProcessEvent = (request: { body: unknown; headers: Record<string, string> }
  */
 export class EventIntake implements WebhookTarget {
   private accepting = false;
+  private botPersonId = '';
   private readonly rooms = new RoomQueue();
 
   constructor(
@@ -24,7 +25,8 @@ export class EventIntake implements WebhookTarget {
     private readonly logger: Logger,
   ) {}
 
-  open(): void {
+  open(botPersonId: string): void {
+    this.botPersonId = botPersonId;
     this.accepting = true;
   }
 
@@ -39,6 +41,8 @@ export class EventIntake implements WebhookTarget {
 
   async receive(delivery: WebhookDelivery, signature: string): Promise<Intake> {
     if (!this.accepting) return 'not-ready';
+    // Webex announces the bot's own messages too; the framework would fetch each one only to drop it.
+    if (delivery.resource === 'messages' && delivery.data.personId === this.botPersonId) return 'accepted';
     const key = `${delivery.resource}:${delivery.event}:${delivery.data.id}`;
     if (!(await this.store.firstDelivery(key, Date.now()))) {
       this.metrics.duplicateDeliveries.inc();

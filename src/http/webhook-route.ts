@@ -11,7 +11,7 @@ const deliverySchema = z
     resource: z.string().min(1),
     event: z.string().min(1),
     actorId: z.string().optional(),
-    data: z.object({ id: z.string().min(1), roomId: z.string().optional() }).passthrough(),
+    data: z.object({ id: z.string().min(1), roomId: z.string().optional(), personId: z.string().optional() }).passthrough(),
   })
   .passthrough();
 export type WebhookDelivery = z.infer<typeof deliverySchema>;

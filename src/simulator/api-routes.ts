@@ -2,6 +2,7 @@ import express, { type Request, type Response, type NextFunction, type Router } 
 import { randomUUID } from 'node:crypto';
 import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
+import { preciseNow } from './clock.js';
 import type { SimOrg } from './org.js';
 import type { SimTelephony } from './telephony.js';
 import type { SimFault, SimPerson, SimRequestRecord, SimToken, SimWebhook } from './model.js';
@@ -41,7 +42,7 @@ export function recordRequests(org: SimOrg, requests: SimRequestRecord[]) {
       path: req.path,
       ...(found ? { personId: found.person.id, tokenKind: found.token.kind } : {}),
       status: 0,
-      at: Date.now(),
+      at: preciseNow(),
     };
     requests.push(record);
     res.on('finish', () => {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { preciseNow } from './clock.js';
 import type { SimEvent, SimOrg } from './org.js';
 import type { SimDelivery, SimWebhook } from './model.js';
 
@@ -57,7 +58,7 @@ export class WebhookDispatcher {
       event: event.event,
       dataId: String(event.data.id),
       status: 'error',
-      at: Date.now(),
+      at: preciseNow(),
     };
     try {
       const response = await fetch(webhook.targetUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
