@@ -51,10 +51,10 @@ declare module 'webex-node-bot-framework' {
     sendCard(card: object, fallbackText: string): Promise<WebexMessage>;
     reply(replyTo: string | WebexMessage, message: string | object, format?: 'text' | 'markdown'): Promise<WebexMessage>;
     dm(person: string, format: 'text' | 'markdown', message: string | object): Promise<WebexMessage>;
-    censor(messageId: string): Promise<unknown>;
   }
 
   export interface WebexSdk {
+    config: { people: { batcherWait: number } };
     messages: { create(message: object): Promise<WebexMessage>; remove(id: string): Promise<unknown> };
   }
 

@@ -1,4 +1,4 @@
-import type { Bot } from 'webex-node-bot-framework';
+import type { Bot, WebexSdk } from 'webex-node-bot-framework';
 import type { RenderedCard } from '../cards/render.js';
 
 const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -20,7 +20,7 @@ const cardMessage = ({ card, fallback }: RenderedCard): Record<string, unknown> 
   attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }],
 });
 
-export function conversationFor(bot: Bot): Conversation {
+export function conversationFor(bot: Bot, webex: WebexSdk): Conversation {
   return {
     roomId: bot.room.id,
     say: async (markdown) => {
@@ -33,8 +33,9 @@ export function conversationFor(bot: Bot): Conversation {
     dm: async (personId, content) => {
       await bot.dm(personId, 'markdown', typeof content === 'string' ? content : cardMessage(content));
     },
+    // bot.censor() first fetches the message to check it is the bot's own; these always are.
     deleteMessage: async (messageId) => {
-      await bot.censor(messageId);
+      await webex.messages.remove(messageId);
     },
   };
 }

@@ -67,7 +67,7 @@ export function registerHandlers(framework: Framework, services: BotServices, in
   const run = (bot: Bot, trigger: string, eventId: string, personId: string, work: (ctx: HandlerContext) => Promise<void>): void => {
     const ctx: HandlerContext = {
       services,
-      conversation: conversationFor(bot),
+      conversation: conversationFor(bot, framework.webex),
       isDirect: bot.isDirect,
       logger: services.logger.child({ trigger, eventId, person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
     };

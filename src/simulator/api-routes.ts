@@ -33,8 +33,8 @@ function requireCalling(res: Response, scope: string): void {
   if (!person.extension && !person.phoneNumbers.length) throw new SimError(403, 'The user has no Webex Calling licence');
 }
 
-/** Keeps every request to `/v1`, with whose token it came and how it was answered. */
-export function recordRequests(org: SimOrg, requests: SimRequestRecord[]) {
+/** Keeps every request to `/v1`, with whose token it came and how it was answered; `onAnswered` hears of each. */
+export function recordRequests(org: SimOrg, requests: SimRequestRecord[], onAnswered: (record: SimRequestRecord) => void = () => undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const found = org.personByToken(bearer(req));
     const record: SimRequestRecord = {
@@ -48,6 +48,7 @@ export function recordRequests(org: SimOrg, requests: SimRequestRecord[]) {
     res.on('finish', () => {
       record.status = res.statusCode;
       if (req.is('application/json') && req.body && Object.keys(req.body as object).length) record.body = req.body as unknown;
+      onAnswered(record);
     });
     next();
   };

@@ -1,4 +1,5 @@
 import express from 'express';
+import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { apiRoutes, recordRequests, webexErrorHandler } from './api-routes.js';
@@ -26,6 +27,8 @@ export interface WebexSimulator {
   webhooks: WebhookDispatcher;
   faults: SimFault[];
   requests: SimRequestRecord[];
+  /** Hears of every answered API request (`request`), for measurements. */
+  events: EventEmitter<{ request: [SimRequestRecord] }>;
   /** Adds a failure for the next `times` matching requests (default once). */
   failNext(fault: Omit<SimFault, 'times'> & { times?: number }): void;
   close(): Promise<void>;
@@ -38,6 +41,7 @@ export async function startSimulator(options: { port?: number; host?: string } =
   const webhooks = new WebhookDispatcher(org);
   const faults: SimFault[] = [];
   const requests: SimRequestRecord[] = [];
+  const events = new EventEmitter<{ request: [SimRequestRecord] }>();
 
   const app = express();
   app.disable('x-powered-by');
@@ -45,7 +49,7 @@ export async function startSimulator(options: { port?: number; host?: string } =
   app.get([`${U2C_PATH}/limited/catalog`, `${U2C_PATH}/catalog`], (_req, res) => {
     res.json(catalog);
   });
-  app.use('/v1', recordRequests(org, requests));
+  app.use('/v1', recordRequests(org, requests, (record) => events.emit('request', record)));
   app.use('/v1', oauthRoutes(org, oauth));
   app.use('/v1', apiRoutes({ org, telephony, faults }));
   app.use('/_sim', controlRoutes({ org, telephony, faults }));
@@ -69,6 +73,7 @@ export async function startSimulator(options: { port?: number; host?: string } =
     webhooks,
     faults,
     requests,
+    events,
     failNext: (fault) => faults.push({ times: 1, ...fault }),
     close: async () => {
       await webhooks.settled();

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { preciseNow } from './clock.js';
 import type { SimEvent, SimOrg } from './org.js';
 import type { SimDelivery, SimWebhook } from './model.js';
@@ -23,11 +24,12 @@ function matches(webhook: SimWebhook, event: SimEvent): boolean {
  * Sends each event to every matching webhook's `targetUrl`, over real HTTP, signed with the
  * webhook's secret (`X-Spark-Signature`, hex HMAC-SHA1 of the exact body sent).
  */
-export class WebhookDispatcher {
+export class WebhookDispatcher extends EventEmitter<{ sending: [SimDelivery] }> {
   readonly deliveries: SimDelivery[] = [];
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(org: SimOrg) {
+    super();
     org.on('event', (event) => {
       for (const webhook of org.webhooks.values()) {
         if (matches(webhook, event)) this.track(this.deliver(webhook, event));
@@ -60,6 +62,7 @@ export class WebhookDispatcher {
       status: 'error',
       at: preciseNow(),
     };
+    this.emit('sending', record);
     try {
       const response = await fetch(webhook.targetUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
       record.status = response.status;

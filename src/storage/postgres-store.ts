@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
+import { PRUNE_INTERVAL_MS, SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
 
 /** Any fixed number: every instance takes this advisory lock to migrate, one at a time. */
 const MIGRATION_LOCK = 72_731_001;
@@ -48,6 +48,8 @@ function toLinkState(row: LinkStateRow): LinkState {
 
 /** The shared store for several instances: PostgreSQL through a connection pool. */
 export class PostgresStore implements Store {
+  private lastPrunedAt = 0;
+
   private constructor(private readonly pool: pg.Pool) {}
 
   /** Connects and brings the schema up to date; safe when several instances start at once. */
@@ -194,7 +196,10 @@ export class PostgresStore implements Store {
   }
 
   async firstDelivery(eventKey: string, nowMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {
-    await this.pool.query('DELETE FROM seen_events WHERE seen_at < $1', [nowMs - keepMs]);
+    if (nowMs - this.lastPrunedAt > Math.min(keepMs, PRUNE_INTERVAL_MS)) {
+      this.lastPrunedAt = nowMs;
+      await this.pool.query('DELETE FROM seen_events WHERE seen_at < $1', [nowMs - keepMs]);
+    }
     const result = await this.pool.query('INSERT INTO seen_events (event_key, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [eventKey, nowMs]);
     return result.rowCount === 1;
   }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
-import { SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
+import { PRUNE_INTERVAL_MS, SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
 
 interface ParkedRow {
   record: string;
@@ -43,6 +43,9 @@ function toParkedCall(row: ParkedRow): ParkedCall {
 /** The embedded store: one SQLite file, created with its folder on first start. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /** Preparing a statement costs more than running it: each SQL text is prepared once. */
+  private readonly statements = new Map<string, Database.Statement>();
+  private lastPrunedAt = 0;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -50,6 +53,15 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+  }
+
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
   }
 
   private migrate(): void {
@@ -71,7 +83,7 @@ export class SqliteStore implements Store {
   }
 
   async parkedCall(id: string): Promise<ParkedCall | undefined> {
-    const row = this.db.prepare('SELECT record, state, claimed_by, claimed_at FROM parked_calls WHERE id = ?').get(id) as ParkedRow | undefined;
+    const row = this.statement('SELECT record, state, claimed_by, claimed_at FROM parked_calls WHERE id = ?').get(id) as ParkedRow | undefined;
     return row ? toParkedCall(row) : undefined;
   }
 
@@ -83,7 +95,7 @@ export class SqliteStore implements Store {
   }
 
   async attachCard(id: string, cardMessageId: string): Promise<void> {
-    this.db.prepare("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?").run(cardMessageId, id);
+    this.statement("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?").run(cardMessageId, id);
   }
 
   async claimForRetrieve(id: string, personId: string, nowMs: number, leaseMs: number): Promise<boolean> {
@@ -113,7 +125,7 @@ export class SqliteStore implements Store {
   }
 
   async account(personId: string): Promise<LinkedAccount | undefined> {
-    const row = this.db.prepare('SELECT * FROM linked_accounts WHERE person_id = ?').get(personId) as AccountRow | undefined;
+    const row = this.statement('SELECT * FROM linked_accounts WHERE person_id = ?').get(personId) as AccountRow | undefined;
     if (!row) return undefined;
     return {
       personId: row.person_id,
@@ -140,34 +152,37 @@ export class SqliteStore implements Store {
   }
 
   async deleteAccount(personId: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM linked_accounts WHERE person_id = ?').run(personId).changes > 0;
+    return this.statement('DELETE FROM linked_accounts WHERE person_id = ?').run(personId).changes > 0;
   }
 
   async saveLinkState(state: LinkState): Promise<void> {
-    this.db.prepare('DELETE FROM link_states WHERE expires_at <= ?').run(Date.now());
+    this.statement('DELETE FROM link_states WHERE expires_at <= ?').run(Date.now());
     this.db
       .prepare('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES (?, ?, ?, ?)')
       .run(state.id, state.personId, state.codeVerifier, state.expiresAt);
   }
 
   async linkState(id: string, nowMs: number): Promise<LinkState | undefined> {
-    const row = this.db.prepare('SELECT * FROM link_states WHERE id = ? AND expires_at > ?').get(id, nowMs) as LinkStateRow | undefined;
+    const row = this.statement('SELECT * FROM link_states WHERE id = ? AND expires_at > ?').get(id, nowMs) as LinkStateRow | undefined;
     return row ? { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: row.expires_at } : undefined;
   }
 
   async takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined> {
-    const row = this.db.prepare('DELETE FROM link_states WHERE id = ? RETURNING *').get(id) as LinkStateRow | undefined;
+    const row = this.statement('DELETE FROM link_states WHERE id = ? RETURNING *').get(id) as LinkStateRow | undefined;
     if (!row || row.expires_at <= nowMs) return undefined;
     return { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: row.expires_at };
   }
 
   async firstDelivery(eventKey: string, nowMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {
-    this.db.prepare('DELETE FROM seen_events WHERE seen_at < ?').run(nowMs - keepMs);
-    return this.db.prepare('INSERT INTO seen_events (event_key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(eventKey, nowMs).changes === 1;
+    if (nowMs - this.lastPrunedAt > Math.min(keepMs, PRUNE_INTERVAL_MS)) {
+      this.statement('DELETE FROM seen_events WHERE seen_at < ?').run(nowMs - keepMs);
+      this.lastPrunedAt = nowMs;
+    }
+    return this.statement('INSERT INTO seen_events (event_key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(eventKey, nowMs).changes === 1;
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.statement('SELECT 1').get();
   }
 
   async close(): Promise<void> {

@@ -83,3 +83,6 @@ export interface Store {
 
 /** How long a delivery's event key is remembered: far longer than Webex keeps retrying one. */
 export const SEEN_EVENT_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Forgotten event keys are swept at most this often, not on every delivery. */
+export const PRUNE_INTERVAL_MS = 60_000;

@@ -21,7 +21,16 @@ export class BotProcess {
   output = '';
   private child?: ChildProcess;
 
-  constructor(private readonly env: Record<string, string>) {}
+  /** `entry` is the script to run, relative to the project; `ready` is the log text that says it is up. */
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly entry = join('src', 'main.ts'),
+    private readonly ready = '"event":"bot-ready"',
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   get lines(): Record<string, unknown>[] {
     return this.output
@@ -33,7 +42,9 @@ export class BotProcess {
   /** Starts the bot; `output` keeps growing across restarts. */
   async start(): Promise<void> {
     const from = this.output.length;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
+    const nodeOptions = process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+    const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...nodeOptions, ...loader, join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +59,7 @@ export class BotProcess {
     child.stderr?.on('data', keep);
     await waitFor('the bot to be ready', () => {
       if (child.exitCode !== null) throw new Error(`The bot exited with ${child.exitCode}:\n${this.output}`);
-      return this.output.includes('"event":"bot-ready"', from);
+      return this.output.includes(this.ready, from);
     }, 20_000);
   }
 

@@ -33,6 +33,8 @@ export interface WorldOptions {
   instances?: number;
   /** A shared PostgreSQL database (from the test run's server) instead of a SQLite file. */
   databaseUrl?: string;
+  /** The bot's entry script: the TypeScript source by default, or the built `dist/main.js`. */
+  entry?: string;
 }
 
 export class World {
@@ -45,9 +47,10 @@ export class World {
     readonly botPort: number,
     instancePorts: number[],
     env: Record<string, string>,
+    entry: string | undefined,
     private readonly balancer?: LoadBalancer,
   ) {
-    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }));
+    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, entry));
   }
 
   static async create(options: WorldOptions = {}): Promise<World> {
@@ -74,7 +77,7 @@ export class World {
       LOG_LEVEL: 'info',
       ...options.env,
     };
-    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, balancer);
+    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, options.entry, balancer);
   }
 
   /** The first (or only) bot instance. */

@@ -1,0 +1,297 @@
+/**
+ * `npm run bench`: what the bot adds on top of Webex, measured against the local simulator with no
+ * added latency, next to a bare webex-node-bot-framework bot. See bench/README.md.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { World, WEBHOOK_SECRET, submitButtons, type TestPerson } from '../test/support/world.js';
+import { BotProcess, freePort } from '../test/support/bot-process.js';
+import { startSimulator } from '../src/simulator/server.js';
+import type { SimMessage, SimRequestRecord, SimRoom } from '../src/simulator/model.js';
+import type { WebexSimulator } from '../src/simulator/server.js';
+
+const { values: args } = parseArgs({
+  options: {
+    workers: { type: 'string', default: '16' },
+    records: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '60' },
+    sequential: { type: 'string', default: '200' },
+    out: { type: 'string', default: join(__dirname, 'results.json') },
+  },
+});
+const WORKERS = Number(args.workers);
+const TARGET_RECORDS = Number(args.records);
+const MAX_SECONDS = Number(args.seconds);
+const SEQUENTIAL_FLOWS = Number(args.sequential);
+
+interface Percentiles {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+function percentiles(samples: number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? 0), count: sorted.length };
+}
+
+/** Resident memory of a process, from /proc: now and at its peak (MB). */
+function memoryOf(pid: number | undefined): { rssMb: number; peakRssMb: number } {
+  const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rssMb: Math.round(kb('VmRSS') / 102.4) / 10, peakRssMb: Math.round(kb('VmHWM') / 102.4) / 10 };
+}
+
+/** Ids in paths become {id}, so calls group by endpoint. */
+const endpointOf = (record: SimRequestRecord): string => `${record.method} ${record.path.replace(/\/[A-Za-z0-9+=_-]{30,}/g, '/{id}')}`;
+
+/**
+ * Watches the simulator: when a delivery for a given data id left it, and each answered request.
+ * Both feed the latency figures: bot-added = last Webex call of a flow − its webhook delivery.
+ */
+class Timeline {
+  readonly sentAt = new Map<string, number>();
+  private readonly waiters: { match: (r: SimRequestRecord) => boolean; resolve: (r: SimRequestRecord) => void }[] = [];
+  requests: SimRequestRecord[] = [];
+  deliveries = 0;
+
+  constructor(sim: WebexSimulator) {
+    sim.webhooks.on('sending', (delivery) => {
+      this.sentAt.set(delivery.dataId, delivery.at);
+      this.deliveries += 1;
+    });
+    sim.events.on('request', (record) => {
+      this.requests.push(record);
+      const index = this.waiters.findIndex((w) => w.match(record));
+      if (index >= 0) this.waiters.splice(index, 1)[0]?.resolve(record);
+    });
+  }
+
+  next(match: (r: SimRequestRecord) => boolean): Promise<SimRequestRecord> {
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+}
+
+const bodyMentions = (record: SimRequestRecord, text: string): boolean => JSON.stringify(record.body ?? '').includes(text);
+
+interface Worker {
+  parker: TestPerson;
+  retriever: TestPerson;
+  room: SimRoom;
+}
+
+interface FlowTimes {
+  /** Delivery sent at this time (ms): the zero of the flow's timeline. */
+  parkStart: number;
+  park: number;
+  retrieve: number;
+  parkCalls: SimRequestRecord[];
+  retrieveCalls: SimRequestRecord[];
+}
+
+let flowCounter = 0;
+
+/** One park flow then one retrieve flow, driven the way Webex clients do. */
+async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker): Promise<FlowTimes> {
+  const caller = `Bench caller ${(flowCounter += 1)}`;
+  world.sim.telephony.placeIncomingCall({ toPersonId: worker.parker.id, from: { name: caller, number: '+15550100' } });
+  const firstPark = timeline.requests.length;
+  const cardPosted = timeline.next((r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, caller));
+  const message = await world.say(worker.parker, worker.room, 'park my call');
+  const cardRequest = await cardPosted;
+  const parkCalls = timeline.requests.slice(firstPark).filter((r) => r.at <= cardRequest.at);
+  const park = cardRequest.at - (timeline.sentAt.get(message.id) ?? cardRequest.at);
+
+  const card = [...world.sim.org.messages.values()].findLast((m: SimMessage) => m.roomId === worker.room.id && JSON.stringify(m.attachments ?? '').includes(caller));
+  if (!card) throw new Error('no card');
+  const firstRetrieve = timeline.requests.length;
+  const cardDeleted = timeline.next((r) => r.method === 'DELETE' && r.path === `/messages/${card.id}`);
+  await world.tap(worker.retriever, card, submitButtons(card)[0]?.data);
+  const deleteRequest = await cardDeleted;
+  const action = [...world.sim.org.attachmentActions.values()].findLast((a) => a.messageId === card.id);
+  const retrieve = deleteRequest.at - (timeline.sentAt.get(action?.id ?? '') ?? deleteRequest.at);
+  const retrieveCalls = timeline.requests.slice(firstRetrieve).filter((r) => r.at <= deleteRequest.at);
+  world.sim.telephony.calls.set(worker.retriever.id, []);
+  return { parkStart: timeline.sentAt.get(message.id) ?? cardRequest.at, park, retrieve, parkCalls, retrieveCalls };
+}
+
+/** Calls the bot made (bot or user tokens, not the people's own chatting), by endpoint. */
+function callsByEndpoint(records: SimRequestRecord[], people: Set<string>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const record of records) {
+    const byPerson = record.tokenKind === 'access' && people.has(record.personId ?? '') && ['/messages', '/attachment/actions'].includes(record.path);
+    if (byPerson) continue;
+    counts[endpointOf(record)] = (counts[endpointOf(record)] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function benchParkBot(): Promise<Record<string, unknown>> {
+  const world = await World.create({ entry: join('dist', 'main.js') });
+  await world.start();
+  const timeline = new Timeline(world.sim);
+  const workers: Worker[] = [];
+  for (let i = 0; i < WORKERS; i += 1) {
+    const parker = world.addPerson(`Parker ${i}`, String(3000 + i));
+    const retriever = world.addPerson(`Retriever ${i}`, String(5000 + i));
+    await world.link(parker);
+    await world.link(retriever);
+    workers.push({ parker, retriever, room: world.groupSpace(`Desk ${i}`, [parker, retriever]) });
+  }
+  const people = new Set(workers.flatMap((w) => [w.parker.id, w.retriever.id]));
+
+  // Sequential flows: clean latency figures and exact call counts, one flow at a time.
+  const sequential: FlowTimes[] = [];
+  for (let i = 0; i < SEQUENTIAL_FLOWS; i += 1) sequential.push(await parkAndRetrieve(world, timeline, workers[i % WORKERS] as Worker));
+  const perPark = callsByEndpoint(sequential.flatMap((f) => f.parkCalls), people);
+  // When, after the delivery left Webex, each call of a park flow reached it (mean ms): where time goes.
+  const offsets: Record<string, number[]> = {};
+  for (const flow of sequential) {
+    for (const call of flow.parkCalls.filter((r) => r.at >= flow.parkStart)) (offsets[endpointOf(call)] ??= []).push(call.at - flow.parkStart);
+  }
+  const parkTimeline = Object.fromEntries(
+    Object.entries(offsets).map(([endpoint, times]) => [endpoint, Math.round((times.reduce((a, b) => a + b, 0) / times.length) * 100) / 100]),
+  );
+  const perRetrieve = callsByEndpoint(sequential.flatMap((f) => f.retrieveCalls), people);
+  const average = (counts: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(counts).map(([endpoint, n]) => [endpoint, Math.round((n / SEQUENTIAL_FLOWS) * 100) / 100]));
+
+  // Sustained load: every worker parks and retrieves in a loop until the store holds the target.
+  const started = performance.now();
+  const deliveriesBefore = timeline.deliveries;
+  let parked = SEQUENTIAL_FLOWS;
+  const sustained: FlowTimes[] = [];
+  await Promise.all(
+    workers.map(async (worker) => {
+      while (parked < TARGET_RECORDS && performance.now() - started < MAX_SECONDS * 1000) {
+        parked += 1;
+        sustained.push(await parkAndRetrieve(world, timeline, worker));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  timeline.requests = [];
+  const memory = memoryOf(world.bot.pid);
+  await world.close();
+  const sum = (counts: Record<string, number>): number => Math.round(Object.values(counts).reduce((a, b) => a + b, 0) * 100) / 100;
+  return {
+    botAddedLatencyMs: {
+      parkFlow: percentiles(sequential.map((f) => f.park)),
+      retrieveFlow: percentiles(sequential.map((f) => f.retrieve)),
+      parkFlowUnderLoad: percentiles(sustained.map((f) => f.park)),
+      retrieveFlowUnderLoad: percentiles(sustained.map((f) => f.retrieve)),
+    },
+    throughput: {
+      seconds: Math.round(seconds * 10) / 10,
+      workers: WORKERS,
+      parkFlowsPerSecond: Math.round((sustained.length / seconds) * 10) / 10,
+      parkAndRetrieveFlowsCompleted: sustained.length,
+      eventsPerSecond: Math.round(((timeline.deliveries - deliveriesBefore) / seconds) * 10) / 10,
+    },
+    parkFlowTimelineMs: parkTimeline,
+    upstreamCalls: {
+      perParkFlow: { total: sum(average(perPark)), byEndpoint: average(perPark) },
+      perRetrieveFlow: { total: sum(average(perRetrieve)), byEndpoint: average(perRetrieve) },
+    },
+    memory: { parkedRecords: parked, ...memory },
+  };
+}
+
+/** The same measurements for a bare framework bot answering each message with a fixed card. */
+async function benchBaseline(): Promise<Record<string, unknown>> {
+  const sim = await startSimulator();
+  const timeline = new Timeline(sim);
+  const bot = sim.org.addPerson({ displayName: 'Baseline Bot', email: 'baseline@webex.bot', type: 'bot' });
+  const port = await freePort();
+  const process_ = new BotProcess(
+    {
+      WEBEX_BOT_TOKEN: sim.org.issueToken(bot.id, 'bot', []),
+      WEBEX_API_URL: sim.apiUrl,
+      WEBEX_U2C_URL: sim.u2cUrl,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PORT: String(port),
+      WEBHOOK_SECRET,
+    },
+    join('dist-bench', 'bench', 'baseline-bot.js'),
+    '"event":"baseline-ready"',
+  );
+  await process_.start();
+  const senders = Array.from({ length: WORKERS }, (_, i) => {
+    const person = sim.org.addPerson({ displayName: `Sender ${i}`, email: `sender${i}@example.com` });
+    return { person, token: sim.org.issueToken(person.id, 'access', ['spark:all']), room: sim.org.createRoom(person.id, `Room ${i}`, [bot.id]) };
+  });
+  const oneFlow = async (sender: (typeof senders)[number]): Promise<number> => {
+    const answered = timeline.next((r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, sender.room.id));
+    const response = await fetch(`${sim.apiUrl}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roomId: sender.room.id, markdown: `<@personId:${bot.id}|Baseline Bot> hello` }),
+    });
+    const message = (await response.json()) as { id: string };
+    const card = await answered;
+    return card.at - (timeline.sentAt.get(message.id) ?? card.at);
+  };
+  const sequential: number[] = [];
+  for (let i = 0; i < SEQUENTIAL_FLOWS; i += 1) sequential.push(await oneFlow(senders[i % WORKERS] as (typeof senders)[number]));
+  const started = performance.now();
+  const deliveriesBefore = timeline.deliveries;
+  let flows = 0;
+  await Promise.all(
+    senders.map(async (sender) => {
+      while (flows < TARGET_RECORDS && performance.now() - started < MAX_SECONDS * 1000) {
+        flows += 1;
+        await oneFlow(sender);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const memory = memoryOf(process_.pid);
+  await process_.stop();
+  await sim.close();
+  return {
+    latencyMs: percentiles(sequential),
+    throughput: { seconds: Math.round(seconds * 10) / 10, flowsPerSecond: Math.round((flows / seconds) * 10) / 10, eventsPerSecond: Math.round(((timeline.deliveries - deliveriesBefore) / seconds) * 10) / 10 },
+    memory,
+  };
+}
+
+async function main(): Promise<void> {
+  const parkBot = await benchParkBot();
+  const baseline = await benchBaseline();
+  const latency = parkBot.botAddedLatencyMs as Record<string, Percentiles>;
+  const throughput = parkBot.throughput as { parkFlowsPerSecond: number };
+  const base = baseline as { latencyMs: Percentiles; throughput: { flowsPerSecond: number }; memory: { peakRssMb: number } };
+  const memory = parkBot.memory as { peakRssMb: number; rssMb: number };
+  const ratio = (a: number, b: number): number => (b ? Math.round((a / b) * 100) / 100 : 0);
+  const results = {
+    date: new Date().toISOString(),
+    machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
+    settings: { workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS },
+    parkBot,
+    baseline,
+    ratiosToBaseline: {
+      parkFlowP50Latency: ratio(latency.parkFlow?.p50 ?? 0, base.latencyMs.p50),
+      parkFlowP99Latency: ratio(latency.parkFlow?.p99 ?? 0, base.latencyMs.p99),
+      throughput: ratio(throughput.parkFlowsPerSecond, base.throughput.flowsPerSecond),
+      peakRss: ratio(memory.peakRssMb, base.memory.peakRssMb),
+    },
+    targets: {
+      'bot-added p99 <= 2 ms (park flow)': (latency.parkFlow?.p99 ?? Infinity) <= 2,
+      '>= 500 park flows/s': throughput.parkFlowsPerSecond >= 500,
+      '<= 4 upstream calls per park': ((parkBot.upstreamCalls as { perParkFlow: { total: number } }).perParkFlow.total) <= 4,
+      'RSS <= 200 MB': memory.peakRssMb <= 200,
+    },
+  };
+  mkdirSync(join(args.out, '..'), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\nWritten to ${args.out}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`The benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
