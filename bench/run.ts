@@ -18,8 +18,15 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '60' },
     sequential: { type: 'string', default: '200' },
     out: { type: 'string', default: join(__dirname, 'results.json') },
+    // Run the TypeScript sources through tsx instead of the built JavaScript (the test suite's smoke run).
+    'from-source': { type: 'boolean', default: false },
   },
 });
+/** The bot runs with the same node flags as `npm start` (its heap cap among them). */
+const startScript = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+process.env.BOT_NODE_OPTIONS ??= /node (.*?) ?dist\/main\.js/.exec(startScript)?.[1] ?? '';
+const BOT_ENTRY = args['from-source'] ? join('src', 'main.ts') : join('dist', 'main.js');
+const BASELINE_ENTRY = args['from-source'] ? join('bench', 'baseline-bot.ts') : join('dist-bench', 'bench', 'baseline-bot.js');
 const WORKERS = Number(args.workers);
 const TARGET_RECORDS = Number(args.records);
 const MAX_SECONDS = Number(args.seconds);
@@ -44,6 +51,13 @@ function memoryOf(pid: number | undefined): { rssMb: number; peakRssMb: number }
   const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
   const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
   return { rssMb: Math.round(kb('VmRSS') / 102.4) / 10, peakRssMb: Math.round(kb('VmHWM') / 102.4) / 10 };
+}
+
+/** The bot's own account of its memory, from its Prometheus metrics (MB): JS heap and off-heap. */
+async function heapOf(botUrl: string): Promise<{ heapUsedMb: number; externalMb: number }> {
+  const text = await (await fetch(`${botUrl}/metrics`)).text();
+  const mb = (name: string): number => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 104857.6) / 10;
+  return { heapUsedMb: mb('parkbot_nodejs_heap_size_used_bytes'), externalMb: mb('parkbot_nodejs_external_memory_bytes') };
 }
 
 /** Ids in paths become {id}, so calls group by endpoint. */
@@ -131,7 +145,7 @@ function callsByEndpoint(records: SimRequestRecord[], people: Set<string>): Reco
 }
 
 async function benchParkBot(): Promise<Record<string, unknown>> {
-  const world = await World.create({ entry: join('dist', 'main.js') });
+  const world = await World.create({ entry: BOT_ENTRY });
   await world.start();
   const timeline = new Timeline(world.sim);
   const workers: Worker[] = [];
@@ -175,7 +189,7 @@ async function benchParkBot(): Promise<Record<string, unknown>> {
   );
   const seconds = (performance.now() - started) / 1000;
   timeline.requests = [];
-  const memory = memoryOf(world.bot.pid);
+  const memory = { ...memoryOf(world.bot.pid), ...(await heapOf(world.botUrl)) };
   await world.close();
   const sum = (counts: Record<string, number>): number => Math.round(Object.values(counts).reduce((a, b) => a + b, 0) * 100) / 100;
   return {
@@ -216,7 +230,7 @@ async function benchBaseline(): Promise<Record<string, unknown>> {
       PORT: String(port),
       WEBHOOK_SECRET,
     },
-    join('dist-bench', 'bench', 'baseline-bot.js'),
+    BASELINE_ENTRY,
     '"event":"baseline-ready"',
   );
   await process_.start();
@@ -264,19 +278,21 @@ async function main(): Promise<void> {
   const baseline = await benchBaseline();
   const latency = parkBot.botAddedLatencyMs as Record<string, Percentiles>;
   const throughput = parkBot.throughput as { parkFlowsPerSecond: number };
-  const base = baseline as { latencyMs: Percentiles; throughput: { flowsPerSecond: number }; memory: { peakRssMb: number } };
+  const base = baseline as { latencyMs: Percentiles; throughput: { flowsPerSecond: number; eventsPerSecond: number }; memory: { peakRssMb: number } };
   const memory = parkBot.memory as { peakRssMb: number; rssMb: number };
   const ratio = (a: number, b: number): number => (b ? Math.round((a / b) * 100) / 100 : 0);
   const results = {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-    settings: { workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS },
+    settings: { fromSource: args['from-source'], workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS },
     parkBot,
     baseline,
     ratiosToBaseline: {
       parkFlowP50Latency: ratio(latency.parkFlow?.p50 ?? 0, base.latencyMs.p50),
       parkFlowP99Latency: ratio(latency.parkFlow?.p99 ?? 0, base.latencyMs.p99),
+      // A park flow here is a park and a retrieve (two events); the baseline's flow is one message.
       throughput: ratio(throughput.parkFlowsPerSecond, base.throughput.flowsPerSecond),
+      eventsPerSecond: ratio((parkBot.throughput as { eventsPerSecond: number }).eventsPerSecond, base.throughput.eventsPerSecond),
       peakRss: ratio(memory.peakRssMb, base.memory.peakRssMb),
     },
     targets: {

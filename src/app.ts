@@ -35,7 +35,8 @@ export interface ParkBotOptions {
   drainTimeoutMs?: number;
 }
 
-const OAUTH_REQUESTS_PER_MINUTE = 30;
+/** Generous enough for a whole office behind one NAT address linking at once. */
+const OAUTH_REQUESTS_PER_MINUTE = 300;
 
 /** Builds every part from the configuration, starts the HTTP server, then the framework. */
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {

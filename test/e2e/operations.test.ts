@@ -71,7 +71,8 @@ describe('Running the bot: health, metrics, duplicate deliveries, graceful shutd
   });
 
   it('limits how often the link pages can be hit', async () => {
-    const answers = await Promise.all(Array.from({ length: 35 }, () => fetch(`${world.botUrl}/oauth/start?state=nope`).then((r) => r.status)));
+    const answers: number[] = [];
+    for (let i = 0; i < 32; i += 1) answers.push(...(await Promise.all(Array.from({ length: 10 }, () => fetch(`${world.botUrl}/oauth/start?state=nope`).then((r) => r.status)))));
     assert.ok(answers.includes(429), 'some requests are refused with 429');
     assert.ok(answers.includes(400), 'the first ones are answered normally');
   });

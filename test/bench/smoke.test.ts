@@ -1,0 +1,32 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/** The benchmark runs end to end on tiny numbers; its figures are never asserted (the machine is noisy). */
+describe('benchmark smoke run', () => {
+  it('drives park and retrieve flows on the bot and the baseline, and writes every figure', async function () {
+    this.timeout(120_000);
+    const dir = mkdtempSync(join(tmpdir(), 'parkbot-bench-'));
+    const out = join(dir, 'results.json');
+    try {
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--out', out]);
+      const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, Record<string, unknown>>;
+      const latency = results.parkBot?.botAddedLatencyMs as Record<string, { p50: number; p99: number; max: number; count: number }>;
+      for (const flow of ['parkFlow', 'retrieveFlow']) {
+        assert.equal(latency[flow]?.count, 4, flow);
+        assert.ok(Number.isFinite(latency[flow]?.p99) && (latency[flow]?.p99 ?? -1) > 0, flow);
+      }
+      assert.ok((results.parkBot?.throughput as { parkFlowsPerSecond: number }).parkFlowsPerSecond > 0);
+      const calls = results.parkBot?.upstreamCalls as { perParkFlow: { byEndpoint: Record<string, number> } };
+      assert.equal(calls.perParkFlow.byEndpoint['POST /telephony/calls/park'], 1, 'one park call per park flow');
+      assert.ok((results.parkBot?.memory as { peakRssMb: number }).peakRssMb > 0);
+      assert.ok((results.baseline?.latencyMs as { count: number }).count === 4);
+      assert.ok(results.ratiosToBaseline && results.targets);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
