@@ -1,50 +1,10 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
+import { PARKED_COLUMNS, toAccount, toLinkState, toParkedCall, type AccountRow, type LinkStateRow, type ParkedRow } from './rows.js';
 import { PRUNE_INTERVAL_MS, SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
 
 /** Any fixed number: every instance takes this advisory lock to migrate, one at a time. */
 const MIGRATION_LOCK = 72_731_001;
-
-interface ParkedRow {
-  record: string;
-  state: ParkedCall['state'];
-  claimed_by: string | null;
-  claimed_at: string | null;
-}
-
-interface AccountRow {
-  person_id: string;
-  display_name: string;
-  sealed_access_token: string;
-  sealed_refresh_token: string;
-  access_expires_at: string;
-  refresh_expires_at: string | null;
-  scope: string;
-  linked_at: string;
-}
-
-interface LinkStateRow {
-  id: string;
-  person_id: string;
-  code_verifier: string;
-  expires_at: string;
-}
-
-const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at';
-
-/** BIGINT columns arrive as strings from `pg`; they hold epoch milliseconds, well within a double. */
-function toParkedCall(row: ParkedRow): ParkedCall {
-  const { claim: _claim, ...record } = JSON.parse(row.record) as ParkedCall;
-  return {
-    ...record,
-    state: row.state,
-    ...(row.claimed_by !== null && row.claimed_at !== null ? { claim: { personId: row.claimed_by, at: Number(row.claimed_at) } } : {}),
-  };
-}
-
-function toLinkState(row: LinkStateRow): LinkState {
-  return { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: Number(row.expires_at) };
-}
 
 /** The shared store for several instances: PostgreSQL through a connection pool. */
 export class PostgresStore implements Store {
@@ -136,18 +96,7 @@ export class PostgresStore implements Store {
 
   async account(personId: string): Promise<LinkedAccount | undefined> {
     const { rows } = await this.pool.query<AccountRow>('SELECT * FROM linked_accounts WHERE person_id = $1', [personId]);
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      personId: row.person_id,
-      displayName: row.display_name,
-      sealedAccessToken: row.sealed_access_token,
-      sealedRefreshToken: row.sealed_refresh_token,
-      accessExpiresAt: Number(row.access_expires_at),
-      ...(row.refresh_expires_at === null ? {} : { refreshExpiresAt: Number(row.refresh_expires_at) }),
-      scope: row.scope,
-      linkedAt: row.linked_at,
-    };
+    return rows[0] ? toAccount(rows[0]) : undefined;
   }
 
   async saveAccount(account: LinkedAccount): Promise<void> {

@@ -3,42 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 import { PRUNE_INTERVAL_MS, SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
-
-interface ParkedRow {
-  record: string;
-  state: ParkedCall['state'];
-  claimed_by: string | null;
-  claimed_at: number | null;
-}
-
-interface AccountRow {
-  person_id: string;
-  display_name: string;
-  sealed_access_token: string;
-  sealed_refresh_token: string;
-  access_expires_at: number;
-  refresh_expires_at: number | null;
-  scope: string;
-  linked_at: string;
-}
-
-interface LinkStateRow {
-  id: string;
-  person_id: string;
-  code_verifier: string;
-  expires_at: number;
-}
-
-/** Columns hold what is queried or changed atomically; the rest of a parked call is JSON. */
-function toParkedCall(row: ParkedRow): ParkedCall {
-  const record = JSON.parse(row.record) as ParkedCall;
-  const { claim: _claim, ...rest } = record;
-  return {
-    ...rest,
-    state: row.state,
-    ...(row.claimed_by !== null && row.claimed_at !== null ? { claim: { personId: row.claimed_by, at: row.claimed_at } } : {}),
-  };
-}
+import { PARKED_COLUMNS, toAccount, toLinkState, toParkedCall, type AccountRow, type LinkStateRow, type ParkedRow } from './rows.js';
 
 /** The embedded store: one SQLite file, created with its folder on first start. */
 export class SqliteStore implements Store {
@@ -83,13 +48,13 @@ export class SqliteStore implements Store {
   }
 
   async parkedCall(id: string): Promise<ParkedCall | undefined> {
-    const row = this.statement('SELECT record, state, claimed_by, claimed_at FROM parked_calls WHERE id = ?').get(id) as ParkedRow | undefined;
+    const row = this.statement(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE id = ?`).get(id) as ParkedRow | undefined;
     return row ? toParkedCall(row) : undefined;
   }
 
   async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
     const rows = this.db
-      .prepare("SELECT record, state, claimed_by, claimed_at FROM parked_calls WHERE room_id = ? AND state = 'waiting' ORDER BY parked_at")
+      .prepare(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE room_id = ? AND state = 'waiting' ORDER BY parked_at`)
       .all(roomId) as ParkedRow[];
     return rows.map(toParkedCall);
   }
@@ -126,17 +91,7 @@ export class SqliteStore implements Store {
 
   async account(personId: string): Promise<LinkedAccount | undefined> {
     const row = this.statement('SELECT * FROM linked_accounts WHERE person_id = ?').get(personId) as AccountRow | undefined;
-    if (!row) return undefined;
-    return {
-      personId: row.person_id,
-      displayName: row.display_name,
-      sealedAccessToken: row.sealed_access_token,
-      sealedRefreshToken: row.sealed_refresh_token,
-      accessExpiresAt: row.access_expires_at,
-      ...(row.refresh_expires_at === null ? {} : { refreshExpiresAt: row.refresh_expires_at }),
-      scope: row.scope,
-      linkedAt: row.linked_at,
-    };
+    return row ? toAccount(row) : undefined;
   }
 
   async saveAccount(account: LinkedAccount): Promise<void> {
@@ -164,13 +119,12 @@ export class SqliteStore implements Store {
 
   async linkState(id: string, nowMs: number): Promise<LinkState | undefined> {
     const row = this.statement('SELECT * FROM link_states WHERE id = ? AND expires_at > ?').get(id, nowMs) as LinkStateRow | undefined;
-    return row ? { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: row.expires_at } : undefined;
+    return row ? toLinkState(row) : undefined;
   }
 
   async takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined> {
     const row = this.statement('DELETE FROM link_states WHERE id = ? RETURNING *').get(id) as LinkStateRow | undefined;
-    if (!row || row.expires_at <= nowMs) return undefined;
-    return { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: row.expires_at };
+    return row && Number(row.expires_at) > nowMs ? toLinkState(row) : undefined;
   }
 
   async firstDelivery(eventKey: string, nowMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {

@@ -1,0 +1,61 @@
+import type { LinkedAccount, LinkState, ParkedCall } from './store.js';
+
+/**
+ * Table rows as both drivers return them, and their mapping to records. Epoch-millisecond columns are
+ * BIGINT: SQLite returns numbers, `pg` returns strings; `Number()` reads both.
+ */
+type Millis = number | string;
+
+export interface ParkedRow {
+  record: string;
+  state: ParkedCall['state'];
+  claimed_by: string | null;
+  claimed_at: Millis | null;
+}
+
+export interface AccountRow {
+  person_id: string;
+  display_name: string;
+  sealed_access_token: string;
+  sealed_refresh_token: string;
+  access_expires_at: Millis;
+  refresh_expires_at: Millis | null;
+  scope: string;
+  linked_at: string;
+}
+
+export interface LinkStateRow {
+  id: string;
+  person_id: string;
+  code_verifier: string;
+  expires_at: Millis;
+}
+
+export const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at';
+
+/** Columns hold what is queried or changed atomically; the rest of a parked call is JSON. */
+export function toParkedCall(row: ParkedRow): ParkedCall {
+  const { claim: _claim, ...record } = JSON.parse(row.record) as ParkedCall;
+  return {
+    ...record,
+    state: row.state,
+    ...(row.claimed_by !== null && row.claimed_at !== null ? { claim: { personId: row.claimed_by, at: Number(row.claimed_at) } } : {}),
+  };
+}
+
+export function toAccount(row: AccountRow): LinkedAccount {
+  return {
+    personId: row.person_id,
+    displayName: row.display_name,
+    sealedAccessToken: row.sealed_access_token,
+    sealedRefreshToken: row.sealed_refresh_token,
+    accessExpiresAt: Number(row.access_expires_at),
+    ...(row.refresh_expires_at === null ? {} : { refreshExpiresAt: Number(row.refresh_expires_at) }),
+    scope: row.scope,
+    linkedAt: row.linked_at,
+  };
+}
+
+export function toLinkState(row: LinkStateRow): LinkState {
+  return { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: Number(row.expires_at) };
+}
