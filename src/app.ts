@@ -16,6 +16,7 @@ import { createFramework, startFramework } from './bot/framework.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
 import { webhookRoute } from './http/webhook-route.js';
+import { signBody } from './http/verify-signature.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Metrics } from './ops/metrics.js';
@@ -36,6 +37,8 @@ export interface ParkBotOptions {
 }
 
 /** Generous enough for a whole office behind one NAT address linking at once. */
+/** An event whose processing died this many times (with its instance) is given up, not retried forever. */
+const MAX_EVENT_ATTEMPTS = 3;
 const OAUTH_REQUESTS_PER_MINUTE = 300;
 
 /** Builds every part from the configuration, starts the HTTP server, then the framework. */
@@ -58,8 +61,16 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
 
   const framework = createFramework(config);
-  registerHandlers(framework, { calling, vault, store, linkFlow, logger, metrics }, inFlight);
-  const intake = new EventIntake(webhookHandler(framework), store, metrics, inFlight, logger);
+  const intake = new EventIntake(
+    webhookHandler(framework),
+    store,
+    metrics,
+    inFlight,
+    logger,
+    { leaseMs: config.eventLeaseMs, maxAttempts: MAX_EVENT_ATTEMPTS },
+    (json) => signBody(json, config.webhookSecret),
+  );
+  registerHandlers(framework, { calling, identity, vault, store, linkFlow, logger, metrics }, intake);
 
   const app = express();
   app.disable('x-powered-by');

@@ -46,6 +46,7 @@ const schema = z.object({
   WEBEX_CLIENT_SECRET: required("the integration's Client Secret"),
   TOKEN_ENCRYPTION_KEY: encryptionKey,
   DATABASE_URL: databaseUrl,
+  EVENT_LEASE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -59,6 +60,8 @@ export interface Config {
   oauth: { clientId: string; clientSecret: string; redirectUri: string };
   tokenEncryptionKey: Buffer;
   database: DatabaseSetting;
+  /** How long an instance holds an event before another instance replays it. */
+  eventLeaseMs: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -87,6 +90,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauth: { clientId: v.WEBEX_CLIENT_ID, clientSecret: v.WEBEX_CLIENT_SECRET, redirectUri: `${v.PUBLIC_URL}/oauth/callback` },
     tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY,
     database: v.DATABASE_URL.startsWith('sqlite:') ? { kind: 'sqlite', path: v.DATABASE_URL.slice('sqlite:'.length) } : { kind: 'postgres', url: v.DATABASE_URL },
+    eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -1,4 +1,5 @@
 import type { CallingApi } from '../webex/calling-api.js';
+import type { IdentityApi } from '../webex/identity-api.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { LinkFlow } from '../auth/link-flow.js';
 import type { Store } from '../storage/store.js';
@@ -9,6 +10,7 @@ import type { Metrics } from '../ops/metrics.js';
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
 export interface BotServices {
   calling: CallingApi;
+  identity: IdentityApi;
   vault: TokenVault;
   store: Store;
   linkFlow: LinkFlow;
@@ -18,6 +20,8 @@ export interface BotServices {
 
 /** One incoming event: where to answer and with what. */
 export interface HandlerContext {
+  /** The event's key: what a replay of the same event has in common with the first run. */
+  eventKey: string;
   services: BotServices;
   conversation: Conversation;
   isDirect: boolean;

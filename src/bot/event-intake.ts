@@ -7,15 +7,28 @@ import { RoomQueue } from './room-queue.js';
 
 type ProcessEvent = (request: { body: unknown; headers: Record<string, string> }) => Promise<unknown>;
 
+/** One key per Webex event, the same for every delivery of it. */
+export const eventKey = (resource: string, event: string, id: string): string => `${resource}:${event}:${id}`;
+
+export interface IntakeSettings {
+  /** How long an instance holds an event before another may replay it (it is presumed dead). */
+  leaseMs: number;
+  /** How many times an event is tried in all before it is given up, so one bad event cannot loop. */
+  maxAttempts: number;
+}
+
 /**
- * Between the webhook route and the framework: each event is taken once (the key is recorded in the
- * shared database, so a Webex retry or a second instance's copy has no effect), then processed in
- * arrival order for its space.
+ * Between the webhook route and the framework, an inbox in the shared database. Each event is taken
+ * once (a Webex retry or a second instance's copy has no effect) and processed in arrival order for
+ * its space; it is marked done only when the framework and the handler it started have finished. An
+ * event whose instance died half-way is replayed by a live instance once its lease runs out.
  */
 export class EventIntake implements WebhookTarget {
   private accepting = false;
   private botPersonId = '';
   private readonly rooms = new RoomQueue();
+  private readonly handlerWork = new Map<string, Promise<unknown>[]>();
+  private recovery: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly processEvent: ProcessEvent,
@@ -23,43 +36,84 @@ export class EventIntake implements WebhookTarget {
     private readonly metrics: Metrics,
     private readonly inFlight: InFlight,
     private readonly logger: Logger,
+    private readonly settings: IntakeSettings,
+    /** Signs a body the way the framework's own check expects (it re-signs JSON.stringify of the body). */
+    private readonly sign: (json: string) => string,
   ) {}
 
+  /** Starts taking events, and replaying the ones a dead instance left unfinished. */
   open(botPersonId: string): void {
     this.botPersonId = botPersonId;
     this.accepting = true;
+    void this.replayStale();
+    this.recovery = setInterval(() => void this.replayStale(), Math.max(250, this.settings.leaseMs / 2));
   }
 
   /** From now on deliveries get 503, so Webex sends them to another instance or later. */
   close(): void {
     this.accepting = false;
+    clearInterval(this.recovery);
   }
 
   get isOpen(): boolean {
     return this.accepting;
   }
 
-  async receive(delivery: WebhookDelivery, signature: string): Promise<Intake> {
+  async receive(delivery: WebhookDelivery): Promise<Intake> {
     if (!this.accepting) return 'not-ready';
     // Webex announces the bot's own messages too; the framework would fetch each one only to drop it.
     if (delivery.resource === 'messages' && delivery.data.personId === this.botPersonId) return 'accepted';
-    const key = `${delivery.resource}:${delivery.event}:${delivery.data.id}`;
-    if (!(await this.store.firstDelivery(key, Date.now()))) {
+    const key = eventKey(delivery.resource, delivery.event, delivery.data.id);
+    const body = JSON.stringify(delivery);
+    if (!(await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs))) {
       this.metrics.duplicateDeliveries.inc();
       this.logger.info({ event: 'duplicate-delivery', eventKey: key }, 'Ignored a delivery already taken');
       return 'duplicate';
     }
-    void this.inFlight.track(
-      this.rooms.run(delivery.data.roomId ?? delivery.data.id, () =>
-        this.processEvent({ body: delivery, headers: { 'x-spark-signature': signature } }).catch((error: unknown) =>
-          this.logger.error({ error: error instanceof Error ? error.message : 'unknown' }, 'The framework failed to process an event'),
-        ),
-      ),
-    );
+    this.process(key, body);
     return 'accepted';
   }
 
   rejected(reason: string): void {
     this.metrics.webhookRejections.inc({ reason });
+  }
+
+  /** A handler started for the event `key`: the event is done only when this work is. */
+  track(key: string, work: Promise<unknown>): void {
+    this.handlerWork.set(key, [...(this.handlerWork.get(key) ?? []), work]);
+    void this.inFlight.track(work);
+  }
+
+  /** `body` is the delivery as JSON.stringify wrote it, from the webhook or from the inbox. */
+  private process(key: string, body: string): void {
+    const delivery = JSON.parse(body) as WebhookDelivery;
+    const work = async (): Promise<void> => {
+      try {
+        // Only the framework's part is queued per space; the handlers it starts run side by side.
+        await this.rooms.run(delivery.data.roomId ?? delivery.data.id, () =>
+          this.processEvent({ body: delivery, headers: { 'x-spark-signature': this.sign(body) } }),
+        );
+        await Promise.allSettled(this.handlerWork.get(key) ?? []);
+        await this.store.finishDelivery(key, Date.now());
+      } catch (error) {
+        this.logger.error({ eventKey: key, error: error instanceof Error ? error.message : 'unknown' }, 'Processing an event failed');
+      } finally {
+        this.handlerWork.delete(key);
+      }
+    };
+    void this.inFlight.track(work());
+  }
+
+  private async replayStale(): Promise<void> {
+    if (!this.accepting) return;
+    try {
+      const stale = await this.store.staleDeliveries(Date.now(), this.settings.leaseMs, this.settings.maxAttempts);
+      for (const { eventKey: key, body } of stale) {
+        this.logger.warn({ event: 'event-replayed', eventKey: key }, 'Replaying an event left unfinished');
+        this.process(key, body);
+      }
+    } catch (error) {
+      this.logger.error({ event: 'replay-failed', error: error instanceof Error ? error.message : 'unknown' }, 'Could not look for unfinished events');
+    }
   }
 }

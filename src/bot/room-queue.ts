@@ -6,17 +6,18 @@
 export class RoomQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
-  run(roomId: string, task: () => Promise<unknown>): Promise<void> {
+  /** Resolves or rejects as `task` does; the next task for the space starts either way. */
+  run<T>(roomId: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(roomId) ?? Promise.resolve();
-    const next = previous.then(task).then(
+    const result = previous.then(task);
+    const tail = result.then(
       () => undefined,
       () => undefined,
     );
-    this.tails.set(roomId, next);
-    void next.then(() => {
-      if (this.tails.get(roomId) === next) this.tails.delete(roomId);
+    this.tails.set(roomId, tail);
+    void tail.then(() => {
+      if (this.tails.get(roomId) === tail) this.tails.delete(roomId);
     });
-    return next;
+    return result;
   }
-
 }

@@ -9,7 +9,8 @@ import { handleParkedList } from './handlers/parked.js';
 import { handleLink, handleUnlink } from './handlers/link.js';
 import { handleHelp } from './handlers/help.js';
 import type { BotServices, HandlerContext } from './context.js';
-import type { InFlight } from '../ops/in-flight.js';
+import { eventKey, type EventIntake } from './event-intake.js';
+import { parkIdFor } from '../calls/park-call.js';
 import { createHash } from 'node:crypto';
 
 const UNKNOWN = "Sorry, I didn't catch that.";
@@ -19,6 +20,7 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
   switch (command.kind) {
     case 'park':
       return handlePark(ctx, {
+        parkId: parkIdFor(ctx.eventKey),
         roomId: message.roomId,
         by,
         ...(command.destination ? { destination: command.destination } : {}),
@@ -48,6 +50,7 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
   if (!submit) return ctx.conversation.dm(tap.by.personId, 'That card is out of date. Type `parked` in the space for a fresh one.');
   if (submit.action === 'retrieve') return handleRetrieveTap(ctx, submit.parkId, tap.by, tap.messageId);
   return handlePark(ctx, {
+    parkId: parkIdFor(ctx.eventKey),
     roomId: tap.roomId,
     by: tap.by,
     callId: submit.callId,
@@ -63,15 +66,17 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
  * one runs inside this boundary: a failure is logged (never with a token) and the person still gets
  * an answer.
  */
-export function registerHandlers(framework: Framework, services: BotServices, inFlight: InFlight): void {
-  const run = (bot: Bot, trigger: string, eventId: string, personId: string, work: (ctx: HandlerContext) => Promise<void>): void => {
+export function registerHandlers(framework: Framework, services: BotServices, intake: Pick<EventIntake, 'track'>): void {
+  const run = (bot: Bot, key: string, personId: string, work: (ctx: HandlerContext) => Promise<void>): void => {
     const ctx: HandlerContext = {
+      eventKey: key,
       services,
       conversation: conversationFor(bot, framework.webex),
       isDirect: bot.isDirect,
-      logger: services.logger.child({ trigger, eventId, person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
+      logger: services.logger.child({ eventKey: key, person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
     };
-    void inFlight.track(
+    intake.track(
+      key,
       work(ctx).catch(async (error: unknown) => {
         ctx.logger.error({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }, 'Handler failed');
         await ctx.conversation.say('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
@@ -82,13 +87,14 @@ export function registerHandlers(framework: Framework, services: BotServices, in
   framework.on('message', (bot: Bot, trigger: Trigger) => {
     const message = readChatMessage(bot, trigger, framework.person.id);
     if (message) {
-      run(bot, 'message', message.messageId, message.sender.personId, (ctx) => runCommand(ctx, message, parseCommand(message.text, message.mentions)));
+      const key = eventKey('messages', 'created', message.messageId);
+      run(bot, key, message.sender.personId, (ctx) => runCommand(ctx, message, parseCommand(message.text, message.mentions)));
     }
   });
 
   framework.on('attachmentAction', (bot: Bot, trigger: Trigger) => {
     const tap = readCardTap(bot, trigger);
-    if (tap) run(bot, 'attachmentAction', tap.actionId, tap.by.personId, (ctx) => runCardTap(ctx, tap));
+    if (tap) run(bot, eventKey('attachmentActions', 'created', tap.actionId), tap.by.personId, (ctx) => runCardTap(ctx, tap));
   });
 }
 

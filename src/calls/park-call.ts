@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { WebexApiError } from '../webex/errors.js';
 import type { CallingApi } from '../webex/calling-api.js';
+import type { IdentityApi } from '../webex/identity-api.js';
 import type { Call } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 
 export interface ParkRequest {
+  /** Derived from the event that asked (`parkIdFor`): a replay of that event finds the same record. */
+  parkId: string;
   roomId: string;
   by: PersonRef;
   destination?: string;
@@ -20,49 +23,93 @@ export type ParkOutcome =
   | { type: 'parked'; call: ParkedCall }
   | { type: 'no-call' }
   /** Several calls could be meant: the person must pick one. */
-  | { type: 'choose'; calls: Call[] };
+  | { type: 'choose'; calls: Call[] }
+  /** A group park was under way when the bot stopped; Webex parked the call, but where is not known. */
+  | { type: 'parked-somewhere'; call: ParkedCall };
 
 const PARKABLE_STATES = new Set(['connected', 'held', 'remoteHeld']);
 
 export interface ParkDeps {
   calling: CallingApi;
+  identity: IdentityApi;
   vault: TokenVault;
   store: Store;
   now?: () => Date;
 }
 
-/** Parks the person's active call with their own token and records it as waiting in the space. */
+/** The same event always gets the same park id (a UUID-shaped hash of its key). */
+export function parkIdFor(eventKey: string): string {
+  const hex = createHash('sha256').update(eventKey).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Parks the person's active call with their own token and records it as waiting in the space. The
+ * record is written as `parking` before Webex is asked, so a run cut short by a crash can tell, when
+ * the event is replayed, whether the park happened.
+ */
 export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<ParkOutcome> {
+  const earlier = await deps.store.parkedCall(request.parkId);
+  if (earlier && earlier.state !== 'parking') return { type: 'parked', call: earlier };
   return deps.vault.withToken(request.by.personId, async (token) => {
     const active = (await deps.calling.activeCalls(token)).filter((call) => PARKABLE_STATES.has(call.state));
+    if (earlier) return resumePark(deps, token, earlier, active, request);
     const chosen = request.callId ? active.filter((call) => call.id === request.callId) : active;
     if (chosen.length === 0) return { type: 'no-call' };
     if (chosen.length > 1) return { type: 'choose', calls: chosen };
     const call = chosen[0] as Call;
-
-    const parkedAgainst = await deps.calling.park(token, {
-      callId: call.id,
-      ...(request.groupPark ? { isGroupPark: true } : request.destination ? { destination: request.destination } : {}),
-    });
-    if (!parkedAgainst.number) {
-      throw new WebexApiError('POST /telephony/calls/park', 200, 'parkedAgainst has no number', undefined, undefined, 'unexpected-response');
-    }
-    const caller = call.remoteParty?.privacyEnabled ? {} : call.remoteParty;
-    const record: ParkedCall = {
-      id: randomUUID(),
-      roomId: request.roomId,
-      parkedBy: request.by,
-      caller: {
-        ...(caller?.name ? { name: caller.name } : {}),
-        ...(caller?.number ? { number: caller.number } : {}),
-      },
-      parkedAgainst: { number: parkedAgainst.number, ...(parkedAgainst.name ? { name: parkedAgainst.name } : {}) },
-      ...(request.forPerson ? { forPerson: request.forPerson } : {}),
-      ...(request.note ? { note: request.note } : {}),
-      state: 'waiting',
-      parkedAt: (deps.now?.() ?? new Date()).toISOString(),
-    };
+    const record = newRecord(request, call, deps.now?.() ?? new Date());
     await deps.store.saveParkedCall(record);
-    return { type: 'parked', call: record };
+    return parkAndRecord(deps, token, record, request);
   });
+}
+
+async function parkAndRecord(deps: ParkDeps, token: string, record: ParkedCall, request: ParkRequest): Promise<ParkOutcome> {
+  const parkedAgainst = await deps.calling.park(token, {
+    callId: record.callId ?? '',
+    ...(request.groupPark ? { isGroupPark: true } : request.destination ? { destination: request.destination } : {}),
+  });
+  if (!parkedAgainst.number) {
+    throw new WebexApiError('POST /telephony/calls/park', 200, 'parkedAgainst has no number', undefined, undefined, 'unexpected-response');
+  }
+  return recordParked(deps, record, { number: parkedAgainst.number, ...(parkedAgainst.name ? { name: parkedAgainst.name } : {}) });
+}
+
+/**
+ * The event is being replayed after a crash between "Webex, park this" and recording the answer.
+ * The call still on the phone: park it now. Gone: Webex parked it, against the destination asked for
+ * or, by default, the parker's own line.
+ */
+async function resumePark(deps: ParkDeps, token: string, record: ParkedCall, active: Call[], request: ParkRequest): Promise<ParkOutcome> {
+  if (active.some((call) => call.id === record.callId)) return parkAndRecord(deps, token, record, request);
+  if (request.groupPark) return { type: 'parked-somewhere', call: record };
+  if (request.destination) return recordParked(deps, record, { number: request.destination });
+  const me = await deps.identity.me(token);
+  const ownLine = me.extension ?? me.phoneNumbers?.[0]?.value;
+  if (!ownLine) return { type: 'parked-somewhere', call: record };
+  return recordParked(deps, record, { number: ownLine, name: me.displayName });
+}
+
+async function recordParked(deps: ParkDeps, record: ParkedCall, parkedAgainst: ParkedCall['parkedAgainst']): Promise<ParkOutcome> {
+  await deps.store.completePark(record.id, parkedAgainst);
+  return { type: 'parked', call: { ...record, state: 'waiting', parkedAgainst } };
+}
+
+function newRecord(request: ParkRequest, call: Call, now: Date): ParkedCall {
+  const caller = call.remoteParty?.privacyEnabled ? {} : call.remoteParty;
+  return {
+    id: request.parkId,
+    roomId: request.roomId,
+    callId: call.id,
+    parkedBy: request.by,
+    caller: {
+      ...(caller?.name ? { name: caller.name } : {}),
+      ...(caller?.number ? { number: caller.number } : {}),
+    },
+    parkedAgainst: { number: '' },
+    ...(request.forPerson ? { forPerson: request.forPerson } : {}),
+    ...(request.note ? { note: request.note } : {}),
+    state: 'parking',
+    parkedAt: now.toISOString(),
+  };
 }

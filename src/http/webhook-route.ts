@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { isValidSignature, signBody } from './verify-signature.js';
+import { isValidSignature } from './verify-signature.js';
 import type { Logger } from '../logger.js';
 
 /** A webhook delivery's envelope (shared/webex-spec/NOTES.md); `data` is checked by whoever reads it. */
@@ -40,11 +40,8 @@ export function parseDelivery(raw: Buffer, signature: string | undefined, secret
 export type Intake = 'accepted' | 'duplicate' | 'not-ready';
 
 export interface WebhookTarget {
-  /**
-   * Takes a verified delivery; `signature` is what the framework's own check expects. Throws when
-   * the delivery cannot be recorded (Webex should send it again).
-   */
-  receive(delivery: WebhookDelivery, signature: string): Promise<Intake>;
+  /** Takes a verified delivery. Throws when it cannot be recorded (Webex should send it again). */
+  receive(delivery: WebhookDelivery): Promise<Intake>;
   rejected(reason: string): void;
 }
 
@@ -63,8 +60,7 @@ export function webhookRoute(secret: string, target: WebhookTarget, logger: Logg
     }
     let intake: Intake;
     try {
-      // The framework re-checks a signature over JSON.stringify of the parsed body; give it that one.
-      intake = await target.receive(parsed.delivery, signBody(JSON.stringify(parsed.delivery), secret));
+      intake = await target.receive(parsed.delivery);
     } catch (error) {
       logger.error({ event: 'webhook-intake-failed', error: error instanceof Error ? error.message : 'unknown' }, 'Could not record a delivery');
       res.status(503).set('Retry-After', '5').json({ error: 'Could not record the delivery; send it again' });

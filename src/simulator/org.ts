@@ -60,6 +60,8 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   readonly memberships = new Map<string, SimMembership>();
   readonly messages = new Map<string, SimMessage>();
   readonly attachmentActions = new Map<string, SimAttachmentAction>();
+  /** Who may read each card action: the author of the card, even once the card is deleted. */
+  private readonly actionCardAuthors = new Map<string, string>();
   readonly webhooks = new Map<string, SimWebhook>();
 
   addPerson(input: NewPerson): SimPerson {
@@ -313,6 +315,7 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
       created: now(),
     };
     this.attachmentActions.set(action.id, action);
+    this.actionCardAuthors.set(action.id, message.personId);
     const { inputs: _inputs, ...data } = action;
     this.publish({ resource: 'attachmentActions', event: 'created', actorId: personId, data, audience: [message.personId] });
     return action;
@@ -320,8 +323,7 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
 
   attachmentAction(readerId: string, id: string): SimAttachmentAction {
     const action = this.attachmentActions.get(id);
-    const message = action ? this.messages.get(action.messageId) : undefined;
-    if (!action || (action.personId !== readerId && message?.personId !== readerId)) throw notFound('Attachment action');
+    if (!action || (action.personId !== readerId && this.actionCardAuthors.get(id) !== readerId)) throw notFound('Attachment action');
     return action;
   }
 

@@ -7,9 +7,10 @@ export const MIGRATIONS: string[] = [
      id TEXT PRIMARY KEY,
      room_id TEXT NOT NULL,
      record TEXT NOT NULL,
-     state TEXT NOT NULL CHECK (state IN ('waiting', 'retrieving', 'retrieved')),
+     state TEXT NOT NULL CHECK (state IN ('parking', 'waiting', 'retrieving', 'retrieved')),
      claimed_by TEXT,
      claimed_at BIGINT,
+     claim_key TEXT,
      parked_at TEXT NOT NULL
    );
    CREATE INDEX parked_calls_room_state ON parked_calls (room_id, state);
@@ -29,9 +30,14 @@ export const MIGRATIONS: string[] = [
      code_verifier TEXT NOT NULL,
      expires_at BIGINT NOT NULL
    );`,
-  `CREATE TABLE seen_events (
+  `CREATE TABLE inbox (
      event_key TEXT PRIMARY KEY,
-     seen_at BIGINT NOT NULL
+     body TEXT NOT NULL,
+     seen_at BIGINT NOT NULL,
+     done_at BIGINT,
+     lease_until BIGINT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 1
    );
-   CREATE INDEX seen_events_seen_at ON seen_events (seen_at);`,
+   CREATE INDEX inbox_pending ON inbox (done_at, lease_until);
+   CREATE INDEX inbox_seen_at ON inbox (seen_at);`,
 ];

@@ -47,8 +47,8 @@ export class PostgresStore implements Store {
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
     await this.pool.query(
-      'INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, parked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [call.id, call.roomId, JSON.stringify(call), call.state, call.claim?.personId ?? null, call.claim?.at ?? null, call.parkedAt],
+      'INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [call.id, call.roomId, JSON.stringify(call), call.state, call.claim?.personId ?? null, call.claim?.at ?? null, call.claim?.key ?? null, call.parkedAt],
     );
   }
 
@@ -69,18 +69,26 @@ export class PostgresStore implements Store {
     await this.pool.query(`UPDATE parked_calls SET record = (record::jsonb || jsonb_build_object('cardMessageId', $1::text))::text WHERE id = $2`, [cardMessageId, id]);
   }
 
-  async claimForRetrieve(id: string, personId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+  async completePark(id: string, parkedAgainst: ParkedCall['parkedAgainst']): Promise<void> {
+    await this.pool.query(
+      `UPDATE parked_calls SET state = 'waiting', record = (record::jsonb || jsonb_build_object('parkedAgainst', $1::jsonb))::text
+       WHERE id = $2 AND state = 'parking'`,
+      [JSON.stringify(parkedAgainst), id],
+    );
+  }
+
+  async claimForRetrieve(id: string, personId: string, claimKey: string, nowMs: number, leaseMs: number): Promise<boolean> {
     const result = await this.pool.query(
-      `UPDATE parked_calls SET state = 'retrieving', claimed_by = $1, claimed_at = $2
-       WHERE id = $3 AND (state = 'waiting' OR (state = 'retrieving' AND claimed_at < $4))`,
-      [personId, nowMs, id, nowMs - leaseMs],
+      `UPDATE parked_calls SET state = 'retrieving', claimed_by = $1, claimed_at = $2, claim_key = $3
+       WHERE id = $4 AND (state = 'waiting' OR (state = 'retrieving' AND (claimed_at < $5 OR claim_key = $3)))`,
+      [personId, nowMs, claimKey, id, nowMs - leaseMs],
     );
     return result.rowCount === 1;
   }
 
   async markRetrieved(id: string, by: PersonRef, at: string): Promise<void> {
     await this.pool.query(
-      `UPDATE parked_calls SET state = 'retrieved', claimed_by = NULL, claimed_at = NULL,
+      `UPDATE parked_calls SET state = 'retrieved', claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
          record = (record::jsonb || jsonb_build_object('retrievedBy', $1::jsonb, 'retrievedAt', $2::text))::text
        WHERE id = $3 AND state = 'retrieving' AND claimed_by = $4`,
       [JSON.stringify(by), at, id, by.personId],
@@ -89,7 +97,7 @@ export class PostgresStore implements Store {
 
   async releaseClaim(id: string, personId: string): Promise<void> {
     await this.pool.query(
-      "UPDATE parked_calls SET state = 'waiting', claimed_by = NULL, claimed_at = NULL WHERE id = $1 AND state = 'retrieving' AND claimed_by = $2",
+      "UPDATE parked_calls SET state = 'waiting', claimed_by = NULL, claimed_at = NULL, claim_key = NULL WHERE id = $1 AND state = 'retrieving' AND claimed_by = $2",
       [id, personId],
     );
   }
@@ -144,13 +152,31 @@ export class PostgresStore implements Store {
     return row && Number(row.expires_at) > nowMs ? toLinkState(row) : undefined;
   }
 
-  async firstDelivery(eventKey: string, nowMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {
+  async takeDelivery(eventKey: string, body: string, nowMs: number, leaseMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {
     if (nowMs - this.lastPrunedAt > Math.min(keepMs, PRUNE_INTERVAL_MS)) {
       this.lastPrunedAt = nowMs;
-      await this.pool.query('DELETE FROM seen_events WHERE seen_at < $1', [nowMs - keepMs]);
+      await this.pool.query('DELETE FROM inbox WHERE seen_at < $1', [nowMs - keepMs]);
     }
-    const result = await this.pool.query('INSERT INTO seen_events (event_key, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [eventKey, nowMs]);
+    const result = await this.pool.query('INSERT INTO inbox (event_key, body, seen_at, lease_until) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      eventKey,
+      body,
+      nowMs,
+      nowMs + leaseMs,
+    ]);
     return result.rowCount === 1;
+  }
+
+  async finishDelivery(eventKey: string, nowMs: number): Promise<void> {
+    await this.pool.query('UPDATE inbox SET done_at = $1 WHERE event_key = $2', [nowMs, eventKey]);
+  }
+
+  async staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string }[]> {
+    const { rows } = await this.pool.query<{ event_key: string; body: string }>(
+      `UPDATE inbox SET lease_until = $1, attempts = attempts + 1
+       WHERE done_at IS NULL AND lease_until < $2 AND attempts < $3 RETURNING event_key, body`,
+      [nowMs + leaseMs, nowMs, maxAttempts],
+    );
+    return rows.map((row) => ({ eventKey: row.event_key, body: row.body }));
   }
 
   async ping(): Promise<void> {

@@ -11,6 +11,7 @@ export interface ParkedRow {
   state: ParkedCall['state'];
   claimed_by: string | null;
   claimed_at: Millis | null;
+  claim_key: string | null;
 }
 
 export interface AccountRow {
@@ -31,7 +32,7 @@ export interface LinkStateRow {
   expires_at: Millis;
 }
 
-export const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at';
+export const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at, claim_key';
 
 /** Columns hold what is queried or changed atomically; the rest of a parked call is JSON. */
 export function toParkedCall(row: ParkedRow): ParkedCall {
@@ -39,7 +40,7 @@ export function toParkedCall(row: ParkedRow): ParkedCall {
   return {
     ...record,
     state: row.state,
-    ...(row.claimed_by !== null && row.claimed_at !== null ? { claim: { personId: row.claimed_by, at: Number(row.claimed_at) } } : {}),
+    ...(row.claimed_by !== null && row.claimed_at !== null ? { claim: { personId: row.claimed_by, at: Number(row.claimed_at), key: row.claim_key ?? '' } } : {}),
   };
 }
 

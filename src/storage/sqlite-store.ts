@@ -42,9 +42,9 @@ export class SqliteStore implements Store {
   }
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
-    this.db
-      .prepare('INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(call.id, call.roomId, JSON.stringify(call), call.state, call.claim?.personId ?? null, call.claim?.at ?? null, call.parkedAt);
+    this
+      .statement('INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(call.id, call.roomId, JSON.stringify(call), call.state, call.claim?.personId ?? null, call.claim?.at ?? null, call.claim?.key ?? null, call.parkedAt);
   }
 
   async parkedCall(id: string): Promise<ParkedCall | undefined> {
@@ -53,8 +53,8 @@ export class SqliteStore implements Store {
   }
 
   async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
-    const rows = this.db
-      .prepare(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE room_id = ? AND state = 'waiting' ORDER BY parked_at`)
+    const rows = this
+      .statement(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE room_id = ? AND state = 'waiting' ORDER BY parked_at`)
       .all(roomId) as ParkedRow[];
     return rows.map(toParkedCall);
   }
@@ -63,20 +63,27 @@ export class SqliteStore implements Store {
     this.statement("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?").run(cardMessageId, id);
   }
 
-  async claimForRetrieve(id: string, personId: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `UPDATE parked_calls SET state = 'retrieving', claimed_by = ?, claimed_at = ?
-         WHERE id = ? AND (state = 'waiting' OR (state = 'retrieving' AND claimed_at < ?))`,
+  async completePark(id: string, parkedAgainst: ParkedCall['parkedAgainst']): Promise<void> {
+    this.statement("UPDATE parked_calls SET state = 'waiting', record = json_set(record, '$.parkedAgainst', json(?)) WHERE id = ? AND state = 'parking'").run(
+      JSON.stringify(parkedAgainst),
+      id,
+    );
+  }
+
+  async claimForRetrieve(id: string, personId: string, claimKey: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const result = this
+      .statement(
+        `UPDATE parked_calls SET state = 'retrieving', claimed_by = ?, claimed_at = ?, claim_key = ?
+         WHERE id = ? AND (state = 'waiting' OR (state = 'retrieving' AND (claimed_at < ? OR claim_key = ?)))`,
       )
-      .run(personId, nowMs, id, nowMs - leaseMs);
+      .run(personId, nowMs, claimKey, id, nowMs - leaseMs, claimKey);
     return result.changes === 1;
   }
 
   async markRetrieved(id: string, by: PersonRef, at: string): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE parked_calls SET state = 'retrieved', claimed_by = NULL, claimed_at = NULL,
+    this
+      .statement(
+        `UPDATE parked_calls SET state = 'retrieved', claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
            record = json_set(record, '$.retrievedBy', json(?), '$.retrievedAt', ?)
          WHERE id = ? AND state = 'retrieving' AND claimed_by = ?`,
       )
@@ -84,8 +91,8 @@ export class SqliteStore implements Store {
   }
 
   async releaseClaim(id: string, personId: string): Promise<void> {
-    this.db
-      .prepare("UPDATE parked_calls SET state = 'waiting', claimed_by = NULL, claimed_at = NULL WHERE id = ? AND state = 'retrieving' AND claimed_by = ?")
+    this
+      .statement("UPDATE parked_calls SET state = 'waiting', claimed_by = NULL, claimed_at = NULL, claim_key = NULL WHERE id = ? AND state = 'retrieving' AND claimed_by = ?")
       .run(id, personId);
   }
 
@@ -95,8 +102,8 @@ export class SqliteStore implements Store {
   }
 
   async saveAccount(account: LinkedAccount): Promise<void> {
-    this.db
-      .prepare(
+    this
+      .statement(
         `INSERT INTO linked_accounts (person_id, display_name, sealed_access_token, sealed_refresh_token, access_expires_at, refresh_expires_at, scope, linked_at)
          VALUES (@personId, @displayName, @sealedAccessToken, @sealedRefreshToken, @accessExpiresAt, @refreshExpiresAt, @scope, @linkedAt)
          ON CONFLICT (person_id) DO UPDATE SET display_name = excluded.display_name, sealed_access_token = excluded.sealed_access_token,
@@ -112,8 +119,8 @@ export class SqliteStore implements Store {
 
   async saveLinkState(state: LinkState): Promise<void> {
     this.statement('DELETE FROM link_states WHERE expires_at <= ?').run(Date.now());
-    this.db
-      .prepare('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES (?, ?, ?, ?)')
+    this
+      .statement('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES (?, ?, ?, ?)')
       .run(state.id, state.personId, state.codeVerifier, state.expiresAt);
   }
 
@@ -127,12 +134,27 @@ export class SqliteStore implements Store {
     return row && Number(row.expires_at) > nowMs ? toLinkState(row) : undefined;
   }
 
-  async firstDelivery(eventKey: string, nowMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {
+  async takeDelivery(eventKey: string, body: string, nowMs: number, leaseMs: number, keepMs = SEEN_EVENT_TTL_MS): Promise<boolean> {
     if (nowMs - this.lastPrunedAt > Math.min(keepMs, PRUNE_INTERVAL_MS)) {
-      this.statement('DELETE FROM seen_events WHERE seen_at < ?').run(nowMs - keepMs);
+      this.statement('DELETE FROM inbox WHERE seen_at < ?').run(nowMs - keepMs);
       this.lastPrunedAt = nowMs;
     }
-    return this.statement('INSERT INTO seen_events (event_key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(eventKey, nowMs).changes === 1;
+    return (
+      this.statement('INSERT INTO inbox (event_key, body, seen_at, lease_until) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(eventKey, body, nowMs, nowMs + leaseMs)
+        .changes === 1
+    );
+  }
+
+  async finishDelivery(eventKey: string, nowMs: number): Promise<void> {
+    this.statement('UPDATE inbox SET done_at = ? WHERE event_key = ?').run(nowMs, eventKey);
+  }
+
+  async staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string }[]> {
+    const rows = this.statement(
+      `UPDATE inbox SET lease_until = ?, attempts = attempts + 1
+       WHERE done_at IS NULL AND lease_until < ? AND attempts < ? RETURNING event_key, body`,
+    ).all(nowMs + leaseMs, nowMs, maxAttempts) as { event_key: string; body: string }[];
+    return rows.map((row) => ({ eventKey: row.event_key, body: row.body }));
   }
 
   async ping(): Promise<void> {

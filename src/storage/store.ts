@@ -1,6 +1,7 @@
 /** What the bot keeps between messages and restarts. One interface; one file per database. */
 
-export type ParkState = 'waiting' | 'retrieving' | 'retrieved';
+/** `parking`: Webex has been (or is being) asked to park the call; the outcome is not recorded yet. */
+export type ParkState = 'parking' | 'waiting' | 'retrieving' | 'retrieved';
 
 export interface PersonRef {
   personId: string;
@@ -10,6 +11,8 @@ export interface PersonRef {
 export interface ParkedCall {
   id: string;
   roomId: string;
+  /** The Webex call that was parked, to tell after a crash whether the park happened. */
+  callId?: string;
   parkedBy: PersonRef;
   /** Absent name and number: the caller withheld them. */
   caller: { name?: string; number?: string };
@@ -18,8 +21,11 @@ export interface ParkedCall {
   note?: string;
   cardMessageId?: string;
   state: ParkState;
-  /** Who is retrieving it right now, and since when (ms); the claim lapses after a lease. */
-  claim?: { personId: string; at: number };
+  /**
+   * Who is retrieving it right now, since when (ms), and for which event (`key`); the claim lapses
+   * after a lease, and the same event may take it up again after a crash.
+   */
+  claim?: { personId: string; at: number; key: string };
   retrievedBy?: PersonRef;
   retrievedAt?: string;
   parkedAt: string;
@@ -51,11 +57,13 @@ export interface Store {
   /** Calls parked from this space and still waiting, oldest first. */
   waitingInRoom(roomId: string): Promise<ParkedCall[]>;
   attachCard(id: string, cardMessageId: string): Promise<void>;
+  /** Webex parked the call: it now waits, against this number. */
+  completePark(id: string, parkedAgainst: ParkedCall['parkedAgainst']): Promise<void>;
   /**
-   * Takes the call for one retriever: succeeds for exactly one caller while the call waits, or once
-   * an earlier claim is older than `leaseMs`.
+   * Takes the call for one retriever: succeeds for exactly one caller while the call waits, once an
+   * earlier claim is older than `leaseMs`, or again for the same event (`claimKey`) replayed after a crash.
    */
-  claimForRetrieve(id: string, personId: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  claimForRetrieve(id: string, personId: string, claimKey: string, nowMs: number, leaseMs: number): Promise<boolean>;
   markRetrieved(id: string, by: PersonRef, at: string): Promise<void>;
   /** The retrieve failed: the call waits again for anyone. */
   releaseClaim(id: string, personId: string): Promise<void>;
@@ -70,10 +78,18 @@ export interface Store {
   takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined>;
 
   /**
-   * Records a webhook delivery's event key; true only the first time any instance sees it, so a
-   * duplicate delivery has no effect. Keys older than `keepMs` are forgotten.
+   * The inbox. Records a webhook delivery under its event key, leased to this instance until
+   * `nowMs + leaseMs`; true only the first time any instance sees the key, so duplicates have no
+   * effect. Keys older than `keepMs` are forgotten.
    */
-  firstDelivery(eventKey: string, nowMs: number, keepMs?: number): Promise<boolean>;
+  takeDelivery(eventKey: string, body: string, nowMs: number, leaseMs: number, keepMs?: number): Promise<boolean>;
+  /** The delivery's work is complete: it will not be replayed. */
+  finishDelivery(eventKey: string, nowMs: number): Promise<void>;
+  /**
+   * Deliveries whose work never completed (their instance died) and whose lease ran out, leased anew
+   * to the caller; each is handed out at most `maxAttempts` times in all.
+   */
+  staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string }[]>;
 
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;

@@ -35,6 +35,9 @@ export const personSchema = z.object({
   displayName: z.string().default(''),
   emails: z.array(z.string()).default([]),
   type: z.string().optional(),
+  /** Present for Webex Calling users: where a call parked "against them" waits. */
+  extension: z.string().optional(),
+  phoneNumbers: z.array(z.object({ type: z.string().optional(), value: z.string() })).optional(),
 });
 export type Person = z.infer<typeof personSchema>;
 

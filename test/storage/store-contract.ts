@@ -36,7 +36,7 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
 
   it('lets exactly one of many claims take a waiting call', async () => {
     await store.saveParkedCall(waiting('call-1'));
-    const claims = await Promise.all(['A', 'B', 'C', 'D'].map((who) => store.claimForRetrieve('call-1', who, Date.now(), 60_000)));
+    const claims = await Promise.all(['A', 'B', 'C', 'D'].map((who) => store.claimForRetrieve('call-1', who, `tap-${who}`, Date.now(), 60_000)));
     assert.equal(claims.filter(Boolean).length, 1);
     assert.equal((await store.parkedCall('call-1'))?.state, 'retrieving');
   });
@@ -44,16 +44,16 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
   it('gives a call back to everyone when a retrieve fails, and lets a stale claim lapse', async () => {
     await store.saveParkedCall(waiting('call-1'));
     const t0 = Date.now();
-    assert.ok(await store.claimForRetrieve('call-1', 'A', t0, 60_000));
-    assert.equal(await store.claimForRetrieve('call-1', 'B', t0 + 1000, 60_000), false);
+    assert.ok(await store.claimForRetrieve('call-1', 'A', 'tap-A', t0, 60_000));
+    assert.equal(await store.claimForRetrieve('call-1', 'B', 'tap-B', t0 + 1000, 60_000), false);
     await store.releaseClaim('call-1', 'A');
-    assert.ok(await store.claimForRetrieve('call-1', 'B', t0 + 2000, 60_000));
-    assert.ok(await store.claimForRetrieve('call-1', 'C', t0 + 62_001, 60_000), 'B died holding the claim; after the lease C may try');
+    assert.ok(await store.claimForRetrieve('call-1', 'B', 'tap-B', t0 + 2000, 60_000));
+    assert.ok(await store.claimForRetrieve('call-1', 'C', 'tap-C', t0 + 62_001, 60_000), 'B died holding the claim; after the lease C may try');
   });
 
   it('records who retrieved a call, and only the claim holder can', async () => {
     await store.saveParkedCall(waiting('call-1'));
-    await store.claimForRetrieve('call-1', 'SAM', Date.now(), 60_000);
+    await store.claimForRetrieve('call-1', 'SAM', 'tap-SAM', Date.now(), 60_000);
     await store.markRetrieved('call-1', { personId: 'MALLORY', name: 'Mallory' }, '2026-11-23T10:00:00.000Z');
     assert.equal((await store.parkedCall('call-1'))?.state, 'retrieving');
     await store.markRetrieved('call-1', { personId: 'SAM', name: 'Sam' }, '2026-11-23T10:00:00.000Z');
@@ -68,7 +68,7 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     await store.saveParkedCall(waiting('call-1'));
     await store.saveParkedCall(waiting('call-3', 'OTHER'));
     await store.attachCard('call-1', 'CARD-1');
-    await store.claimForRetrieve('call-2', 'A', Date.now(), 60_000);
+    await store.claimForRetrieve('call-2', 'A', 'tap-A', Date.now(), 60_000);
     const list = await store.waitingInRoom('ROOM');
     assert.deepEqual(list.map((c) => [c.id, c.cardMessageId]), [['call-1', 'CARD-1']]);
   });
@@ -92,14 +92,50 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     assert.equal(await store.takeLinkState('S2', now + 2000), undefined);
   });
 
-  it('lets only the first of duplicate deliveries through, even from two instances', async () => {
+  it('lets the same event take up its claim again after a crash, but no other tap', async () => {
+    await store.saveParkedCall(waiting('call-1'));
+    const t0 = Date.now();
+    assert.ok(await store.claimForRetrieve('call-1', 'SAM', 'tap-1', t0, 60_000));
+    assert.equal(await store.claimForRetrieve('call-1', 'SAM', 'tap-2', t0 + 10, 60_000), false, 'Sam tapping twice is two taps');
+    assert.ok(await store.claimForRetrieve('call-1', 'SAM', 'tap-1', t0 + 20, 60_000), 'the replay of tap-1 resumes');
+    assert.equal((await store.parkedCall('call-1'))?.claim?.key, 'tap-1');
+  });
+
+  it('records the outcome of a park started before a crash', async () => {
+    await store.saveParkedCall({ ...waiting('call-1'), state: 'parking', callId: 'CALL', parkedAgainst: { number: '' } });
+    assert.deepEqual(await store.waitingInRoom('ROOM'), [], 'a park in progress is not listed');
+    await store.completePark('call-1', { number: '2001', name: 'Rita' });
+    const call = await store.parkedCall('call-1');
+    assert.equal(call?.state, 'waiting');
+    assert.deepEqual(call?.parkedAgainst, { number: '2001', name: 'Rita' });
+    assert.equal(call?.callId, 'CALL');
+  });
+
+  it('takes each delivery once, even from two instances, and forgets it after keepMs', async () => {
     const other = await reopen();
     try {
       const now = Date.now();
-      const results = await Promise.all([store.firstDelivery('messages:created:M1', now), other.firstDelivery('messages:created:M1', now), store.firstDelivery('messages:created:M1', now)]);
+      const results = await Promise.all([store.takeDelivery('K1', '{}', now, 1000), other.takeDelivery('K1', '{}', now, 1000), store.takeDelivery('K1', '{}', now, 1000)]);
       assert.equal(results.filter(Boolean).length, 1);
-      assert.equal(await store.firstDelivery('messages:created:M2', now), true);
-      assert.equal(await store.firstDelivery('messages:created:M1', now + 2000, 1000), true, 'forgotten after keepMs');
+      assert.equal(await store.takeDelivery('K2', '{}', now, 1000), true);
+      assert.equal(await store.takeDelivery('K1', '{}', now + 5000, 1000, 2000), true, 'forgotten after keepMs');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('hands out deliveries whose work never finished once their lease runs out, to one instance, a bounded number of times', async () => {
+    const other = await reopen();
+    try {
+      const t0 = Date.now();
+      await store.takeDelivery('DONE', '{"a":1}', t0, 1000);
+      await store.takeDelivery('CRASHED', '{"b":2}', t0, 1000);
+      await store.finishDelivery('DONE', t0 + 10);
+      assert.deepEqual(await store.staleDeliveries(t0 + 500, 1000, 3), [], 'lease still running');
+      const [first, second] = await Promise.all([store.staleDeliveries(t0 + 1500, 1000, 3), other.staleDeliveries(t0 + 1500, 1000, 3)]);
+      assert.deepEqual([...(first ?? []), ...(second ?? [])], [{ eventKey: 'CRASHED', body: '{"b":2}' }]);
+      assert.equal((await store.staleDeliveries(t0 + 3000, 1000, 3)).length, 1, 'third attempt');
+      assert.deepEqual(await store.staleDeliveries(t0 + 5000, 1000, 3), [], 'no more after maxAttempts');
     } finally {
       await other.close();
     }

@@ -27,8 +27,15 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
         }),
       );
       return;
+    case 'parked-somewhere':
+      await ctx.conversation.say(
+        `${request.by.name}: your call from ${callerLabel(outcome.call.caller)} was parked in your call park group while I was restarting, and I lost track of the extension. Check your group's park extensions.`,
+      );
+      return;
     case 'parked': {
       const { call } = outcome;
+      // A replayed event whose card was already posted has nothing left to do.
+      if (call.cardMessageId) return;
       const cardId = await ctx.conversation.sendCard(waitingCard(call));
       await ctx.services.store.attachCard(call.id, cardId);
       ctx.logger.info({ event: 'call-parked', parkId: call.id, parkedAgainst: call.parkedAgainst.number }, 'Call parked');

@@ -7,7 +7,7 @@ import type { ParkedCall, PersonRef } from '../../storage/store.js';
 /** A tap on a card's Retrieve button. */
 export async function handleRetrieveTap(ctx: HandlerContext, parkId: string, by: PersonRef, tappedMessageId: string): Promise<void> {
   try {
-    await showOutcome(ctx, await retrieveParkedCall(ctx.services, parkId, by), by);
+    await showOutcome(ctx, await retrieveParkedCall(ctx.services, parkId, by, ctx.eventKey), by);
   } catch (error) {
     await reportFailure(ctx, error, 'retrieve', by, tappedMessageId);
   }
@@ -16,7 +16,7 @@ export async function handleRetrieveTap(ctx: HandlerContext, parkId: string, by:
 /** `retrieve` or `retrieve 1234` typed in the space. */
 export async function handleRetrieveCommand(ctx: HandlerContext, by: PersonRef, destination?: string): Promise<void> {
   try {
-    await showOutcome(ctx, await retrieveByNumber(ctx.services, ctx.conversation.roomId, by, destination), by);
+    await showOutcome(ctx, await retrieveByNumber(ctx.services, ctx.conversation.roomId, by, ctx.eventKey, destination), by);
   } catch (error) {
     await reportFailure(ctx, error, 'retrieve', by);
   }
