@@ -70,6 +70,11 @@ describe('Running the bot: health, metrics, duplicate deliveries, graceful shutd
     assert.match(text, /parkbot_duplicate_deliveries_total [1-9]/);
   });
 
+  it('refuses an oversized webhook body with 413 before reading it', async () => {
+    const response = await fetch(`${world.botUrl}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(300 * 1024) });
+    assert.equal(response.status, 413);
+  });
+
   it('limits how often the link pages can be hit', async () => {
     const answers: number[] = [];
     for (let i = 0; i < 32; i += 1) answers.push(...(await Promise.all(Array.from({ length: 10 }, () => fetch(`${world.botUrl}/oauth/start?state=nope`).then((r) => r.status)))));

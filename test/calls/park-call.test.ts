@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { WebexHttpClient } from '../../src/webex/http-client.js';
+import { CallingApi } from '../../src/webex/calling-api.js';
+import { IdentityApi } from '../../src/webex/identity-api.js';
+import { TokenCipher } from '../../src/auth/token-cipher.js';
+import { TokenVault } from '../../src/auth/token-vault.js';
+import { parkCall, parkIdFor, type ParkDeps, type ParkRequest } from '../../src/calls/park-call.js';
+import { memoryLogger } from '../support/memory-logger.js';
+
+describe('park use case, replayed after a crash', () => {
+  let sim: WebexSimulator;
+  let store: SqliteStore;
+  let deps: ParkDeps;
+  let rita: string;
+  let token: string;
+
+  beforeEach(async () => {
+    sim = await startSimulator();
+    rita = sim.org.addPerson({ displayName: 'Rita', email: 'rita@example.com', extension: '2001' }).id;
+    token = sim.org.issueToken(rita, 'access', ['spark:calls_read', 'spark:calls_write', 'spark:people_read']);
+    const { logger } = memoryLogger();
+    const http = new WebexHttpClient(sim.apiUrl, logger);
+    const identity = new IdentityApi(http, { clientId: 'c', clientSecret: 's', redirectUri: 'r' });
+    store = new SqliteStore(':memory:');
+    const vault = new TokenVault(store, new TokenCipher(randomBytes(32)), identity, logger);
+    await vault.save(rita, 'Rita', { access_token: token, refresh_token: 'unused', expires_in: 3600 });
+    deps = { calling: new CallingApi(http), identity, vault, store };
+  });
+  afterEach(async () => {
+    await store.close();
+    await sim.close();
+  });
+
+  const request = (extra: Partial<ParkRequest> = {}): ParkRequest => ({ parkId: parkIdFor('messages:created:M1'), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, ...extra });
+
+  /** Leaves the store as a run killed between "park" and its answer would. */
+  async function crashAfterAskingWebex(extra: Partial<ParkRequest>, webexParks: boolean): Promise<void> {
+    const call = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+    await store.saveParkedCall({ id: request().parkId, roomId: 'ROOM', callId: call.id, parkedBy: { personId: rita, name: 'Rita' }, caller: { name: 'Acme' }, parkedAgainst: { number: '' }, state: 'parking', parkedAt: new Date().toISOString() });
+    if (webexParks) sim.telephony.park(rita, { callId: call.id, ...(extra.destination ? { destination: extra.destination } : {}), ...(extra.groupPark ? { isGroupPark: true } : {}) });
+  }
+
+  it('gives the same event the same park id, and different events different ones', () => {
+    assert.equal(parkIdFor('messages:created:M1'), parkIdFor('messages:created:M1'));
+    assert.notEqual(parkIdFor('messages:created:M1'), parkIdFor('messages:created:M2'));
+    assert.match(parkIdFor('x'), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('parks now when the crash came before Webex acted', async () => {
+    await crashAfterAskingWebex({}, false);
+    const outcome = await parkCall(deps, request());
+    assert.equal(outcome.type, 'parked');
+    assert.equal(sim.telephony.parked.get('2001')?.call.remoteParty.name, 'Acme');
+  });
+
+  it('records the park on the parker’s own line when Webex had already parked it', async () => {
+    await crashAfterAskingWebex({}, true);
+    const parksBefore = sim.requests.filter((r) => r.path === '/telephony/calls/park').length;
+    const outcome = await parkCall(deps, request());
+    assert.deepEqual(outcome.type === 'parked' && outcome.call.parkedAgainst, { number: '2001', name: 'Rita' });
+    assert.equal(sim.requests.filter((r) => r.path === '/telephony/calls/park').length, parksBefore, 'not parked twice');
+    assert.equal((await store.parkedCall(request().parkId))?.state, 'waiting');
+  });
+
+  it('records the park on the destination asked for', async () => {
+    await crashAfterAskingWebex({ destination: '1003' }, true);
+    const outcome = await parkCall(deps, request({ destination: '1003' }));
+    assert.deepEqual(outcome.type === 'parked' && outcome.call.parkedAgainst, { number: '1003' });
+  });
+
+  it('says so when a group park went through but where is unknown', async () => {
+    await crashAfterAskingWebex({ groupPark: true }, true);
+    assert.equal((await parkCall(deps, request({ groupPark: true }))).type, 'parked-somewhere');
+  });
+
+  it('does nothing more for an event whose park was already recorded', async () => {
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+    const first = await parkCall(deps, request());
+    const again = await parkCall(deps, request());
+    assert.deepEqual(again, first);
+    assert.equal(sim.requests.filter((r) => r.path === '/telephony/calls/park').length, 1);
+  });
+});
