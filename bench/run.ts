@@ -221,7 +221,7 @@ async function benchBaseline(): Promise<Record<string, unknown>> {
   const timeline = new Timeline(sim);
   const bot = sim.org.addPerson({ displayName: 'Baseline Bot', email: 'baseline@webex.bot', type: 'bot' });
   const port = await freePort();
-  const process_ = new BotProcess(
+  const baselineBot = new BotProcess(
     {
       WEBEX_BOT_TOKEN: sim.org.issueToken(bot.id, 'bot', []),
       WEBEX_API_URL: sim.apiUrl,
@@ -233,7 +233,7 @@ async function benchBaseline(): Promise<Record<string, unknown>> {
     BASELINE_ENTRY,
     '"event":"baseline-ready"',
   );
-  await process_.start();
+  await baselineBot.start();
   const senders = Array.from({ length: WORKERS }, (_, i) => {
     const person = sim.org.addPerson({ displayName: `Sender ${i}`, email: `sender${i}@example.com` });
     return { person, token: sim.org.issueToken(person.id, 'access', ['spark:all']), room: sim.org.createRoom(person.id, `Room ${i}`, [bot.id]) };
@@ -263,8 +263,8 @@ async function benchBaseline(): Promise<Record<string, unknown>> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const memory = memoryOf(process_.pid);
-  await process_.stop();
+  const memory = memoryOf(baselineBot.pid);
+  await baselineBot.stop();
   await sim.close();
   return {
     latencyMs: percentiles(sequential),
