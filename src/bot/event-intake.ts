@@ -87,6 +87,12 @@ export class EventIntake implements WebhookTarget {
   /** `body` is the delivery as JSON.stringify wrote it, from the webhook or from the inbox. */
   private process(key: string, body: string): void {
     const delivery = JSON.parse(body) as WebhookDelivery;
+    // Slow Webex answers can outlast a lease; while the work goes on, the lease is renewed.
+    const renew = setInterval(() => {
+      this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>
+        this.logger.warn({ eventKey: key, error: error instanceof Error ? error.message : 'unknown' }, 'Could not renew an event lease'),
+      );
+    }, this.settings.leaseMs / 3);
     const work = async (): Promise<void> => {
       try {
         // Only the framework's part is queued per space; the handlers it starts run side by side.
@@ -98,6 +104,7 @@ export class EventIntake implements WebhookTarget {
       } catch (error) {
         this.logger.error({ eventKey: key, error: error instanceof Error ? error.message : 'unknown' }, 'Processing an event failed');
       } finally {
+        clearInterval(renew);
         this.handlerWork.delete(key);
       }
     };

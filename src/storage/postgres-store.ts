@@ -166,6 +166,10 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
+  async renewDelivery(eventKey: string, leaseUntilMs: number): Promise<void> {
+    await this.pool.query('UPDATE inbox SET lease_until = $1 WHERE event_key = $2 AND done_at IS NULL', [leaseUntilMs, eventKey]);
+  }
+
   async finishDelivery(eventKey: string, nowMs: number): Promise<void> {
     await this.pool.query('UPDATE inbox SET done_at = $1 WHERE event_key = $2', [nowMs, eventKey]);
   }

@@ -145,6 +145,10 @@ export class SqliteStore implements Store {
     );
   }
 
+  async renewDelivery(eventKey: string, leaseUntilMs: number): Promise<void> {
+    this.statement('UPDATE inbox SET lease_until = ? WHERE event_key = ? AND done_at IS NULL').run(leaseUntilMs, eventKey);
+  }
+
   async finishDelivery(eventKey: string, nowMs: number): Promise<void> {
     this.statement('UPDATE inbox SET done_at = ? WHERE event_key = ?').run(nowMs, eventKey);
   }

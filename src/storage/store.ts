@@ -83,6 +83,8 @@ export interface Store {
    * effect. Keys older than `keepMs` are forgotten.
    */
   takeDelivery(eventKey: string, body: string, nowMs: number, leaseMs: number, keepMs?: number): Promise<boolean>;
+  /** The delivery's work is still going on: no one else may replay it before `leaseUntilMs`. */
+  renewDelivery(eventKey: string, leaseUntilMs: number): Promise<void>;
   /** The delivery's work is complete: it will not be replayed. */
   finishDelivery(eventKey: string, nowMs: number): Promise<void>;
   /**

@@ -132,6 +132,8 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       await store.takeDelivery('CRASHED', '{"b":2}', t0, 1000);
       await store.finishDelivery('DONE', t0 + 10);
       assert.deepEqual(await store.staleDeliveries(t0 + 500, 1000, 3), [], 'lease still running');
+      await store.takeDelivery('SLOW', '{}', t0, 1000);
+      await store.renewDelivery('SLOW', t0 + 10_000);
       const [first, second] = await Promise.all([store.staleDeliveries(t0 + 1500, 1000, 3), other.staleDeliveries(t0 + 1500, 1000, 3)]);
       assert.deepEqual([...(first ?? []), ...(second ?? [])], [{ eventKey: 'CRASHED', body: '{"b":2}' }]);
       assert.equal((await store.staleDeliveries(t0 + 3000, 1000, 3)).length, 1, 'third attempt');
