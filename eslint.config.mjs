@@ -22,4 +22,14 @@ export default tseslint.config(
     rules: { 'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off' },
   },
   { files: ['**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The playground page's script runs in the browser, as plain JavaScript.
+    files: ['src/playground/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', prompt: 'readonly', Node: 'readonly', AdaptiveCards: 'readonly', setInterval: 'readonly' },
+    },
+  },
 );

@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +32,8 @@ export interface ParkBot {
 
 export interface ParkBotOptions {
   retryPolicy?: RetryPolicy;
+  /** More routes on the bot's server: the playground's, in playground mode only. */
+  routes?: Router;
   /** How long a shutdown waits for parks and retrieves already under way. */
   drainTimeoutMs?: number;
 }
@@ -84,6 +86,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     }),
   );
   app.use(opsRoutes({ database: () => store.ping(), framework: () => intake.isOpen }, metrics));
+  if (options.routes) app.use(options.routes);
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
   });

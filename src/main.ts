@@ -1,12 +1,29 @@
 import 'dotenv/config';
 import { ConfigError, createConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startParkBot } from './app.js';
+import { startParkBot, type ParkBot } from './app.js';
+import { startPlayground } from './playground/start-playground.js';
+
+async function start(): Promise<ParkBot> {
+  if (!process.env.WEBEX_BOT_TOKEN) {
+    const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+    const playground = await startPlayground(process.env, logger);
+    logger.info(
+      { event: 'mode', mode: 'playground', url: playground.playgroundUrl },
+      `Playground mode: WEBEX_BOT_TOKEN is not set, so the bot runs against the embedded Webex simulator. Open ${playground.playgroundUrl}`,
+    );
+    return playground;
+  }
+  const config = createConfig();
+  const logger = createLogger(config.logLevel);
+  logger.info({ event: 'mode', mode: 'webex', api: config.webexApiUrl }, `Webex mode: connecting to ${config.webexApiUrl}; the playground is off`);
+  return startParkBot(config, logger);
+}
 
 async function main(): Promise<void> {
-  let config;
+  let bot: ParkBot;
   try {
-    config = createConfig();
+    bot = await start();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -14,17 +31,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const bot = await startParkBot(config, logger);
-  const shutdown = (signal: string): void => {
-    logger.info({ event: 'shutdown', signal }, 'Stopping');
+  const shutdown = (): void => {
     bot.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 main().catch((error: unknown) => {

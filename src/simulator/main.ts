@@ -1,4 +1,5 @@
 import { startSimulator } from './server.js';
+import { seedFrontDesk } from './seed.js';
 
 /**
  * `npm run simulator`: a local Webex with a small team in a "Front desk" space, a bot account and an
@@ -9,18 +10,9 @@ async function main(): Promise<void> {
   const botPublicUrl = (process.env.BOT_PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
   const sim = await startSimulator({ port });
   const { org } = sim;
-
-  const bot = org.addPerson({ displayName: 'Park Bot', email: 'parkbot@webex.bot', type: 'bot' });
-  const botToken = org.issueToken(bot.id, 'bot', []);
-  const integration = sim.oauth.registerIntegration('Park Bot', [`${botPublicUrl}/oauth/callback`]);
-  const team = [
-    org.addPerson({ displayName: 'Rita Reception', email: 'rita@example.com', extension: '2001' }),
-    org.addPerson({ displayName: 'Sam Sales', email: 'sam@example.com', extension: '2002' }),
-    org.addPerson({ displayName: 'Priya Support', email: 'priya@example.com', extension: '2003' }),
-  ];
-  const [rita, ...others] = team;
+  const { botToken, integration, team, space: room } = seedFrontDesk(sim, botPublicUrl);
+  const rita = team[0];
   if (!rita) return;
-  const room = org.createRoom(rita.id, 'Front desk', [...others.map((p) => p.id), bot.id]);
 
   const lines = [
     `Webex simulator on ${sim.url}`,

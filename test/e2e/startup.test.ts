@@ -3,10 +3,10 @@ import { BotProcess, freePort } from '../support/bot-process.js';
 
 describe('starting the bot', () => {
   it('explains bad configuration in plain words and exits, without a stack trace', async () => {
-    const bot = new BotProcess({ PUBLIC_URL: 'parkbot.example.com', TOKEN_ENCRYPTION_KEY: 'too-short', DOTENV_CONFIG_PATH: '/nonexistent/.env' });
+    const bot = new BotProcess({ WEBEX_BOT_TOKEN: 'token', PUBLIC_URL: 'parkbot.example.com', TOKEN_ENCRYPTION_KEY: 'too-short', DOTENV_CONFIG_PATH: '/nonexistent/.env' });
     await assert.rejects(bot.start(), /exited with 1/);
     assert.match(bot.output, /The bot cannot start; fix these settings \(see \.env\.example\):/);
-    assert.match(bot.output, /- WEBEX_BOT_TOKEN is required/);
+    assert.match(bot.output, /- WEBEX_CLIENT_ID is required/);
     assert.match(bot.output, /- PUBLIC_URL must be an http\(s\) URL/);
     assert.match(bot.output, /- TOKEN_ENCRYPTION_KEY must be exactly 32 bytes/);
     assert.doesNotMatch(bot.output, /\n\s+at /, 'no stack trace');

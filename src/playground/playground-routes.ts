@@ -1,0 +1,99 @@
+import express, { type Router } from 'express';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { WebexSimulator } from '../simulator/server.js';
+import type { FrontDeskSeed } from '../simulator/seed.js';
+import type { SimMessage } from '../simulator/model.js';
+
+const PUBLIC_DIR = join(__dirname, '..', '..', 'src', 'playground', 'public');
+
+const sayBody = z.object({ personId: z.string().min(1), text: z.string().trim().min(1).max(500), private: z.boolean().optional() });
+const callBody = z.object({ personId: z.string().min(1), fromName: z.string().trim().max(60).optional() });
+const tapBody = z.object({ personId: z.string().min(1), messageId: z.string().min(1), inputs: z.record(z.string(), z.unknown()) });
+
+/**
+ * The playground's page and its small API. Everything a person does here goes through the simulator
+ * as it would through Webex: a message posted as that person, a card submitted as that person, an
+ * incoming call rung on their phone; the bot hears of it by signed webhook.
+ */
+export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Router {
+  const router = express.Router();
+  const { org, telephony } = sim;
+  const personIds = new Set(seed.team.map((p) => p.id));
+  const nameOf = (id: string): string => org.people.get(id)?.displayName ?? 'Someone';
+  const view = (m: SimMessage) => ({
+    id: m.id,
+    from: nameOf(m.personId),
+    fromBot: m.personId === seed.bot.id,
+    text: m.text ?? '',
+    ...(m.parentId ? { parentId: m.parentId } : {}),
+    ...(m.attachments?.[0] ? { card: m.attachments[0].content } : {}),
+    created: m.created,
+  });
+
+  router.get('/playground', (_req, res) => {
+    res.sendFile(join(PUBLIC_DIR, 'index.html'));
+  });
+  router.get('/playground/app.js', (_req, res) => {
+    res.type('js').sendFile(join(PUBLIC_DIR, 'app.js'));
+  });
+  router.get('/playground/adaptivecards.js', (_req, res) => {
+    res.type('js').sendFile(require.resolve('adaptivecards/dist/adaptivecards.min.js'));
+  });
+
+  router.get('/playground/api/state', (_req, res) => {
+    const messages = [...org.messages.values()];
+    res.json({
+      space: { id: seed.space.id, title: seed.space.title },
+      people: seed.team.map((person) => ({
+        id: person.id,
+        name: person.displayName,
+        extension: person.extension,
+        calls: telephony.list(person.id).map((call) => ({ id: call.id, state: call.state, with: call.remoteParty.name ?? call.remoteParty.number ?? 'Private caller' })),
+        privateMessages: messages.filter((m) => m.roomType === 'direct' && m.personId === seed.bot.id && org.isMember(m.roomId, person.id)).map(view),
+      })),
+      parked: [...telephony.parked.values()].map((p) => ({ on: p.parkedAgainst.number, caller: p.call.remoteParty.name ?? 'Private caller' })),
+      messages: messages.filter((m) => m.roomId === seed.space.id).map(view),
+    });
+  });
+
+  router.use('/playground/api', express.json());
+
+  router.post('/playground/api/say', (req, res) => {
+    const body = sayBody.safeParse(req.body);
+    if (!body.success || !personIds.has(body.data.personId)) {
+      res.status(400).json({ error: 'personId of a playground person and a text of 1 to 500 characters are required' });
+      return;
+    }
+    const { personId, text } = body.data;
+    const message = body.data.private
+      ? org.postMessage(personId, { toPersonId: seed.bot.id, text })
+      : org.postMessage(personId, { roomId: seed.space.id, markdown: `<@personId:${seed.bot.id}|${seed.bot.displayName}> ${text}` });
+    res.status(201).json(view(message));
+  });
+
+  router.post('/playground/api/call', (req, res) => {
+    const body = callBody.safeParse(req.body);
+    if (!body.success || !personIds.has(body.data.personId)) {
+      res.status(400).json({ error: 'personId of a playground person is required' });
+      return;
+    }
+    const call = telephony.placeIncomingCall({ toPersonId: body.data.personId, from: { name: body.data.fromName || 'Acme Corp', number: '+15550100' } });
+    res.status(201).json({ id: call.id });
+  });
+
+  router.post('/playground/api/tap', (req, res) => {
+    const body = tapBody.safeParse(req.body);
+    if (!body.success || !personIds.has(body.data.personId)) {
+      res.status(400).json({ error: 'personId, messageId and inputs are required' });
+      return;
+    }
+    try {
+      res.status(201).json(org.submitCard(body.data.personId, { messageId: body.data.messageId, inputs: body.data.inputs }));
+    } catch (error) {
+      res.status(404).json({ error: error instanceof Error ? error.message : 'That card is gone' });
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { createConfig } from '../config.js';
+import { startParkBot, type ParkBot } from '../app.js';
+import { startSimulator } from '../simulator/server.js';
+import { seedFrontDesk } from '../simulator/seed.js';
+import { playgroundRoutes } from './playground-routes.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Playground mode (no WEBEX_BOT_TOKEN): the real bot against the embedded Webex simulator, with a
+ * page at /playground to chat as the simulated people, ring them, and tap cards. Local only.
+ */
+export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): Promise<ParkBot & { playgroundUrl: string }> {
+  const port = env.PORT ?? '3000';
+  const publicUrl = `http://localhost:${port}`;
+  const sim = await startSimulator({ host: '127.0.0.1' });
+  const seed = seedFrontDesk(sim, publicUrl);
+  const config = createConfig({
+    PORT: port,
+    LOG_LEVEL: env.LOG_LEVEL,
+    WEBEX_BOT_TOKEN: seed.botToken,
+    WEBEX_API_URL: sim.apiUrl,
+    WEBEX_U2C_URL: sim.u2cUrl,
+    PUBLIC_URL: publicUrl,
+    WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+    WEBEX_CLIENT_ID: seed.integration.clientId,
+    WEBEX_CLIENT_SECRET: seed.integration.clientSecret,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    DATABASE_URL: 'sqlite::memory:',
+  });
+  const bot = await startParkBot(config, logger, { routes: playgroundRoutes(sim, seed) });
+  return {
+    ...bot,
+    playgroundUrl: `${publicUrl}/playground`,
+    stop: async () => {
+      await bot.stop();
+      await sim.close();
+    },
+  };
+}

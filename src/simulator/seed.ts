@@ -1,0 +1,32 @@
+import type { WebexSimulator } from './server.js';
+import type { SimIntegration, SimPerson, SimRoom } from './model.js';
+
+export interface FrontDeskSeed {
+  bot: SimPerson;
+  botToken: string;
+  integration: SimIntegration;
+  team: SimPerson[];
+  space: SimRoom;
+}
+
+/**
+ * A small team for trying the bot: a receptionist and two colleagues with Webex Calling extensions,
+ * a "Front desk" space with the bot in it, and an integration that redirects to the bot.
+ */
+export function seedFrontDesk(sim: WebexSimulator, botPublicUrl: string): FrontDeskSeed {
+  const { org } = sim;
+  const bot = org.addPerson({ displayName: 'Park Bot', email: 'parkbot@webex.bot', type: 'bot' });
+  const team = [
+    org.addPerson({ displayName: 'Rita Reception', email: 'rita@example.com', extension: '2001' }),
+    org.addPerson({ displayName: 'Sam Sales', email: 'sam@example.com', extension: '2002' }),
+    org.addPerson({ displayName: 'Priya Support', email: 'priya@example.com', extension: '2003' }),
+  ];
+  const [receptionist, ...colleagues] = team as [SimPerson, ...SimPerson[]];
+  return {
+    bot,
+    botToken: org.issueToken(bot.id, 'bot', []),
+    integration: sim.oauth.registerIntegration('Park Bot', [`${botPublicUrl}/oauth/callback`]),
+    team,
+    space: org.createRoom(receptionist.id, 'Front desk', [...colleagues.map((p) => p.id), bot.id]),
+  };
+}

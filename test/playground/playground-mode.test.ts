@@ -1,0 +1,92 @@
+import { strict as assert } from 'node:assert';
+import { BotProcess, freePort } from '../support/bot-process.js';
+import { waitFor } from '../support/wait.js';
+import { openFrontDesk } from '../support/front-desk.js';
+
+interface Message {
+  id: string;
+  from: string;
+  text: string;
+  card?: { actions?: { type: string; url?: string; data?: Record<string, unknown> }[] };
+}
+interface State {
+  people: { id: string; name: string; calls: { with: string }[]; privateMessages: Message[] }[];
+  messages: Message[];
+}
+
+describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
+  let bot: BotProcess;
+  let base: string;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    bot = new BotProcess({ PORT: String(port), DOTENV_CONFIG_PATH: '/nonexistent/.env' });
+    await bot.start();
+  });
+  after(async () => {
+    await bot?.stop();
+  });
+
+  const state = async (): Promise<State> => (await fetch(`${base}/playground/api/state`)).json() as Promise<State>;
+  const post = (path: string, body: unknown): Promise<Response> =>
+    fetch(`${base}/playground/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const person = async (name: string) => (await state()).people.find((p) => p.name === name) ?? assert.fail(name);
+
+  it('says which mode runs and where the page is', () => {
+    assert.match(bot.output, /Playground mode: WEBEX_BOT_TOKEN is not set.*Open http:\/\/localhost:\d+\/playground/);
+    assert.doesNotMatch(bot.output, /Webex mode/);
+  });
+
+  it('serves the page with the adaptivecards renderer', async () => {
+    const page = await fetch(`${base}/playground`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /Park Bot playground/);
+    assert.equal((await fetch(`${base}/playground/adaptivecards.js`)).status, 200);
+  });
+
+  it('links through the simulator’s consent page, parks as the receptionist, and a colleague retrieves with a tap', async () => {
+    const rita = await person('Rita Reception');
+    const sam = await person('Sam Sales');
+    for (const who of [rita, sam]) {
+      await post('say', { personId: who.id, text: 'link' });
+      const prompt = await waitFor('the link card', async () => (await person(who.name)).privateMessages.find((m) => m.card));
+      const url = prompt.card?.actions?.find((a) => a.type === 'Action.OpenUrl')?.url ?? '';
+      const authorize = (await fetch(url, { redirect: 'manual' })).headers.get('location') ?? '';
+      const consent = await fetch(authorize);
+      assert.match(await consent.text(), /wants to access your Webex account/);
+      const form = new URLSearchParams(new URL(authorize).searchParams);
+      form.set('personId', who.id);
+      const callback = (await fetch(authorize.split('?')[0] ?? '', { method: 'POST', body: form, redirect: 'manual' })).headers.get('location') ?? '';
+      assert.match(await (await fetch(callback)).text(), /all set/);
+    }
+
+    await post('call', { personId: rita.id, fromName: 'Acme Corp' });
+    await post('say', { personId: rita.id, text: 'park my call' });
+    const card = await waitFor('the parked card', async () => (await state()).messages.find((m) => m.card && JSON.stringify(m.card).includes('Call waiting on 2001')));
+
+    const retrieve = card.card?.actions?.find((a) => a.type === 'Action.Submit');
+    assert.equal((await post('tap', { personId: sam.id, messageId: card.id, inputs: retrieve?.data })).status, 201);
+    await waitFor('retrieved by Sam', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Retrieved by Sam Sales')));
+    assert.equal((await person('Sam Sales')).calls[0]?.with, 'Acme Corp');
+  });
+
+  it('answers bad requests with 400 and a reason', async () => {
+    const response = await post('say', { personId: 'nobody', text: '' });
+    assert.equal(response.status, 400);
+    assert.match(((await response.json()) as { error: string }).error, /personId/);
+  });
+});
+
+describe('Webex mode (WEBEX_BOT_TOKEN set)', () => {
+  it('has no playground, and says which mode runs', async () => {
+    const { world } = await openFrontDesk([]);
+    try {
+      assert.equal((await fetch(`${world.botUrl}/playground`)).status, 404);
+      assert.equal((await fetch(`${world.botUrl}/playground/api/state`)).status, 404);
+      assert.match(world.bot.output, /Webex mode: connecting to http:\/\/127\.0\.0\.1:\d+\/v1; the playground is off/);
+    } finally {
+      await world.close();
+    }
+  });
+});
