@@ -1,0 +1,81 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { BotProcess, freePort } from '../support/bot-process.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
+const SKIP_REASON = `Chromium is not installed at ${CHROMIUM} (run \`npm run install-chromium\` as root): the browser test is SKIPPED, not passed`;
+
+/** A person uses the playground in a real browser: Chromium driven by Playwright. */
+describe('the playground in a browser', function () {
+  this.timeout(60_000);
+  let bot: BotProcess;
+  let browser: Browser;
+  let page: Page;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      process.stderr.write(`\n${'!'.repeat(100)}\n!! ${SKIP_REASON}\n${'!'.repeat(100)}\n`);
+      return this.skip();
+    }
+    const port = await freePort();
+    bot = new BotProcess({ PORT: String(port), DOTENV_CONFIG_PATH: '/nonexistent/.env' });
+    await bot.start();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`http://localhost:${port}/playground`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await bot?.stop();
+  });
+
+  const actAs = (name: string) => page.getByLabel(new RegExp(name)).check();
+
+  async function say(text: string): Promise<void> {
+    await page.locator('#text').fill(text);
+    await page.getByRole('button', { name: 'Send' }).click();
+  }
+
+  async function link(name: string): Promise<void> {
+    await actAs(name);
+    await say('link');
+    const consentTab = page.waitForEvent('popup');
+    await page.locator('#private').getByText('Login with Webex').last().click();
+    const consent = await consentTab;
+    const personId = await consent.locator('option', { hasText: name }).getAttribute('value');
+    await consent.getByLabel('Sign in as').selectOption(personId ?? '');
+    await consent.getByRole('button', { name: 'Accept' }).click();
+    await consent.getByText("You're all set").waitFor();
+    await consent.close();
+  }
+
+  it('parks as the receptionist and shows who retrieved it after a colleague taps Retrieve', async () => {
+    await page.getByText('Rita Reception').first().waitFor();
+    await link('Rita Reception');
+    await link('Sam Sales');
+
+    await actAs('Rita Reception');
+    page.once('dialog', (dialog) => void dialog.accept('Acme Corp'));
+    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring' }).click();
+    await page.getByText('On a call with Acme Corp').waitFor();
+    await say('park my call');
+    const card = page.locator('#messages .card', { hasText: 'Call waiting on 2001' });
+    await card.waitFor();
+
+    await actAs('Sam Sales');
+    await card.getByText('Retrieve', { exact: true }).click();
+    await page.locator('#messages').getByText('Retrieved by Sam Sales').waitFor();
+    assert.equal(await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).count(), 0, 'the waiting card was replaced');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'playground.png') });
+  });
+});
