@@ -45,6 +45,9 @@ function parkedAgainstLabel(call: ParkedCall): string {
   return name && name !== number ? `${number} (${name})` : number;
 }
 
+/** " for Sam Sales", or nothing when the call is for no one in particular. */
+const forText = (call: ParkedCall): string => (call.forPerson ? ` for ${call.forPerson.name}` : '');
+
 /** Adaptive Card TIME() wants RFC 3339 without fractions of a second. */
 const cardTime = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
 
@@ -57,17 +60,16 @@ function callFields(call: ParkedCall): Record<string, unknown> {
     parkedBy: call.parkedBy.name,
     parkedAt: cardTime(call.parkedAt),
     forPerson: call.forPerson?.name ?? '',
-    forText: call.forPerson ? ` for ${call.forPerson.name}` : '',
+    forText: forText(call),
     note: call.note ?? '',
   };
 }
 
 export function waitingCard(call: ParkedCall): RenderedCard {
-  const forText = call.forPerson ? ` for ${call.forPerson.name}` : '';
   return {
     card: expand('parked-call', callFields(call)),
     fallback:
-      `Call from ${callerLabel(call.caller)} parked on **${call.parkedAgainst.number}**${forText} by ${call.parkedBy.name}. ` +
+      `Call from ${callerLabel(call.caller)} parked on **${call.parkedAgainst.number}**${forText(call)} by ${call.parkedBy.name}. ` +
       `Type \`retrieve ${call.parkedAgainst.number}\` to take it.`,
   };
 }
