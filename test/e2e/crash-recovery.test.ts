@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { openFrontDesk } from '../support/front-desk.js';
 import { World, cardText, submitButtons, type TestPerson } from '../support/world.js';
 import { waitFor } from '../support/wait.js';
 import type { SimRoom } from '../../src/simulator/model.js';
@@ -15,13 +16,7 @@ describe('kill -9 in the middle of a park or a retrieve', () => {
   let frontDesk: SimRoom;
 
   before(async () => {
-    world = await World.create({ env: { EVENT_LEASE_SECONDS: '1' } });
-    await world.start();
-    rita = world.addPerson('Rita Reception', '2001');
-    sam = world.addPerson('Sam Sales', '2002');
-    frontDesk = world.groupSpace('Front desk', [rita, sam]);
-    await world.link(rita);
-    await world.link(sam);
+    ({ world, rita, sam, frontDesk } = await openFrontDesk(['rita', 'sam'], { env: { EVENT_LEASE_SECONDS: '1' } }));
   });
 
   beforeEach(() => world.hangUpEverything());

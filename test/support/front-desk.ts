@@ -1,4 +1,4 @@
-import { World, type TestPerson } from './world.js';
+import { World, type TestPerson, type WorldOptions } from './world.js';
 import type { SimRoom } from '../../src/simulator/model.js';
 
 export interface FrontDesk {
@@ -13,8 +13,8 @@ export interface FrontDesk {
 type Name = 'rita' | 'sam' | 'priya';
 
 /** The cast of the end-to-end tests: a receptionist and two colleagues, the bot running, some linked. */
-export async function openFrontDesk(linked: Name[]): Promise<FrontDesk> {
-  const world = await World.create();
+export async function openFrontDesk(linked: Name[], options: WorldOptions = {}): Promise<FrontDesk> {
+  const world = await World.create(options);
   await world.start();
   const rita = world.addPerson('Rita Reception', '2001');
   const sam = world.addPerson('Sam Sales', '2002');
