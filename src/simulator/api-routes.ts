@@ -33,21 +33,27 @@ function requireCalling(res: Response, scope: string): void {
   if (!person.extension && !person.phoneNumbers.length) throw new SimError(403, 'The user has no Webex Calling licence');
 }
 
-/** Keeps every request to `/v1`, with whose token it came and how it was answered; `onAnswered` hears of each. */
+/** Keeps every request to `/v1` and its answer, with whose token it came; `onAnswered` hears of each. */
 export function recordRequests(org: SimOrg, requests: SimRequestRecord[], onAnswered: (record: SimRequestRecord) => void = () => undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const found = org.personByToken(bearer(req));
     const record: SimRequestRecord = {
       method: req.method,
       path: req.path,
+      query: { ...req.query },
       ...(found ? { personId: found.person.id, tokenKind: found.token.kind } : {}),
       status: 0,
       at: preciseNow(),
     };
     requests.push(record);
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      record.response = body;
+      return json(body);
+    };
     res.on('finish', () => {
       record.status = res.statusCode;
-      if (req.is('application/json') && req.body && Object.keys(req.body as object).length) record.body = req.body as unknown;
+      if (req.is('application/json') && req.body !== undefined) record.body = req.body as unknown;
       onAnswered(record);
     });
     next();
@@ -162,11 +168,22 @@ function messageRoutes(router: Router, { org }: ApiDeps): void {
     if (body.type !== 'submit' || !messageId || typeof body.inputs !== 'object' || body.inputs === null) {
       throw badRequest('type "submit", messageId and inputs are required');
     }
-    res.json(org.submitCard(caller(res).person.id, { messageId, inputs: body.inputs as Record<string, unknown> }));
+    res.status(202).json(org.submitCard(caller(res).person.id, { messageId, inputs: body.inputs as Record<string, unknown> }));
   });
   router.get('/attachment/actions/:id', (req, res) => {
     res.json(org.attachmentAction(caller(res).person.id, req.params.id));
   });
+}
+
+/** The webhook `resource` and `event` values Webex accepts (the subset's enums, and the firehose `all`). */
+const WEBHOOK_RESOURCES = new Set(['all', 'attachmentActions', 'memberships', 'messages', 'rooms', 'meetings', 'recordings', 'telephony_calls', 'telephony_conference', 'telephony_mwi']);
+const WEBHOOK_EVENTS = new Set(['all', 'created', 'updated', 'deleted', 'started', 'ended', 'joined', 'left', 'migrated', 'authorized', 'deauthorized', 'statusChanged']);
+
+/** Creating a webhook needs read access to its resource; a bot has no calling line to watch. */
+function requireWebhookScope(res: Response, resource: string): void {
+  if (resource === 'telephony_calls' && !caller(res).token.scopes.includes('spark:calls_read')) {
+    throw new SimError(403, 'Creating a telephony_calls webhook needs a user token with the spark:calls_read scope');
+  }
 }
 
 function webhookRoutes(router: Router, { org }: ApiDeps): void {
@@ -176,6 +193,11 @@ function webhookRoutes(router: Router, { org }: ApiDeps): void {
     return webhook;
   };
   const visible = ({ secret: _secret, ...webhook }: SimWebhook): Omit<SimWebhook, 'secret'> => webhook;
+  const targetUrlOf = (body: Record<string, unknown>): string => {
+    const targetUrl = str(body.targetUrl);
+    if (!targetUrl || !/^https?:\/\//.test(targetUrl)) throw badRequest('targetUrl must be an http(s) URL');
+    return targetUrl;
+  };
   router.get('/webhooks', (_req, res) => {
     const me = caller(res).person.id;
     res.json({ items: [...org.webhooks.values()].filter((w) => w.createdBy === me).map(visible) });
@@ -183,11 +205,12 @@ function webhookRoutes(router: Router, { org }: ApiDeps): void {
   router.post('/webhooks', (req, res) => {
     const body = req.body as Record<string, unknown>;
     const name = str(body.name);
-    const targetUrl = str(body.targetUrl);
     const resource = str(body.resource);
     const event = str(body.event);
-    if (!name || !targetUrl || !resource || !event) throw badRequest('name, targetUrl, resource and event are required');
-    if (!/^https?:\/\//.test(targetUrl)) throw badRequest('targetUrl must be an http(s) URL');
+    if (!name || !resource || !event) throw badRequest('name, targetUrl, resource and event are required');
+    if (!WEBHOOK_RESOURCES.has(resource) || !WEBHOOK_EVENTS.has(event)) throw badRequest(`${resource}/${event} is not a webhook Webex offers`);
+    const targetUrl = targetUrlOf(body);
+    requireWebhookScope(res, resource);
     const filter = str(body.filter);
     const secret = str(body.secret);
     const webhook: SimWebhook = {
@@ -211,6 +234,17 @@ function webhookRoutes(router: Router, { org }: ApiDeps): void {
   router.get('/webhooks/:id', (req, res) => {
     res.json(visible(own(res, req.params.id)));
   });
+  router.put('/webhooks/:id', (req, res) => {
+    const webhook = own(res, req.params.id);
+    const body = req.body as Record<string, unknown>;
+    const name = str(body.name);
+    if (!name) throw badRequest('name and targetUrl are required');
+    const status = body.status === undefined ? webhook.status : body.status;
+    if (status !== 'active' && status !== 'inactive') throw badRequest('status must be active or inactive');
+    const secret = str(body.secret);
+    Object.assign(webhook, { name, targetUrl: targetUrlOf(body), status, ...(secret ? { secret } : {}) });
+    res.json(visible(webhook));
+  });
   router.delete('/webhooks/:id', (req, res) => {
     org.webhooks.delete(own(res, req.params.id).id);
     res.status(204).end();
@@ -233,6 +267,11 @@ function callRoutes(router: Router, { telephony }: ApiDeps): void {
   router.post('/telephony/calls/retrieve', (req, res) => {
     requireCalling(res, 'spark:calls_write');
     res.status(201).json(telephony.retrieve(caller(res).person.id, req.body as Record<string, unknown>));
+  });
+  router.post('/telephony/calls/answer', (req, res) => {
+    requireCalling(res, 'spark:calls_write');
+    telephony.answer(caller(res).person.id, (req.body as { callId?: unknown }).callId);
+    res.status(204).end();
   });
   router.post('/telephony/calls/hangup', (req, res) => {
     requireCalling(res, 'spark:calls_write');

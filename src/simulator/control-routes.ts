@@ -24,12 +24,36 @@ export function controlRoutes({ org, telephony, faults }: { org: SimOrg; telepho
     if (typeof body.toPersonId !== 'string') throw badRequest('toPersonId is required');
     const call = telephony.placeIncomingCall({
       toPersonId: body.toPersonId,
+      answer: (req.body as { answer?: unknown }).answer !== false,
       from: {
         ...(typeof body.fromName === 'string' ? { name: body.fromName } : {}),
         ...(typeof body.fromNumber === 'string' ? { number: body.fromNumber } : {}),
       },
     });
     res.status(201).json(call);
+  });
+
+  /** What a person does on their phone: answer or hang up (decline) a call, pick a parked call up. */
+  router.post('/phones/:personId/:action', (req, res) => {
+    const { personId, action } = req.params;
+    const body = req.body as { callId?: unknown; parkedOn?: unknown };
+    if (action === 'answer') res.json(telephony.answer(personId, body.callId));
+    else if (action === 'hangup') {
+      telephony.hangup(personId, body.callId);
+      res.status(204).end();
+    } else if (action === 'pickup' && typeof body.parkedOn === 'string') res.json(telephony.pickUpFromPhone(personId, body.parkedOn));
+    else throw badRequest('action is answer, hangup or pickup (with parkedOn)');
+  });
+
+  /** The outside caller of a parked call hangs up; no one is told. */
+  router.post('/parked/:number/hangup', (req, res) => {
+    telephony.callerHangsUp({ parkedOn: req.params.number });
+    res.status(204).end();
+  });
+
+  /** The recall time is up for a parked call now, rather than after `recallMs`. */
+  router.post('/parked/:number/recall', (req, res) => {
+    res.json(telephony.recall(req.params.number));
   });
 
   router.post('/faults', (req, res) => {

@@ -106,6 +106,10 @@ export interface SimCall {
   appearance: number;
   created: string;
   answered?: string;
+  muteCapable: boolean;
+  muted: boolean;
+  /** A parked call ringing back the person who parked it. */
+  recall?: { type: 'park'; party: SimParty };
 }
 
 export interface SimParkedCall {
@@ -113,6 +117,8 @@ export interface SimParkedCall {
   parkedBy: string;
   parkedAgainst: SimParty;
   parkedAt: string;
+  /** When it rings back the parker if nobody retrieves it. */
+  recallAt: string;
 }
 
 export type TokenKind = 'bot' | 'access' | 'refresh';
@@ -157,11 +163,16 @@ export interface SimFault {
 
 export interface SimRequestRecord {
   method: string;
+  /** Relative to `/v1`. */
   path: string;
+  query: Record<string, unknown>;
   personId?: string;
   tokenKind?: TokenKind;
   status: number;
+  /** The JSON body sent, if any. */
   body?: unknown;
+  /** The JSON body answered, if any. */
+  response?: unknown;
   at: number;
 }
 

@@ -34,9 +34,16 @@ export interface WebexSimulator {
   close(): Promise<void>;
 }
 
-export async function startSimulator(options: { port?: number; host?: string } = {}): Promise<WebexSimulator> {
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  /** How long a parked call waits before ringing back its parker (Webex's default: 45 s). */
+  recallMs?: number;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<WebexSimulator> {
   const org = new SimOrg();
-  const telephony = new SimTelephony(org);
+  const telephony = new SimTelephony(org, options.recallMs === undefined ? {} : { recallMs: options.recallMs });
   const oauth = new SimOAuth(org);
   const webhooks = new WebhookDispatcher(org);
   const faults: SimFault[] = [];
@@ -76,6 +83,7 @@ export async function startSimulator(options: { port?: number; host?: string } =
     events,
     failNext: (fault) => faults.push({ times: 1, ...fault }),
     close: async () => {
+      telephony.reset();
       await webhooks.settled();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -7,29 +7,47 @@ import type { SimCall, SimParkedCall, SimParty, SimPerson } from './model.js';
 export interface IncomingCall {
   toPersonId: string;
   from?: { name?: string; number?: string; privacyEnabled?: boolean };
-  /** `alerting` rings; the default is an answered, connected call. */
-  state?: 'alerting' | 'connected';
+  /** Answered at once (the default), or left ringing for the person to answer or decline. */
+  answer?: boolean;
 }
 
+export interface TelephonyOptions {
+  parkExtensions?: string[];
+  /** How long a parked call waits before it rings back the parker (Webex's default: 45 s). */
+  recallMs?: number;
+}
+
+/** A call event's `eventType` (shared/webex-spec/NOTES.md, "Call events webhook"). */
+type CallEventType = 'received' | 'originated' | 'answered' | 'disconnected';
+
 const PARKABLE = new Set(['connected', 'held', 'remoteHeld']);
+const DEFAULT_RECALL_MS = 45_000;
 
 /**
- * Webex Calling call control for one organisation: each person's active calls, and the calls parked
- * against a person's extension or one of the org's call park extensions.
+ * Webex Calling call control for one organisation: each person's calls, the calls parked against a
+ * person or one of the org's call park extensions, and the events Webex announces for them. What
+ * it does follows NOTES.md: a call rings (`received`, alerting) before it is `answered`; a retrieve
+ * rings the retriever; an unretrieved parked call rings back its parker after the recall time; a
+ * parked caller who hangs up is announced to no one.
  */
 export class SimTelephony {
   readonly calls = new Map<string, SimCall[]>();
   readonly parked = new Map<string, SimParkedCall>();
   readonly parkExtensions: string[];
+  recallMs: number;
+  private readonly recallTimers = new Map<string, NodeJS.Timeout>();
+  /** Retrieves ringing on the retriever's phone: declined, the call goes back where it was parked. */
+  private readonly ringingRetrieves = new Map<string, SimParkedCall>();
 
   constructor(
     private readonly org: SimOrg,
-    parkExtensions: string[] = ['1000', '1001', '1002', '1003', '1004'],
+    options: TelephonyOptions = {},
   ) {
-    this.parkExtensions = parkExtensions;
+    this.parkExtensions = options.parkExtensions ?? ['1000', '1001', '1002', '1003', '1004'];
+    this.recallMs = options.recallMs ?? DEFAULT_RECALL_MS;
   }
 
-  /** An outside caller rings a person: their device shows a new call. */
+  /** An outside caller rings a person. */
   placeIncomingCall(input: IncomingCall): SimCall {
     this.org.person(input.toPersonId);
     const privacyEnabled = input.from?.privacyEnabled ?? false;
@@ -38,7 +56,8 @@ export class SimTelephony {
       privacyEnabled,
       callType: 'external',
     };
-    return this.addCall(input.toPersonId, 'terminator', input.state ?? 'connected', remoteParty);
+    const call = this.ring(input.toPersonId, 'terminator', remoteParty);
+    return input.answer === false ? call : this.answer(input.toPersonId, call.id);
   }
 
   list(personId: string): SimCall[] {
@@ -49,6 +68,29 @@ export class SimTelephony {
     const call = this.list(personId).find((c) => c.id === callId);
     if (!call) throw notFound('Call');
     return call;
+  }
+
+  /** The person answers a ringing call on their phone. */
+  answer(personId: string, callId: unknown): SimCall {
+    if (typeof callId !== 'string' || !callId) throw badRequest('callId is required');
+    const call = this.get(personId, callId);
+    if (call.state !== 'alerting') throw new SimError(409, `A ${call.state} call cannot be answered`);
+    this.ringingRetrieves.delete(call.id);
+    const answered = this.replaceCall(personId, { ...call, state: 'connected', answered: new Date().toISOString() });
+    this.publishCall(personId, answered, 'updated', 'answered');
+    return answered;
+  }
+
+  /** The person hangs up, or declines a ringing call. A declined retrieve returns to its park slot. */
+  hangup(personId: string, callId: unknown): void {
+    if (typeof callId !== 'string' || !callId) throw badRequest('callId is required');
+    this.get(personId, callId);
+    this.endCall(personId, callId);
+    const retrieve = this.ringingRetrieves.get(callId);
+    if (retrieve) {
+      this.ringingRetrieves.delete(callId);
+      this.putOnPark(retrieve.parkedAgainst.number ?? '', { ...retrieve, recallAt: this.recallTime() });
+    }
   }
 
   park(personId: string, input: { callId?: unknown; destination?: unknown; isGroupPark?: unknown }): SimParty {
@@ -65,59 +107,133 @@ export class SimTelephony {
     if (this.parked.has(parkedAgainst.number)) {
       throw new SimError(409, `A call is already parked against ${parkedAgainst.number}`);
     }
-    this.removeCall(personId, call.id);
-    this.parked.set(parkedAgainst.number, { call, parkedBy: personId, parkedAgainst, parkedAt: new Date().toISOString() });
+    this.endCall(personId, call.id);
+    const now = new Date().toISOString();
+    this.putOnPark(parkedAgainst.number, { call, parkedBy: personId, parkedAgainst, parkedAt: now, recallAt: this.recallTime() });
     return parkedAgainst;
   }
 
+  /** Rings the retriever with the parked call; it connects when they answer. */
   retrieve(personId: string, input: { destination?: unknown }): { callId: string; callSessionId: string } {
     const number =
       typeof input.destination === 'string' && input.destination
         ? this.resolve(input.destination).number
         : this.partyOf(this.org.person(personId)).number;
-    const parked = number ? this.parked.get(number) : undefined;
-    if (!number || !parked) throw notFound('Parked call');
-    this.parked.delete(number);
-    const call = this.addCall(personId, 'originator', 'connected', parked.call.remoteParty);
+    const parked = number ? this.takeFromPark(number) : undefined;
+    if (!parked) throw notFound('Parked call');
+    const call = this.ring(personId, 'clickToDial', parked.call.remoteParty);
+    this.ringingRetrieves.set(call.id, parked);
     return { callId: call.id, callSessionId: call.callSessionId };
   }
 
-  hangup(personId: string, callId: unknown): void {
-    if (typeof callId !== 'string' || !callId) throw badRequest('callId is required');
-    this.get(personId, callId);
-    this.removeCall(personId, callId);
+  /** Someone dials the park slot from a desk phone: the bot's API never sees the retrieve. */
+  pickUpFromPhone(personId: string, number: string): SimCall {
+    const parked = this.takeFromPark(number);
+    if (!parked) throw notFound('Parked call');
+    const call = this.addCall(personId, { personality: 'originator', state: 'connecting', remoteParty: parked.call.remoteParty });
+    this.publishCall(personId, call, 'created', 'originated');
+    const connected = this.replaceCall(personId, { ...call, state: 'connected', answered: new Date().toISOString() });
+    this.publishCall(personId, connected, 'updated', 'answered');
+    return connected;
   }
 
-  private addCall(personId: string, personality: SimCall['personality'], state: SimCall['state'], remoteParty: SimParty): SimCall {
-    const calls = this.list(personId);
-    const created = new Date().toISOString();
-    const call: SimCall = {
-      id: webexId('CALL'),
-      callSessionId: randomUUID(),
-      personality,
-      state,
-      remoteParty,
-      appearance: calls.length + 1,
-      created,
-      ...(state === 'connected' ? { answered: created } : {}),
-    };
-    this.calls.set(personId, [...calls, call]);
-    this.publishCall(personId, call, state === 'connected' ? 'connected' : 'received', 'created');
+  /** The outside caller hangs up: on someone's phone (they see it end), or parked (no one is told). */
+  callerHangsUp(where: { parkedOn: string } | { personId: string; callId: string }): void {
+    if ('parkedOn' in where) {
+      if (!this.takeFromPark(where.parkedOn)) throw notFound('Parked call');
+      return;
+    }
+    this.get(where.personId, where.callId);
+    this.endCall(where.personId, where.callId);
+    this.ringingRetrieves.delete(where.callId);
+  }
+
+  /** Nobody retrieved the call in time: it leaves the park slot and rings the parker again. */
+  recall(number: string): SimCall {
+    const parked = this.takeFromPark(number);
+    if (!parked) throw notFound('Parked call');
+    return this.ring(parked.parkedBy, 'terminator', parked.call.remoteParty, { type: 'park', party: parked.parkedAgainst });
+  }
+
+  /** Every phone goes idle and every pending recall is cancelled. */
+  reset(): void {
+    for (const timer of this.recallTimers.values()) clearTimeout(timer);
+    this.recallTimers.clear();
+    this.ringingRetrieves.clear();
+    this.parked.clear();
+    this.calls.clear();
+  }
+
+  private putOnPark(number: string, parked: SimParkedCall): void {
+    this.parked.set(number, parked);
+    const delay = Math.max(0, Date.parse(parked.recallAt) - Date.now());
+    const timer = setTimeout(() => {
+      if (this.parked.get(number) === parked) this.recall(number);
+    }, delay);
+    timer.unref();
+    this.recallTimers.set(number, timer);
+  }
+
+  private takeFromPark(number: string): SimParkedCall | undefined {
+    const parked = this.parked.get(number);
+    clearTimeout(this.recallTimers.get(number));
+    this.recallTimers.delete(number);
+    this.parked.delete(number);
+    return parked;
+  }
+
+  private recallTime(): string {
+    return new Date(Date.now() + this.recallMs).toISOString();
+  }
+
+  private ring(personId: string, personality: SimCall['personality'], remoteParty: SimParty, recall?: SimCall['recall']): SimCall {
+    const call = this.addCall(personId, { personality, state: 'alerting', remoteParty, ...(recall ? { recall } : {}) });
+    this.publishCall(personId, call, 'created', 'received');
     return call;
   }
 
-  private removeCall(personId: string, callId: string): void {
-    const call = this.get(personId, callId);
-    this.calls.set(personId, this.list(personId).filter((c) => c.id !== callId));
-    this.publishCall(personId, { ...call, state: 'disconnected' }, 'disconnected', 'deleted');
+  private addCall(personId: string, fields: Pick<SimCall, 'personality' | 'state' | 'remoteParty' | 'recall'>): SimCall {
+    const calls = this.list(personId);
+    const call: SimCall = {
+      id: webexId('CALL'),
+      callSessionId: randomUUID(),
+      ...fields,
+      appearance: calls.length + 1,
+      created: new Date().toISOString(),
+      muteCapable: true,
+      muted: false,
+    };
+    this.calls.set(personId, [...calls, call]);
+    return call;
   }
 
-  private publishCall(personId: string, call: SimCall, eventType: string, event: 'created' | 'deleted'): void {
+  private replaceCall(personId: string, call: SimCall): SimCall {
+    this.calls.set(personId, this.list(personId).map((c) => (c.id === call.id ? call : c)));
+    return call;
+  }
+
+  private endCall(personId: string, callId: string): void {
+    const call = this.get(personId, callId);
+    this.calls.set(personId, this.list(personId).filter((c) => c.id !== callId));
+    this.publishCall(personId, { ...call, state: 'disconnected' }, 'deleted', 'disconnected');
+  }
+
+  /** Only the person's own webhooks hear of their calls (`ownedBy: creator`). */
+  private publishCall(personId: string, call: SimCall, event: 'created' | 'updated' | 'deleted', eventType: CallEventType): void {
+    const { id: callId, ...fields } = call;
+    const now = new Date().toISOString();
     this.org.publish({
       resource: 'telephony_calls',
       event,
       actorId: personId,
-      data: { ...call, eventType, eventTimestamp: new Date().toISOString(), personId },
+      data: {
+        callId,
+        ...fields,
+        personId,
+        eventType,
+        eventTimestamp: now,
+        ...(eventType === 'disconnected' ? { disconnected: now } : {}),
+      },
       audience: [personId],
     });
   }

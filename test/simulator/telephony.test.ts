@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import { SimOrg } from '../../src/simulator/org.js';
 import { SimTelephony } from '../../src/simulator/telephony.js';
 import { SimError } from '../../src/simulator/errors.js';
+import type { SimEvent } from '../../src/simulator/org.js';
+import sinon from 'sinon';
 
 describe('simulator: Webex Calling call control', () => {
   let org: SimOrg;
@@ -52,7 +54,7 @@ describe('simulator: Webex Calling call control', () => {
   });
 
   it('refuses what Webex refuses', () => {
-    const ringing = phones.placeIncomingCall({ toPersonId: rita, state: 'alerting' });
+    const ringing = phones.placeIncomingCall({ toPersonId: rita, answer: false });
     assert.equal(status(() => phones.park(rita, {})), 400, 'no callId');
     assert.equal(status(() => phones.park(rita, { callId: 'nope' })), 404, 'not my call');
     assert.equal(status(() => phones.park(sam, { callId: ringing.id })), 404, 'someone else’s call');
@@ -68,5 +70,86 @@ describe('simulator: Webex Calling call control', () => {
   it('hides a private caller’s name and number', () => {
     const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Secret', privacyEnabled: true } });
     assert.deepEqual(call.remoteParty, { privacyEnabled: true, callType: 'external' });
+  });
+
+  describe('call events, as NOTES.md describes them', () => {
+    let events: SimEvent[];
+    const seen = (personId: string): string[] =>
+      events.filter((e) => e.audience.includes(personId)).map((e) => `${e.event}/${String(e.data.eventType)}/${String(e.data.state)}`);
+
+    beforeEach(() => {
+      events = [];
+      org.on('event', (event) => events.push(event));
+    });
+
+    it('rings before it connects, names the call callId, and carries the required Call fields', () => {
+      const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+      assert.deepEqual(seen(rita), ['created/received/alerting', 'updated/answered/connected']);
+      const data = events[1]?.data ?? {};
+      assert.equal(data.callId, call.id);
+      assert.equal('id' in data, false);
+      assert.equal(typeof data.eventTimestamp, 'string');
+      assert.equal(data.muteCapable, true);
+      assert.equal(data.muted, false);
+      assert.deepEqual(data.remoteParty, { name: 'Acme', number: '+15550100', privacyEnabled: false, callType: 'external' });
+    });
+
+    it('rings the retriever with the parked caller, and connects only when answered', () => {
+      const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+      phones.park(rita, { callId: call.id });
+      assert.deepEqual(seen(rita).at(-1), 'deleted/disconnected/disconnected', 'the parker sees the call leave');
+      const { callId } = phones.retrieve(sam, { destination: '2001' });
+      assert.deepEqual(seen(sam), ['created/received/alerting']);
+      assert.equal(phones.get(sam, callId).remoteParty.name, 'Acme');
+      phones.answer(sam, callId);
+      assert.deepEqual(seen(sam), ['created/received/alerting', 'updated/answered/connected']);
+      assert.equal(phones.parked.size, 0);
+    });
+
+    it('puts a declined retrieve back where it was parked', () => {
+      const call = phones.placeIncomingCall({ toPersonId: rita });
+      phones.park(rita, { callId: call.id, destination: '1002' });
+      const { callId } = phones.retrieve(sam, { destination: '1002' });
+      phones.hangup(sam, callId);
+      assert.ok(phones.parked.has('1002'));
+    });
+
+    it('rings the parker back after the recall time, saying where it was parked', () => {
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      try {
+        phones.recallMs = 45_000;
+        const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+        phones.park(rita, { callId: call.id, destination: '1001' });
+        clock.tick(44_000);
+        assert.ok(phones.parked.has('1001'));
+        clock.tick(1_000);
+        assert.equal(phones.parked.has('1001'), false);
+        const recall = events.at(-1);
+        assert.equal(`${recall?.event}/${String(recall?.data.eventType)}`, 'created/received');
+        assert.equal(recall?.data.personality, 'terminator');
+        assert.equal(recall?.data.state, 'alerting');
+        const { type, party } = recall?.data.recall as { type: string; party: { number: string; callType: string } };
+        assert.deepEqual([type, party.number, party.callType], ['park', '1001', 'location']);
+      } finally {
+        clock.restore();
+      }
+    });
+
+    it('tells no one when a parked caller hangs up; the next retrieve finds nothing', () => {
+      const call = phones.placeIncomingCall({ toPersonId: rita });
+      phones.park(rita, { callId: call.id });
+      const before = events.length;
+      phones.callerHangsUp({ parkedOn: '2001' });
+      assert.equal(events.length, before);
+      assert.equal(status(() => phones.retrieve(sam, { destination: '2001' })), 404);
+    });
+
+    it('lets someone pick a parked call up from a desk phone', () => {
+      const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+      phones.park(rita, { callId: call.id });
+      phones.pickUpFromPhone(sam, '2001');
+      assert.deepEqual(seen(sam), ['created/originated/connecting', 'updated/answered/connected']);
+      assert.equal(phones.list(sam)[0]?.remoteParty.name, 'Acme');
+    });
   });
 });

@@ -7,6 +7,21 @@ import type { SimMessage, SimPerson, SimRoom, SimRequestRecord } from '../../src
 import { BotProcess, freePort } from './bot-process.js';
 import { LoadBalancer } from './load-balancer.js';
 import { waitFor } from './wait.js';
+import { WebexContract } from './webex-contract.js';
+
+let contract: WebexContract | undefined;
+
+/**
+ * Everything the simulator was asked and answered, and every delivery it sent, against Webex's own
+ * structure. Requests made by the test itself (people chatting) are held to it too.
+ */
+export function contractViolations(sim: WebexSimulator): string[] {
+  contract ??= new WebexContract();
+  const found = new Set<string>();
+  for (const exchange of sim.requests) contract.check(exchange).forEach((problem) => found.add(problem));
+  for (const delivery of sim.webhooks.deliveries) contract.checkDelivery(delivery.body).forEach((problem) => found.add(problem));
+  return [...found];
+}
 
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
@@ -104,11 +119,14 @@ export class World {
     for (const bot of this.bots) await bot.start();
   }
 
+  /** Stops everything, then fails if any request or answer departed from Webex's structure. */
   async close(): Promise<void> {
     for (const bot of this.bots) await bot.stop();
     await this.balancer?.close();
     await this.sim.close();
     rmSync(this.dataDir, { recursive: true, force: true });
+    const violations = contractViolations(this.sim);
+    if (violations.length) throw new Error(`Requests or answers that do not match the Webex API subset:\n  ${violations.join('\n  ')}`);
   }
 
   addPerson(displayName: string, extension?: string): TestPerson {
@@ -197,8 +215,7 @@ export class World {
 
   /** Every phone in the org goes idle: no calls up, nothing parked. */
   hangUpEverything(): void {
-    for (const [personId, calls] of this.sim.telephony.calls) calls.forEach((call) => this.sim.telephony.hangup(personId, call.id));
-    this.sim.telephony.parked.clear();
+    this.sim.telephony.reset();
   }
 
   /** Call-control requests the simulator received, with whose token they came. */
