@@ -22,6 +22,14 @@ import { opsRoutes } from './http/ops-routes.js';
 import { Metrics } from './ops/metrics.js';
 import { InFlight } from './ops/in-flight.js';
 import type { RetryPolicy } from './webex/retry-policy.js';
+import { MessagingApi } from './webex/messaging-api.js';
+import { WebhooksApi } from './webex/webhooks-api.js';
+import { CardBoard } from './bot/card-board.js';
+import { CallEventSubscriptions } from './call-events/subscriptions.js';
+import { callEventsRoute } from './http/call-events-route.js';
+import { handleCallEvent } from './bot/handlers/call-event.js';
+import { startBackgroundJobs } from './bot/background-jobs.js';
+import type { BotServices } from './bot/context.js';
 
 export interface ParkBot {
   /** Where the HTTP server listens, e.g. `http://127.0.0.1:3000`. */
@@ -62,9 +70,23 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     logger,
   );
 
+  const subscriptions = new CallEventSubscriptions(
+    { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret },
+    store,
+    vault,
+    new WebhooksApi(http),
+    metrics,
+    logger,
+  );
+  const board = new CardBoard(new MessagingApi(http, config.botToken), store, logger);
+  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions };
+
   const framework = createFramework(config);
   const intake = new EventIntake(
-    webhookHandler(framework),
+    {
+      framework: webhookHandler(framework),
+      callEvent: (delivery, key) => handleCallEvent(services, delivery, logger.child({ eventKey: key })),
+    },
     store,
     metrics,
     inFlight,
@@ -72,14 +94,16 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     { leaseMs: config.eventLeaseMs, maxAttempts: MAX_EVENT_ATTEMPTS },
     (json) => signBody(json, config.webhookSecret),
   );
-  registerHandlers(framework, { calling, identity, vault, store, linkFlow, logger, metrics }, intake);
+  registerHandlers(framework, services, intake);
 
   const app = express();
   app.disable('x-powered-by');
   app.use(webhookRoute(config.webhookSecret, intake, logger));
+  app.use(callEventsRoute((key) => subscriptions.senderFor(key), intake, logger));
   app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));
   app.use(
     oauthRoutes(linkFlow, logger, (personId) => {
+      subscriptions.ensure(personId).catch(() => logger.warn({ event: 'call-events-webhook-failed' }, 'Could not check a call events webhook'));
       framework.webex.messages
         .create({ toPersonId: personId, markdown: 'Your Webex account is linked. Type `park` during a call to park it, or `help` to see everything I can do.' })
         .catch(() => logger.warn({ event: 'link-confirmation-failed' }, 'Could not confirm the link in Webex'));
@@ -107,12 +131,14 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     throw new Error(`could not connect the bot to Webex at ${config.webexApiUrl} (check WEBEX_BOT_TOKEN and WEBEX_API_URL): ${reason}`);
   }
   intake.open(framework.person.id);
+  const jobs = startBackgroundJobs(services, subscriptions, { ...config.parkedCalls, webhookCheckMs: config.callWebhookCheckMs });
   logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');
 
   return {
     url: `http://127.0.0.1:${port}`,
     stop: async () => {
       intake.close();
+      jobs.stop();
       const drained = await inFlight.drain(options.drainTimeoutMs ?? 10_000);
       logger.info({ event: 'drained', complete: drained, unfinished: inFlight.size }, 'Work in flight finished');
       // framework.stop() is not called: it deletes the bot's webhooks, which other instances share.

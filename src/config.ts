@@ -47,6 +47,9 @@ const schema = z.object({
   TOKEN_ENCRYPTION_KEY: encryptionKey,
   DATABASE_URL: databaseUrl,
   EVENT_LEASE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(3600).default(30),
+  PARKED_CALL_MAX_WAIT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(30),
+  CLOSED_CALL_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).positive().max(3650).default(30),
+  CALL_WEBHOOK_CHECK_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -62,6 +65,10 @@ export interface Config {
   database: DatabaseSetting;
   /** How long an instance holds an event before another instance replays it. */
   eventLeaseMs: number;
+  /** How long a parked call is shown as waiting, and how long closed ones are kept. */
+  parkedCalls: { maxWaitMs: number; retentionMs: number };
+  /** How often people's call-events webhooks are checked. */
+  callWebhookCheckMs: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -91,6 +98,8 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY,
     database: v.DATABASE_URL.startsWith('sqlite:') ? { kind: 'sqlite', path: v.DATABASE_URL.slice('sqlite:'.length) } : { kind: 'postgres', url: v.DATABASE_URL },
     eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
+    parkedCalls: { maxWaitMs: v.PARKED_CALL_MAX_WAIT_MINUTES * 60_000, retentionMs: v.CLOSED_CALL_RETENTION_DAYS * 24 * 60 * 60_000 },
+    callWebhookCheckMs: v.CALL_WEBHOOK_CHECK_MINUTES * 60_000,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -6,6 +6,8 @@ import type { Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
 import type { Conversation } from './conversation.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { CardBoard } from './card-board.js';
+import type { CallEventSubscriptions } from '../call-events/subscriptions.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
 export interface BotServices {
@@ -16,6 +18,8 @@ export interface BotServices {
   linkFlow: LinkFlow;
   logger: Logger;
   metrics: Metrics;
+  board: CardBoard;
+  subscriptions: CallEventSubscriptions;
 }
 
 /** One incoming event: where to answer and with what. */

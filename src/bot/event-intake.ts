@@ -1,11 +1,16 @@
 import type { WebhookDelivery, WebhookTarget, Intake } from '../http/webhook-route.js';
+import { callEventDeliverySchema, type CallEventDelivery, type CallEventsTarget } from '../http/call-events-route.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { InFlight } from '../ops/in-flight.js';
 import { RoomQueue } from './room-queue.js';
 
-type ProcessEvent = (request: { body: unknown; headers: Record<string, string> }) => Promise<unknown>;
+/** Who works on an event: the framework (messages, card taps), or the bot itself (call events). */
+export interface EventHandlers {
+  framework: (request: { body: unknown; headers: Record<string, string> }) => Promise<unknown>;
+  callEvent: (delivery: CallEventDelivery, key: string) => Promise<void>;
+}
 
 /** One key per Webex event, the same for every delivery of it. */
 export const eventKey = (resource: string, event: string, id: string): string => `${resource}:${event}:${id}`;
@@ -23,7 +28,7 @@ export interface IntakeSettings {
  * its space; it is marked done only when the framework and the handler it started have finished. An
  * event whose instance died half-way is replayed by a live instance once its lease runs out.
  */
-export class EventIntake implements WebhookTarget {
+export class EventIntake implements WebhookTarget, CallEventsTarget {
   private accepting = false;
   private botPersonId = '';
   private readonly rooms = new RoomQueue();
@@ -31,7 +36,7 @@ export class EventIntake implements WebhookTarget {
   private recovery: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly processEvent: ProcessEvent,
+    private readonly handlers: EventHandlers,
     private readonly store: Store,
     private readonly metrics: Metrics,
     private readonly inFlight: InFlight,
@@ -63,7 +68,17 @@ export class EventIntake implements WebhookTarget {
     if (!this.accepting) return 'not-ready';
     // Webex announces the bot's own messages too; the framework would fetch each one only to drop it.
     if (delivery.resource === 'messages' && delivery.data.personId === this.botPersonId) return 'accepted';
-    const key = eventKey(delivery.resource, delivery.event, delivery.data.id);
+    return this.take(eventKey(delivery.resource, delivery.event, delivery.data.id), delivery);
+  }
+
+  /** One person's call event; the same event delivered again has the same key. */
+  async receiveCallEvent(delivery: CallEventDelivery): Promise<Intake> {
+    if (!this.accepting) return 'not-ready';
+    const { callId, eventType, eventTimestamp } = delivery.data;
+    return this.take(eventKey(delivery.resource, delivery.event, `${delivery.createdBy}:${callId}:${eventType}:${eventTimestamp}`), delivery);
+  }
+
+  private async take(key: string, delivery: unknown): Promise<Intake> {
     const body = JSON.stringify(delivery);
     if (!(await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs))) {
       this.metrics.duplicateDeliveries.inc();
@@ -86,7 +101,7 @@ export class EventIntake implements WebhookTarget {
 
   /** `body` is the delivery as JSON.stringify wrote it, from the webhook or from the inbox. */
   private process(key: string, body: string): void {
-    const delivery = JSON.parse(body) as WebhookDelivery;
+    const delivery = JSON.parse(body) as WebhookDelivery | CallEventDelivery;
     // Slow Webex answers can outlast a lease; while the work goes on, the lease is renewed.
     const renew = setInterval(() => {
       this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>
@@ -95,10 +110,17 @@ export class EventIntake implements WebhookTarget {
     }, this.settings.leaseMs / 3);
     const work = async (): Promise<void> => {
       try {
-        // Only the framework's part is queued per space; the handlers it starts run side by side.
-        await this.rooms.run(delivery.data.roomId ?? delivery.data.id, () =>
-          this.processEvent({ body: delivery, headers: { 'x-spark-signature': this.sign(body) } }),
-        );
+        if (delivery.resource === 'telephony_calls') {
+          // A person's call events are followed in the order they happened.
+          const event = callEventDeliverySchema.parse(delivery);
+          await this.rooms.run(`calls:${event.createdBy}`, () => this.handlers.callEvent(event, key));
+        } else {
+          const message = delivery as WebhookDelivery;
+          // Only the framework's part is queued per space; the handlers it starts run side by side.
+          await this.rooms.run(message.data.roomId ?? message.data.id, () =>
+            this.handlers.framework({ body: message, headers: { 'x-spark-signature': this.sign(body) } }),
+          );
+        }
         await Promise.allSettled(this.handlerWork.get(key) ?? []);
         await this.store.finishDelivery(key, Date.now());
       } catch (error) {

@@ -5,6 +5,7 @@ import type { IdentityApi } from '../webex/identity-api.js';
 import type { Call } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
+import { move, sameSlot } from './lifecycle.js';
 
 export interface ParkRequest {
   /** Derived from the event that asked (`parkIdFor`): a replay of that event finds the same record. */
@@ -20,7 +21,8 @@ export interface ParkRequest {
 }
 
 export type ParkOutcome =
-  | { type: 'parked'; call: ParkedCall }
+  /** `superseded`: older calls the bot showed on the same number, now closed (that number was free). */
+  | { type: 'parked'; call: ParkedCall; superseded: ParkedCall[] }
   | { type: 'no-call' }
   /** Several calls could be meant: the person must pick one. */
   | { type: 'choose'; calls: Call[] }
@@ -50,7 +52,7 @@ export function parkIdFor(eventKey: string): string {
  */
 export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<ParkOutcome> {
   const earlier = await deps.store.parkedCall(request.parkId);
-  if (earlier && earlier.state !== 'parking') return { type: 'parked', call: earlier };
+  if (earlier && earlier.state !== 'parking') return { type: 'parked', call: earlier, superseded: [] };
   return deps.vault.withToken(request.by.personId, async (token) => {
     const active = (await deps.calling.activeCalls(token)).filter((call) => PARKABLE_STATES.has(call.state));
     if (earlier) return resumePark(deps, token, earlier, active, request);
@@ -72,7 +74,12 @@ async function parkAndRecord(deps: ParkDeps, token: string, record: ParkedCall, 
   if (!parkedAgainst.number) {
     throw new WebexApiError('POST /telephony/calls/park', 200, 'parkedAgainst has no number', undefined, undefined, 'unexpected-response');
   }
-  return recordParked(deps, record, { number: parkedAgainst.number, ...(parkedAgainst.name ? { name: parkedAgainst.name } : {}) });
+  return recordParked(deps, record, {
+    number: parkedAgainst.number,
+    ...(parkedAgainst.name ? { name: parkedAgainst.name } : {}),
+    ...(parkedAgainst.personId ? { personId: parkedAgainst.personId } : {}),
+    ...(parkedAgainst.placeId ? { placeId: parkedAgainst.placeId } : {}),
+  });
 }
 
 /**
@@ -91,8 +98,21 @@ async function resumePark(deps: ParkDeps, token: string, record: ParkedCall, act
 }
 
 async function recordParked(deps: ParkDeps, record: ParkedCall, parkedAgainst: ParkedCall['parkedAgainst']): Promise<ParkOutcome> {
-  await deps.store.completePark(record.id, parkedAgainst);
-  return { type: 'parked', call: { ...record, state: 'waiting', parkedAgainst } };
+  const now = deps.now?.() ?? new Date();
+  const call = (await move(deps.store, record, { type: 'parked', parkedAgainst }, now)) ?? { ...record, state: 'waiting' as const, parkedAgainst };
+  return { type: 'parked', call, superseded: await supersedeOlder(deps, call, now) };
+}
+
+/**
+ * Webex just parked a call on this number, so nothing the bot showed there before is still parked
+ * there: those records close, and an old card can never take the new call.
+ */
+async function supersedeOlder(deps: ParkDeps, call: ParkedCall, now: Date): Promise<ParkedCall[]> {
+  const older = (await deps.store.waitingOnNumber(call.parkedAgainst.number)).filter(
+    (other) => other.id !== call.id && other.parkedAt <= call.parkedAt && sameSlot(other.parkedAgainst, call.parkedAgainst),
+  );
+  const closed = await Promise.all(older.map((other) => move(deps.store, other, { type: 'superseded', byParkId: call.id }, now)));
+  return closed.filter((other): other is ParkedCall => other !== undefined);
 }
 
 function newRecord(request: ParkRequest, call: Call, now: Date): ParkedCall {

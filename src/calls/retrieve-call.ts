@@ -3,13 +3,17 @@ import { WebexApiError } from '../webex/errors.js';
 import { NotLinkedError } from '../auth/errors.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
+import { isClosed, move, type ParkMove } from './lifecycle.js';
 
 /** A claim older than this is taken to be from a retrieve that died half-way. */
 export const RETRIEVE_LEASE_MS = 60_000;
 
 export type RetrieveOutcome =
   | { type: 'retrieved'; call: ParkedCall }
-  | { type: 'already-retrieved'; call: ParkedCall }
+  /** The call's life had already ended (taken, rang back, gone, …): nothing was asked of Webex. */
+  | { type: 'closed'; call: ParkedCall }
+  /** Webex said nothing is parked there any more: the record is closed now. */
+  | { type: 'gone'; call: ParkedCall }
   | { type: 'in-progress'; call: ParkedCall }
   | { type: 'not-found' };
 
@@ -28,28 +32,57 @@ export interface RetrieveDeps {
 export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by: PersonRef, claimKey: string): Promise<RetrieveOutcome> {
   const call = await deps.store.parkedCall(parkId);
   if (!call || call.state === 'parking') return { type: 'not-found' };
-  if (call.state === 'retrieved') return { type: 'already-retrieved', call };
+  if (isClosed(call)) return { type: 'closed', call };
   if (!(await deps.vault.isLinked(by.personId))) throw new NotLinkedError(by.personId, 'never-linked');
 
   const resuming = call.state === 'retrieving' && call.claim?.key === claimKey;
-  const now = deps.now?.() ?? new Date();
-  if (!(await deps.store.claimForRetrieve(parkId, by.personId, claimKey, now.getTime(), RETRIEVE_LEASE_MS))) {
+  const now = (): Date => deps.now?.() ?? new Date();
+  if (!(await deps.store.claimForRetrieve(parkId, by.personId, claimKey, now().getTime(), RETRIEVE_LEASE_MS))) {
     const current = (await deps.store.parkedCall(parkId)) ?? call;
-    return current.state === 'retrieved' ? { type: 'already-retrieved', call: current } : { type: 'in-progress', call: current };
+    return isClosed(current) ? { type: 'closed', call: current } : { type: 'in-progress', call: current };
   }
+  const claimed: ParkedCall = { ...call, state: 'retrieving' };
+  let handed: { callId: string; caller?: ParkedCall['caller'] } | undefined;
   try {
-    await deps.vault.withToken(by.personId, (token) => deps.calling.retrieve(token, call.parkedAgainst.number));
+    handed = await deps.vault.withToken(by.personId, async (token) => {
+      const { callId } = await deps.calling.retrieve(token, call.parkedAgainst.number);
+      return { callId, ...(await handedOverCaller(deps.calling, token, callId)) };
+    });
   } catch (error) {
+    const nothingParked = error instanceof WebexApiError && error.kind === 'not-found';
     // Replayed after a crash: nothing parked there any more means our first attempt went through.
-    const firstAttemptWorked = resuming && error instanceof WebexApiError && error.kind === 'not-found';
-    if (!firstAttemptWorked) {
-      await deps.store.releaseClaim(parkId, by.personId);
+    if (!(nothingParked && resuming)) {
+      if (nothingParked) return { type: 'gone', call: (await move(deps.store, claimed, { type: 'gone', claimedBy: by.personId }, now())) ?? claimed };
+      await move(deps.store, claimed, { type: 'released', by: by.personId }, now());
       throw error;
     }
   }
-  const retrievedAt = (deps.now?.() ?? new Date()).toISOString();
-  await deps.store.markRetrieved(parkId, by, retrievedAt);
-  return { type: 'retrieved', call: { ...call, state: 'retrieved', retrievedBy: by, retrievedAt } };
+  const retrieved: ParkMove = {
+    type: 'retrieved',
+    by,
+    ...(handed ? { handedCallId: handed.callId } : {}),
+    ...(handed?.caller ? { handedOver: handed.caller } : {}),
+  };
+  const at = now();
+  return {
+    type: 'retrieved',
+    call: (await move(deps.store, claimed, retrieved, at)) ?? { ...claimed, state: 'retrieved', retrievedBy: by, retrievedAt: at.toISOString() },
+  };
+}
+
+/**
+ * Who is on the call Webex started on the retriever's phone: the caller actually handed over, which
+ * can differ from the one the record remembers when the park slot changed hands outside the bot.
+ */
+async function handedOverCaller(calling: CallingApi, token: string, callId: string): Promise<{ caller?: ParkedCall['caller'] }> {
+  try {
+    const party = (await calling.call(token, callId)).remoteParty;
+    if (!party || party.privacyEnabled) return { caller: {} };
+    return { caller: { ...(party.name ? { name: party.name } : {}), ...(party.number ? { number: party.number } : {}) } };
+  } catch {
+    // The retrieve itself went through; the card then names the caller as parked.
+    return {};
+  }
 }
 
 export type RetrieveByNumberOutcome =

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import type { Call } from '../webex/schemas.js';
-import type { ParkedCall } from '../storage/store.js';
+import type { ParkedCall, ParkState } from '../storage/store.js';
 
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
 export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
 
-export type CardName = 'parked-call' | 'retrieved-call' | 'call-picker' | 'parked-list' | 'link-account';
+export type CardName = 'parked-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account';
 
 /** What the bot posts: an Adaptive Card, and markdown for clients that cannot show it. */
 export interface RenderedCard {
@@ -74,16 +74,88 @@ export function waitingCard(call: ParkedCall): RenderedCard {
   };
 }
 
-export function retrievedCard(call: ParkedCall): RenderedCard {
-  const by = call.retrievedBy?.name ?? 'someone';
+type ClosedState = Exclude<ParkState, 'parking' | 'waiting' | 'retrieving'>;
+
+interface ClosedWording {
+  headline: string;
+  detail: string;
+  color: 'Good' | 'Warning' | 'Attention' | 'Default';
+  /** What the Closed fact is called on the card. */
+  closedLabel: string;
+}
+
+/** What each end of a parked call's life says, on its card and to someone who taps an old card. */
+function closedWording(call: ParkedCall & { state: ClosedState }): ClosedWording {
+  const number = call.parkedAgainst.number;
+  switch (call.state) {
+    case 'retrieved': {
+      const recorded = callerLabel(call.caller);
+      const handed = call.handedOver ? callerLabel(call.handedOver) : recorded;
+      return {
+        headline: `Retrieved by ${call.retrievedBy?.name ?? 'someone'}`,
+        detail: handed === recorded ? '' : `Webex handed over ${handed}, not ${recorded}: another call had been parked on ${number}.`,
+        color: 'Good',
+        closedLabel: 'Retrieved',
+      };
+    }
+    case 'picked-up':
+      return { headline: `Picked up by ${call.pickedUpBy?.name ?? 'someone'}`, detail: 'Taken from a phone, not from this card.', color: 'Good', closedLabel: 'Picked up' };
+    case 'rang-back':
+      return {
+        headline: `Rang back to ${call.parkedBy.name}`,
+        detail: 'Nobody picked it up within the recall time, so Webex rang the person who parked it.',
+        color: 'Warning',
+        closedLabel: 'Rang back',
+      };
+    case 'gone':
+      return {
+        headline: 'No longer parked',
+        detail: `Webex says nothing is parked on ${number} any more: the caller hung up or someone picked it up from a phone.`,
+        color: 'Attention',
+        closedLabel: 'Checked',
+      };
+    case 'superseded':
+      return {
+        headline: `No longer parked on ${number}`,
+        detail: `Another call was parked on ${number} after this one, so this one was no longer there.`,
+        color: 'Attention',
+        closedLabel: 'Replaced',
+      };
+    case 'expired':
+      return {
+        headline: 'No longer tracked',
+        detail: `It waited more than ${call.waitedMinutes ?? 'the'} minutes, so I stopped showing it. Webex has not told me what became of it; if it is still parked, type \`retrieve ${number}\`.`,
+        color: 'Default',
+        closedLabel: 'Stopped',
+      };
+  }
+}
+
+const isClosedCall = (call: ParkedCall): call is ParkedCall & { state: ClosedState } =>
+  call.state !== 'parking' && call.state !== 'waiting' && call.state !== 'retrieving';
+
+/** The card a parked call shows now: waiting with a Retrieve button, or how its life ended. */
+export function parkedCallCard(call: ParkedCall): RenderedCard {
+  if (!isClosedCall(call)) return waitingCard(call);
+  const wording = closedWording(call);
+  const caller = callerLabel(call.state === 'retrieved' && call.handedOver ? call.handedOver : call.caller);
   return {
-    card: expand('retrieved-call', {
+    card: expand('closed-call', {
       ...callFields(call),
-      retrievedBy: by,
-      retrievedAt: cardTime(call.retrievedAt ?? new Date().toISOString()),
+      ...wording,
+      caller,
+      closedAt: cardTime(call.closedAt ?? call.retrievedAt ?? new Date().toISOString()),
     }),
-    fallback: `${by} retrieved the call from ${callerLabel(call.caller)} (was parked on ${call.parkedAgainst.number}).`,
+    fallback: `${wording.headline}: the call from ${caller} that was parked on ${call.parkedAgainst.number}.${wording.detail ? ` ${wording.detail}` : ''}`,
   };
+}
+
+/** One sentence for someone who taps the card of a call whose life has ended. */
+export function closedSummary(call: ParkedCall): string {
+  if (!isClosedCall(call)) return `The call on ${call.parkedAgainst.number} is still waiting.`;
+  if (call.state === 'retrieved') return `${call.retrievedBy?.name ?? 'Someone'} already took the call from ${call.parkedAgainst.number}.`;
+  const { headline, detail } = closedWording(call);
+  return `The call from ${callerLabel(call.caller)}: ${headline}. ${detail}`;
 }
 
 export function parkedListCard(calls: ParkedCall[]): RenderedCard {

@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import { z } from 'zod';
 import { isValidSignature } from './verify-signature.js';
 import type { Logger } from '../logger.js';
@@ -16,10 +16,15 @@ const deliverySchema = z
   .passthrough();
 export type WebhookDelivery = z.infer<typeof deliverySchema>;
 
-export type ParsedDelivery = { ok: true; delivery: WebhookDelivery } | { ok: false; status: 400 | 401; reason: string; error: string };
+export type ParsedDelivery<T = WebhookDelivery> = { ok: true; delivery: T } | { ok: false; status: 400 | 401; reason: string; error: string };
 
 /** Checks one raw delivery: the signature over the exact bytes first, then JSON, then the shape. */
-export function parseDelivery(raw: Buffer, signature: string | undefined, secret: string): ParsedDelivery {
+export function parseDelivery<T = WebhookDelivery>(
+  raw: Buffer,
+  signature: string | undefined,
+  secret: string,
+  schema: z.ZodType<T> = deliverySchema as unknown as z.ZodType<T>,
+): ParsedDelivery<T> {
   if (!isValidSignature(raw, signature, secret)) {
     return { ok: false, status: 401, reason: signature ? 'bad-signature' : 'no-signature', error: 'Missing or invalid X-Spark-Signature' };
   }
@@ -29,7 +34,7 @@ export function parseDelivery(raw: Buffer, signature: string | undefined, secret
   } catch {
     return { ok: false, status: 400, reason: 'bad-json', error: 'Body is not valid JSON' };
   }
-  const delivery = deliverySchema.safeParse(parsed);
+  const delivery = schema.safeParse(parsed);
   if (!delivery.success) {
     const where = delivery.error.issues[0]?.path.join('.') || 'body';
     return { ok: false, status: 400, reason: 'bad-shape', error: `Not a Webex webhook delivery: ${where} is missing or invalid` };
@@ -45,32 +50,39 @@ export interface WebhookTarget {
   rejected(reason: string): void;
 }
 
-const MAX_BODY = '256kb';
+export const MAX_BODY = '256kb';
+
+/** Answers Webex once a verified delivery is (or could not be) recorded. */
+export async function answerDelivery(res: Response, intake: () => Promise<Intake>, logger: Logger): Promise<void> {
+  let outcome: Intake;
+  try {
+    outcome = await intake();
+  } catch (error) {
+    logger.error({ event: 'webhook-intake-failed', error: error instanceof Error ? error.message : 'unknown' }, 'Could not record a delivery');
+    res.status(503).set('Retry-After', '5').json({ error: 'Could not record the delivery; send it again' });
+    return;
+  }
+  if (outcome === 'not-ready') {
+    res.status(503).set('Retry-After', '5').json({ error: 'The bot is not taking events right now' });
+    return;
+  }
+  res.status(200).json({ ok: true, ...(outcome === 'duplicate' ? { duplicate: true } : {}) });
+}
+
+/** Refuses a delivery that failed its checks, with the reason, and counts it. */
+export function refuseDelivery(res: Response, refusal: { status: number; reason: string; error: string }, target: Pick<WebhookTarget, 'rejected'>, logger: Logger): void {
+  target.rejected(refusal.reason);
+  logger.warn({ event: 'webhook-rejected', reason: refusal.reason }, 'Rejected a webhook delivery');
+  res.status(refusal.status).json({ error: refusal.error });
+}
 
 /** `POST /webhook`: nothing is parsed before the signature matches; a bad one gets 401 and no effect. */
 export function webhookRoute(secret: string, target: WebhookTarget, logger: Logger): Router {
   const router = express.Router();
   router.post('/webhook', express.raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
     const parsed = parseDelivery(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.get('x-spark-signature'), secret);
-    if (!parsed.ok) {
-      target.rejected(parsed.reason);
-      logger.warn({ event: 'webhook-rejected', reason: parsed.reason }, 'Rejected a webhook delivery');
-      res.status(parsed.status).json({ error: parsed.error });
-      return;
-    }
-    let intake: Intake;
-    try {
-      intake = await target.receive(parsed.delivery);
-    } catch (error) {
-      logger.error({ event: 'webhook-intake-failed', error: error instanceof Error ? error.message : 'unknown' }, 'Could not record a delivery');
-      res.status(503).set('Retry-After', '5').json({ error: 'Could not record the delivery; send it again' });
-      return;
-    }
-    if (intake === 'not-ready') {
-      res.status(503).set('Retry-After', '5').json({ error: 'The bot is not taking events right now' });
-      return;
-    }
-    res.status(200).json({ ok: true, ...(intake === 'duplicate' ? { duplicate: true } : {}) });
+    if (!parsed.ok) return refuseDelivery(res, parsed, target, logger);
+    await answerDelivery(res, () => target.receive(parsed.delivery), logger);
   });
   return router;
 }

@@ -14,6 +14,18 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly webhookRejections = new Counter({ name: 'parkbot_webhook_rejections_total', help: 'Webhook deliveries refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly callEventSubscriptions = new Counter({
+    name: 'parkbot_call_event_webhooks_total',
+    help: "Checks of people's call-events webhooks, by outcome (kept, created, updated, removed, failed) and failure reason",
+    labelNames: ['outcome', 'reason'],
+    registers: [this.registry],
+  });
+  readonly parkedCallsClosed = new Counter({
+    name: 'parkbot_parked_calls_closed_total',
+    help: 'Parked calls whose life ended, by how (retrieved, rang-back, picked-up, gone, superseded, expired)',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
   readonly duplicateDeliveries = new Counter({ name: 'parkbot_duplicate_deliveries_total', help: 'Webhook deliveries ignored as already seen', registers: [this.registry] });
 
   constructor() {

@@ -40,4 +40,40 @@ export const MIGRATIONS: string[] = [
    );
    CREATE INDEX inbox_pending ON inbox (done_at, lease_until);
    CREATE INDEX inbox_seen_at ON inbox (seen_at);`,
+  // Parked calls get their closed states and the columns call events are matched on (existing rows
+  // keep working; they are matched by park and caller number only once parked anew).
+  `CREATE TABLE parked_calls_v3 (
+     id TEXT PRIMARY KEY,
+     room_id TEXT NOT NULL,
+     record TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('parking', 'waiting', 'retrieving', 'retrieved', 'rang-back', 'picked-up', 'gone', 'superseded', 'expired')),
+     claimed_by TEXT,
+     claimed_at BIGINT,
+     claim_key TEXT,
+     parked_at TEXT NOT NULL,
+     park_number TEXT,
+     caller_number TEXT,
+     handed_call_id TEXT,
+     closed_at BIGINT
+   );
+   INSERT INTO parked_calls_v3 (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at)
+     SELECT id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at FROM parked_calls;
+   DROP TABLE parked_calls;
+   ALTER TABLE parked_calls_v3 RENAME TO parked_calls;
+   CREATE INDEX parked_calls_room_state ON parked_calls (room_id, state);
+   CREATE INDEX parked_calls_park_number ON parked_calls (park_number, state);
+   CREATE INDEX parked_calls_caller_number ON parked_calls (caller_number, state);
+   CREATE INDEX parked_calls_handed_call ON parked_calls (handed_call_id);
+   CREATE INDEX parked_calls_state_parked_at ON parked_calls (state, parked_at);
+   CREATE INDEX parked_calls_closed_at ON parked_calls (closed_at);
+   CREATE TABLE call_event_subscriptions (
+     person_id TEXT PRIMARY KEY,
+     url_key TEXT NOT NULL UNIQUE,
+     webhook_id TEXT,
+     status TEXT NOT NULL,
+     reason TEXT,
+     fingerprint TEXT,
+     checked_at BIGINT,
+     lease_until BIGINT NOT NULL DEFAULT 0
+   );`,
 ];

@@ -1,7 +1,27 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { PARKED_COLUMNS, toAccount, toLinkState, toParkedCall, type AccountRow, type LinkStateRow, type ParkedRow } from './rows.js';
-import { PRUNE_INTERVAL_MS, SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
+import {
+  PARKED_COLUMNS,
+  movedColumns,
+  toAccount,
+  toLinkState,
+  toParkedCall,
+  toSubscription,
+  type AccountRow,
+  type LinkStateRow,
+  type ParkedRow,
+  type SubscriptionRow,
+} from './rows.js';
+import {
+  PRUNE_INTERVAL_MS,
+  SEEN_EVENT_TTL_MS,
+  type CallEventSubscription,
+  type LinkedAccount,
+  type LinkState,
+  type ParkedCall,
+  type ParkedCallMove,
+  type Store,
+} from './store.js';
 
 /** Any fixed number: every instance takes this advisory lock to migrate, one at a time. */
 const MIGRATION_LOCK = 72_731_001;
@@ -47,8 +67,20 @@ export class PostgresStore implements Store {
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
     await this.pool.query(
-      'INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [call.id, call.roomId, JSON.stringify(call), call.state, call.claim?.personId ?? null, call.claim?.at ?? null, call.claim?.key ?? null, call.parkedAt],
+      `INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at, park_number, caller_number)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        call.id,
+        call.roomId,
+        JSON.stringify(call),
+        call.state,
+        call.claim?.personId ?? null,
+        call.claim?.at ?? null,
+        call.claim?.key ?? null,
+        call.parkedAt,
+        call.parkedAgainst.number || null,
+        call.caller.number ?? null,
+      ],
     );
   }
 
@@ -57,24 +89,52 @@ export class PostgresStore implements Store {
     return rows[0] ? toParkedCall(rows[0]) : undefined;
   }
 
-  async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
-    const { rows } = await this.pool.query<ParkedRow>(
-      `SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE room_id = $1 AND state = 'waiting' ORDER BY parked_at`,
-      [roomId],
-    );
+  private async waiting(where: string, value: string): Promise<ParkedCall[]> {
+    const { rows } = await this.pool.query<ParkedRow>(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE ${where} AND state = 'waiting' ORDER BY parked_at`, [value]);
     return rows.map(toParkedCall);
+  }
+
+  async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
+    return this.waiting('room_id = $1', roomId);
+  }
+
+  async waitingOnNumber(number: string): Promise<ParkedCall[]> {
+    return this.waiting('park_number = $1', number);
+  }
+
+  async waitingWithCaller(number: string): Promise<ParkedCall[]> {
+    return this.waiting('caller_number = $1', number);
+  }
+
+  async waitingParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
+    return this.waiting('parked_at < $1', parkedAtIso);
+  }
+
+  async isHandedCall(callId: string): Promise<boolean> {
+    return ((await this.pool.query('SELECT 1 FROM parked_calls WHERE handed_call_id = $1', [callId])).rowCount ?? 0) > 0;
   }
 
   async attachCard(id: string, cardMessageId: string): Promise<void> {
     await this.pool.query(`UPDATE parked_calls SET record = (record::jsonb || jsonb_build_object('cardMessageId', $1::text))::text WHERE id = $2`, [cardMessageId, id]);
   }
 
-  async completePark(id: string, parkedAgainst: ParkedCall['parkedAgainst']): Promise<void> {
-    await this.pool.query(
-      `UPDATE parked_calls SET state = 'waiting', record = (record::jsonb || jsonb_build_object('parkedAgainst', $1::jsonb))::text
-       WHERE id = $2 AND state = 'parking'`,
-      [JSON.stringify(parkedAgainst), id],
+  async moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean> {
+    const columns = movedColumns(move);
+    const result = await this.pool.query(
+      `UPDATE parked_calls SET state = $1, record = (record::jsonb || $2::jsonb)::text, claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
+         park_number = COALESCE($3, park_number), handed_call_id = COALESCE($4, handed_call_id), closed_at = COALESCE($5::bigint, closed_at)
+       WHERE id = $6 AND state = ANY($7::text[]) AND ($8::text IS NULL OR claimed_by = $8)`,
+      [move.to, JSON.stringify(move.changes), columns.parkNumber, columns.handedCallId, columns.closedAt, id, move.from, move.claimedBy ?? null],
     );
+    return result.rowCount === 1;
+  }
+
+  async pruneParkedCalls(closedBeforeMs: number, parkingBeforeIso: string): Promise<number> {
+    const result = await this.pool.query(
+      "DELETE FROM parked_calls WHERE (closed_at IS NOT NULL AND closed_at < $1) OR (state = 'parking' AND parked_at < $2)",
+      [closedBeforeMs, parkingBeforeIso],
+    );
+    return result.rowCount ?? 0;
   }
 
   async claimForRetrieve(id: string, personId: string, claimKey: string, nowMs: number, leaseMs: number): Promise<boolean> {
@@ -84,22 +144,6 @@ export class PostgresStore implements Store {
       [personId, nowMs, claimKey, id, nowMs - leaseMs],
     );
     return result.rowCount === 1;
-  }
-
-  async markRetrieved(id: string, by: PersonRef, at: string): Promise<void> {
-    await this.pool.query(
-      `UPDATE parked_calls SET state = 'retrieved', claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
-         record = (record::jsonb || jsonb_build_object('retrievedBy', $1::jsonb, 'retrievedAt', $2::text))::text
-       WHERE id = $3 AND state = 'retrieving' AND claimed_by = $4`,
-      [JSON.stringify(by), at, id, by.personId],
-    );
-  }
-
-  async releaseClaim(id: string, personId: string): Promise<void> {
-    await this.pool.query(
-      "UPDATE parked_calls SET state = 'waiting', claimed_by = NULL, claimed_at = NULL, claim_key = NULL WHERE id = $1 AND state = 'retrieving' AND claimed_by = $2",
-      [id, personId],
-    );
   }
 
   async account(personId: string): Promise<LinkedAccount | undefined> {
@@ -125,6 +169,11 @@ export class PostgresStore implements Store {
         account.linkedAt,
       ],
     );
+  }
+
+  async linkedPersonIds(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ person_id: string }>('SELECT person_id FROM linked_accounts ORDER BY person_id');
+    return rows.map((row) => row.person_id);
   }
 
   async deleteAccount(personId: string): Promise<boolean> {
@@ -181,6 +230,37 @@ export class PostgresStore implements Store {
       [nowMs + leaseMs, nowMs, maxAttempts],
     );
     return rows.map((row) => ({ eventKey: row.event_key, body: row.body }));
+  }
+
+  async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {
+    await this.pool.query("INSERT INTO call_event_subscriptions (person_id, url_key, status) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING", [personId, key]);
+    return (await this.subscription(personId)) as CallEventSubscription;
+  }
+
+  async subscription(personId: string): Promise<CallEventSubscription | undefined> {
+    const { rows } = await this.pool.query<SubscriptionRow>('SELECT * FROM call_event_subscriptions WHERE person_id = $1', [personId]);
+    return rows[0] ? toSubscription(rows[0]) : undefined;
+  }
+
+  async subscriptionByKey(key: string): Promise<CallEventSubscription | undefined> {
+    const { rows } = await this.pool.query<SubscriptionRow>('SELECT * FROM call_event_subscriptions WHERE url_key = $1', [key]);
+    return rows[0] ? toSubscription(rows[0]) : undefined;
+  }
+
+  async leaseSubscription(personId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const result = await this.pool.query('UPDATE call_event_subscriptions SET lease_until = $1 WHERE person_id = $2 AND lease_until < $3', [nowMs + leaseMs, personId, nowMs]);
+    return result.rowCount === 1;
+  }
+
+  async recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void> {
+    await this.pool.query(
+      'UPDATE call_event_subscriptions SET webhook_id = $1, status = $2, reason = $3, fingerprint = $4, checked_at = $5, lease_until = 0 WHERE person_id = $6',
+      [result.webhookId ?? null, result.status, result.reason ?? null, result.fingerprint ?? null, result.checkedAt ?? null, personId],
+    );
+  }
+
+  async deleteSubscription(personId: string): Promise<void> {
+    await this.pool.query('DELETE FROM call_event_subscriptions WHERE person_id = $1', [personId]);
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { LinkedAccount, LinkState, ParkedCall } from './store.js';
+import type { CallEventSubscription, LinkedAccount, LinkState, ParkedCall, ParkedCallMove } from './store.js';
 
 /**
  * Table rows as both drivers return them, and their mapping to records. Epoch-millisecond columns are
@@ -32,6 +32,16 @@ export interface LinkStateRow {
   expires_at: Millis;
 }
 
+export interface SubscriptionRow {
+  person_id: string;
+  url_key: string;
+  webhook_id: string | null;
+  status: CallEventSubscription['status'];
+  reason: string | null;
+  fingerprint: string | null;
+  checked_at: Millis | null;
+}
+
 export const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at, claim_key';
 
 /** Columns hold what is queried or changed atomically; the rest of a parked call is JSON. */
@@ -59,4 +69,21 @@ export function toAccount(row: AccountRow): LinkedAccount {
 
 export function toLinkState(row: LinkStateRow): LinkState {
   return { id: row.id, personId: row.person_id, codeVerifier: row.code_verifier, expiresAt: Number(row.expires_at) };
+}
+
+export function toSubscription(row: SubscriptionRow): CallEventSubscription {
+  return {
+    personId: row.person_id,
+    key: row.url_key,
+    status: row.status,
+    ...(row.webhook_id === null ? {} : { webhookId: row.webhook_id }),
+    ...(row.reason === null ? {} : { reason: row.reason }),
+    ...(row.fingerprint === null ? {} : { fingerprint: row.fingerprint }),
+    ...(row.checked_at === null ? {} : { checkedAt: Number(row.checked_at) }),
+  };
+}
+
+/** The indexed columns of a parked call that a move may set, from what the move changes. */
+export function movedColumns(move: ParkedCallMove): { parkNumber: string | null; handedCallId: string | null; closedAt: number | null } {
+  return { parkNumber: move.changes.parkedAgainst?.number ?? null, handedCallId: move.changes.handedCallId ?? null, closedAt: move.closedAtMs ?? null };
 }

@@ -2,8 +2,28 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
-import { PRUNE_INTERVAL_MS, SEEN_EVENT_TTL_MS, type LinkedAccount, type LinkState, type ParkedCall, type PersonRef, type Store } from './store.js';
-import { PARKED_COLUMNS, toAccount, toLinkState, toParkedCall, type AccountRow, type LinkStateRow, type ParkedRow } from './rows.js';
+import {
+  PRUNE_INTERVAL_MS,
+  SEEN_EVENT_TTL_MS,
+  type CallEventSubscription,
+  type LinkedAccount,
+  type LinkState,
+  type ParkedCall,
+  type ParkedCallMove,
+  type Store,
+} from './store.js';
+import {
+  PARKED_COLUMNS,
+  movedColumns,
+  toAccount,
+  toLinkState,
+  toParkedCall,
+  toSubscription,
+  type AccountRow,
+  type LinkStateRow,
+  type ParkedRow,
+  type SubscriptionRow,
+} from './rows.js';
 
 /** The embedded store: one SQLite file, created with its folder on first start. */
 export class SqliteStore implements Store {
@@ -43,8 +63,22 @@ export class SqliteStore implements Store {
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
     this
-      .statement('INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(call.id, call.roomId, JSON.stringify(call), call.state, call.claim?.personId ?? null, call.claim?.at ?? null, call.claim?.key ?? null, call.parkedAt);
+      .statement(
+        `INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at, park_number, caller_number)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        call.id,
+        call.roomId,
+        JSON.stringify(call),
+        call.state,
+        call.claim?.personId ?? null,
+        call.claim?.at ?? null,
+        call.claim?.key ?? null,
+        call.parkedAt,
+        call.parkedAgainst.number || null,
+        call.caller.number ?? null,
+      );
   }
 
   async parkedCall(id: string): Promise<ParkedCall | undefined> {
@@ -52,22 +86,61 @@ export class SqliteStore implements Store {
     return row ? toParkedCall(row) : undefined;
   }
 
-  async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
-    const rows = this
-      .statement(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE room_id = ? AND state = 'waiting' ORDER BY parked_at`)
-      .all(roomId) as ParkedRow[];
+  private waiting(where: string, value: string): ParkedCall[] {
+    const rows = this.statement(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE ${where} AND state = 'waiting' ORDER BY parked_at`).all(value) as ParkedRow[];
     return rows.map(toParkedCall);
+  }
+
+  async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
+    return this.waiting('room_id = ?', roomId);
+  }
+
+  async waitingOnNumber(number: string): Promise<ParkedCall[]> {
+    return this.waiting('park_number = ?', number);
+  }
+
+  async waitingWithCaller(number: string): Promise<ParkedCall[]> {
+    return this.waiting('caller_number = ?', number);
+  }
+
+  async waitingParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
+    return this.waiting('parked_at < ?', parkedAtIso);
+  }
+
+  async isHandedCall(callId: string): Promise<boolean> {
+    return this.statement('SELECT 1 FROM parked_calls WHERE handed_call_id = ?').get(callId) !== undefined;
   }
 
   async attachCard(id: string, cardMessageId: string): Promise<void> {
     this.statement("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?").run(cardMessageId, id);
   }
 
-  async completePark(id: string, parkedAgainst: ParkedCall['parkedAgainst']): Promise<void> {
-    this.statement("UPDATE parked_calls SET state = 'waiting', record = json_set(record, '$.parkedAgainst', json(?)) WHERE id = ? AND state = 'parking'").run(
-      JSON.stringify(parkedAgainst),
-      id,
-    );
+  async moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean> {
+    const columns = movedColumns(move);
+    const result = this
+      .statement(
+        `UPDATE parked_calls SET state = ?, record = json_patch(record, ?), claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
+           park_number = COALESCE(?, park_number), handed_call_id = COALESCE(?, handed_call_id), closed_at = COALESCE(?, closed_at)
+         WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR claimed_by = ?)`,
+      )
+      .run(
+        move.to,
+        JSON.stringify(move.changes),
+        columns.parkNumber,
+        columns.handedCallId,
+        columns.closedAt,
+        id,
+        JSON.stringify(move.from),
+        move.claimedBy ?? null,
+        move.claimedBy ?? null,
+      );
+    return result.changes === 1;
+  }
+
+  async pruneParkedCalls(closedBeforeMs: number, parkingBeforeIso: string): Promise<number> {
+    return this
+      .statement("DELETE FROM parked_calls WHERE (closed_at IS NOT NULL AND closed_at < ?) OR (state = 'parking' AND parked_at < ?)")
+      .run(closedBeforeMs, parkingBeforeIso).changes;
   }
 
   async claimForRetrieve(id: string, personId: string, claimKey: string, nowMs: number, leaseMs: number): Promise<boolean> {
@@ -78,22 +151,6 @@ export class SqliteStore implements Store {
       )
       .run(personId, nowMs, claimKey, id, nowMs - leaseMs, claimKey);
     return result.changes === 1;
-  }
-
-  async markRetrieved(id: string, by: PersonRef, at: string): Promise<void> {
-    this
-      .statement(
-        `UPDATE parked_calls SET state = 'retrieved', claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
-           record = json_set(record, '$.retrievedBy', json(?), '$.retrievedAt', ?)
-         WHERE id = ? AND state = 'retrieving' AND claimed_by = ?`,
-      )
-      .run(JSON.stringify(by), at, id, by.personId);
-  }
-
-  async releaseClaim(id: string, personId: string): Promise<void> {
-    this
-      .statement("UPDATE parked_calls SET state = 'waiting', claimed_by = NULL, claimed_at = NULL, claim_key = NULL WHERE id = ? AND state = 'retrieving' AND claimed_by = ?")
-      .run(id, personId);
   }
 
   async account(personId: string): Promise<LinkedAccount | undefined> {
@@ -111,6 +168,10 @@ export class SqliteStore implements Store {
            refresh_expires_at = excluded.refresh_expires_at, scope = excluded.scope, linked_at = excluded.linked_at`,
       )
       .run({ ...account, refreshExpiresAt: account.refreshExpiresAt ?? null });
+  }
+
+  async linkedPersonIds(): Promise<string[]> {
+    return (this.statement('SELECT person_id FROM linked_accounts ORDER BY person_id').all() as { person_id: string }[]).map((row) => row.person_id);
   }
 
   async deleteAccount(personId: string): Promise<boolean> {
@@ -159,6 +220,35 @@ export class SqliteStore implements Store {
        WHERE done_at IS NULL AND lease_until < ? AND attempts < ? RETURNING event_key, body`,
     ).all(nowMs + leaseMs, nowMs, maxAttempts) as { event_key: string; body: string }[];
     return rows.map((row) => ({ eventKey: row.event_key, body: row.body }));
+  }
+
+  async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {
+    this.statement("INSERT INTO call_event_subscriptions (person_id, url_key, status) VALUES (?, ?, 'pending') ON CONFLICT DO NOTHING").run(personId, key);
+    return (await this.subscription(personId)) as CallEventSubscription;
+  }
+
+  async subscription(personId: string): Promise<CallEventSubscription | undefined> {
+    const row = this.statement('SELECT * FROM call_event_subscriptions WHERE person_id = ?').get(personId) as SubscriptionRow | undefined;
+    return row ? toSubscription(row) : undefined;
+  }
+
+  async subscriptionByKey(key: string): Promise<CallEventSubscription | undefined> {
+    const row = this.statement('SELECT * FROM call_event_subscriptions WHERE url_key = ?').get(key) as SubscriptionRow | undefined;
+    return row ? toSubscription(row) : undefined;
+  }
+
+  async leaseSubscription(personId: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    return this.statement('UPDATE call_event_subscriptions SET lease_until = ? WHERE person_id = ? AND lease_until < ?').run(nowMs + leaseMs, personId, nowMs).changes === 1;
+  }
+
+  async recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void> {
+    this
+      .statement('UPDATE call_event_subscriptions SET webhook_id = ?, status = ?, reason = ?, fingerprint = ?, checked_at = ?, lease_until = 0 WHERE person_id = ?')
+      .run(result.webhookId ?? null, result.status, result.reason ?? null, result.fingerprint ?? null, result.checkedAt ?? null, personId);
+  }
+
+  async deleteSubscription(personId: string): Promise<void> {
+    this.statement('DELETE FROM call_event_subscriptions WHERE person_id = ?').run(personId);
   }
 
   async ping(): Promise<void> {

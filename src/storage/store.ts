@@ -1,7 +1,10 @@
 /** What the bot keeps between messages and restarts. One interface; one file per database. */
 
-/** `parking`: Webex has been (or is being) asked to park the call; the outcome is not recorded yet. */
-export type ParkState = 'parking' | 'waiting' | 'retrieving' | 'retrieved';
+/**
+ * Where a parked call is in its life (src/calls/lifecycle.ts moves it). `parking`: Webex has been (or
+ * is being) asked to park the call; the outcome is not recorded yet. The last six are closed.
+ */
+export type ParkState = 'parking' | 'waiting' | 'retrieving' | 'retrieved' | 'rang-back' | 'picked-up' | 'gone' | 'superseded' | 'expired';
 
 export interface PersonRef {
   personId: string;
@@ -16,7 +19,8 @@ export interface ParkedCall {
   parkedBy: PersonRef;
   /** Absent name and number: the caller withheld them. */
   caller: { name?: string; number?: string };
-  parkedAgainst: { number: string; name?: string };
+  /** Where Webex parked it; ids, when Webex gives them, tell two organisations' numbers apart. */
+  parkedAgainst: { number: string; name?: string; personId?: string; placeId?: string };
   forPerson?: PersonRef;
   note?: string;
   cardMessageId?: string;
@@ -28,7 +32,45 @@ export interface ParkedCall {
   claim?: { personId: string; at: number; key: string };
   retrievedBy?: PersonRef;
   retrievedAt?: string;
+  /** The call Webex started on the retriever's phone, and the caller on it (what Webex handed over). */
+  handedCallId?: string;
+  handedOver?: { name?: string; number?: string };
+  /** Someone took the call from a phone; the bot saw it in their call events. */
+  pickedUpBy?: PersonRef;
+  /** The park that took its number. */
+  supersededBy?: string;
+  /** How long it had waited when the bot stopped tracking it. */
+  waitedMinutes?: number;
   parkedAt: string;
+  /** When it reached a closed state. */
+  closedAt?: string;
+}
+
+/** A state change made only if the record is still in one of `from`: a compare-and-set. */
+export interface ParkedCallMove {
+  from: ParkState[];
+  to: ParkState;
+  /** Merged into the record. */
+  changes: Partial<ParkedCall>;
+  /** Only while this person holds the retrieve claim. */
+  claimedBy?: string;
+  /** Set when `to` is a closed state: closed records are pruned after a retention. */
+  closedAtMs?: number;
+}
+
+/** A person's `telephony_calls` webhook, registered with their own token. */
+export interface CallEventSubscription {
+  personId: string;
+  /** Names the webhook's target URL (`/webhook/calls/<key>`); its secret is derived from it. */
+  key: string;
+  /** The webhooks' ids, comma-separated (one per event watched). */
+  webhookId?: string;
+  status: 'pending' | 'active' | 'failed';
+  /** Why the last registration failed. */
+  reason?: string;
+  /** Which target URL and secret the webhook was last given, to notice when they change. */
+  fingerprint?: string;
+  checkedAt?: number;
 }
 
 /** A linked Webex account. Tokens arrive here already sealed; the store never sees them in clear. */
@@ -56,19 +98,27 @@ export interface Store {
   parkedCall(id: string): Promise<ParkedCall | undefined>;
   /** Calls parked from this space and still waiting, oldest first. */
   waitingInRoom(roomId: string): Promise<ParkedCall[]>;
+  /** Waiting calls parked against this number, in any space, oldest first. */
+  waitingOnNumber(number: string): Promise<ParkedCall[]>;
+  /** Waiting calls from this caller's number, in any space. */
+  waitingWithCaller(number: string): Promise<ParkedCall[]>;
+  /** Waiting calls parked before `parkedAtIso`. */
+  waitingParkedBefore(parkedAtIso: string): Promise<ParkedCall[]>;
+  /** True when `callId` is a call Webex started on a retriever's phone for one of the bot's retrieves. */
+  isHandedCall(callId: string): Promise<boolean>;
   attachCard(id: string, cardMessageId: string): Promise<void>;
-  /** Webex parked the call: it now waits, against this number. */
-  completePark(id: string, parkedAgainst: ParkedCall['parkedAgainst']): Promise<void>;
+  /** Applies `move` if the record is still in one of `move.from`; true when it did. Clears any claim. */
+  moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean>;
+  /** Forgets closed records closed before `closedBeforeMs`, and `parking` ones older than `parkingBeforeIso`. */
+  pruneParkedCalls(closedBeforeMs: number, parkingBeforeIso: string): Promise<number>;
   /**
    * Takes the call for one retriever: succeeds for exactly one caller while the call waits, once an
    * earlier claim is older than `leaseMs`, or again for the same event (`claimKey`) replayed after a crash.
    */
   claimForRetrieve(id: string, personId: string, claimKey: string, nowMs: number, leaseMs: number): Promise<boolean>;
-  markRetrieved(id: string, by: PersonRef, at: string): Promise<void>;
-  /** The retrieve failed: the call waits again for anyone. */
-  releaseClaim(id: string, personId: string): Promise<void>;
 
   account(personId: string): Promise<LinkedAccount | undefined>;
+  linkedPersonIds(): Promise<string[]>;
   saveAccount(account: LinkedAccount): Promise<void>;
   deleteAccount(personId: string): Promise<boolean>;
 
@@ -92,6 +142,16 @@ export interface Store {
    * to the caller; each is handed out at most `maxAttempts` times in all.
    */
   staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string }[]>;
+
+  /** The person's subscription, made with `key` unless they have one already (every instance gets the same). */
+  openSubscription(personId: string, key: string): Promise<CallEventSubscription>;
+  subscription(personId: string): Promise<CallEventSubscription | undefined>;
+  subscriptionByKey(key: string): Promise<CallEventSubscription | undefined>;
+  /** One instance at a time checks a person's webhook: true for the one that may, until `nowMs + leaseMs`. */
+  leaseSubscription(personId: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  /** Records what the check found, and ends the lease. */
+  recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void>;
+  deleteSubscription(personId: string): Promise<void>;
 
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;

@@ -1,5 +1,5 @@
 import type { WebexHttpClient } from './http-client.js';
-import { callListSchema, parkResponseSchema, retrieveResponseSchema, type Call, type Party } from './schemas.js';
+import { callListSchema, callSchema, parkResponseSchema, retrieveResponseSchema, type Call, type Party } from './schemas.js';
 
 export interface ParkRequest {
   callId: string;
@@ -14,6 +14,11 @@ export class CallingApi {
   async activeCalls(userToken: string): Promise<Call[]> {
     const { items } = await this.http.request({ method: 'GET', path: '/telephony/calls', token: userToken, schema: callListSchema, safeToRepeat: true });
     return items;
+  }
+
+  /** One of the user's calls, as Webex sees it now. */
+  async call(userToken: string, callId: string): Promise<Call> {
+    return this.http.request({ method: 'GET', path: `/telephony/calls/${encodeURIComponent(callId)}`, token: userToken, schema: callSchema, safeToRepeat: true });
   }
 
   /** Parking the same callId twice cannot park twice, so the call may be repeated after a 5xx. */

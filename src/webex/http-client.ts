@@ -47,7 +47,7 @@ export class WebexHttpClient {
   }
 
   private async once<T>(request: WebexRequest<T>): Promise<T> {
-    const endpoint = `${request.method} ${request.path.replace(/\/[A-Za-z0-9+/=_-]{40,}/g, '/{id}')}`;
+    const endpoint = `${request.method} ${request.path.replace(/\/[A-Za-z0-9+/=_%-]{40,}/g, '/{id}')}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.token) headers.authorization = `Bearer ${request.token}`;
     let body: string | undefined;

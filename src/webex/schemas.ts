@@ -50,3 +50,29 @@ export const tokenResponseSchema = z.object({
   scope: z.string().optional(),
 });
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+
+/**
+ * A `telephony_calls` delivery's `data` (shared/webex-spec/NOTES.md): the Call fields, but the call's
+ * id is `callId`, with `eventType` and `eventTimestamp`. Only what the bot reads is required.
+ */
+export const callEventSchema = z.object({
+  callId: z.string().min(1),
+  eventType: z.string().min(1),
+  eventTimestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value)), { error: 'must be a timestamp' }),
+  state: z.string().min(1),
+  personality: z.string().optional(),
+  remoteParty: partySchema.optional(),
+  recall: z.object({ type: z.string(), party: partySchema.optional() }).optional(),
+});
+export type CallEvent = z.infer<typeof callEventSchema>;
+
+export const webhookSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  targetUrl: z.string(),
+  resource: z.string(),
+  event: z.string(),
+  status: z.string().optional(),
+});
+export type Webhook = z.infer<typeof webhookSchema>;
+export const webhookListSchema = z.object({ items: z.array(webhookSchema) });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as AC from 'adaptivecards/dist/adaptivecards.js';
-import { CARDS_DIR, callPickerCard, linkAccountCard, parkedListCard, retrievedCard, waitingCard } from '../../src/cards/render.js';
+import { CARDS_DIR, callPickerCard, closedSummary, linkAccountCard, parkedCallCard, parkedListCard, waitingCard } from '../../src/cards/render.js';
 import type { ParkedCall } from '../../src/storage/store.js';
 
 /** What a Webex client would complain about when rendering the card at schema 1.3. */
@@ -26,6 +26,30 @@ const call: ParkedCall = {
   parkedAt: '2026-11-23T10:02:03.456Z',
 };
 
+/** The words a card shows, in reading order. */
+function textOf(node: unknown): string {
+  if (Array.isArray(node)) return node.map(textOf).join(' ');
+  if (!node || typeof node !== 'object') return '';
+  const record = node as Record<string, unknown>;
+  const own = ['title', 'text', 'value'].map((key) => record[key]).filter((value): value is string => typeof value === 'string');
+  return [...own, ...Object.values(record).filter((value) => typeof value === 'object').map(textOf)].join(' ');
+}
+
+const closedAt = '2026-11-23T10:07:00.000Z';
+/** Every way a parked call's life ends, and what its card must then say. */
+const endings: [ParkedCall, RegExp][] = [
+  [{ ...call, state: 'rang-back', closedAt }, /Rang back to Rita Reception.*nobody picked it up within the recall time/i],
+  [{ ...call, state: 'picked-up', pickedUpBy: { personId: 'PRIYA', name: 'Priya Support' }, closedAt }, /Picked up by Priya Support/],
+  [{ ...call, state: 'gone', closedAt }, /No longer parked.*the caller hung up or someone picked it up from a phone/],
+  [{ ...call, state: 'superseded', closedAt }, /No longer parked on 1000.*Another call was parked on 1000/],
+  [{ ...call, state: 'expired', waitedMinutes: 30, closedAt }, /No longer tracked.*more than 30 minutes/],
+  [
+    { ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam Sales' }, handedOver: { name: 'Real Customer', number: '+15550111' }, closedAt },
+    /Retrieved by Sam Sales.*Webex handed over Real Customer \(\+15550111\), not Acme Corp/,
+  ],
+];
+const closedCards = Object.fromEntries(endings.map(([ended]) => [`${ended.state} (closed)`, parkedCallCard(ended)]));
+
 describe('cards', () => {
   it('every template in cards/ is an Adaptive Card 1.3', () => {
     const files = readdirSync(CARDS_DIR).filter((f) => f.endsWith('.json'));
@@ -40,7 +64,8 @@ describe('cards', () => {
   const rendered = {
     waiting: waitingCard(call),
     waitingPrivateCaller: waitingCard({ id: call.id, roomId: call.roomId, parkedBy: call.parkedBy, caller: {}, parkedAgainst: { number: '2001' }, state: 'waiting', parkedAt: call.parkedAt }),
-    retrieved: retrievedCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam Sales' }, retrievedAt: '2026-11-23T10:05:00.000Z' }),
+    retrieved: parkedCallCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam Sales' }, retrievedAt: '2026-11-23T10:05:00.000Z' }),
+    ...closedCards,
     list: parkedListCard([call, { ...call, id: '0e0a1a38-54f8-4f55-9a8c-0d7f3e1a9b22', caller: {} }]),
     picker: callPickerCard(
       [
@@ -81,6 +106,16 @@ describe('cards', () => {
     assert.ok(JSON.stringify(card).includes('Retrieved by Sam Sales'));
     assert.equal(card.actions, undefined);
   });
+
+  for (const [ended, says] of endings) {
+    it(`the card of a call that ended ${ended.state} says so, offers no button, and the fallback and a late tapper are told the same`, () => {
+      const { card, fallback } = parkedCallCard(ended);
+      assert.match(textOf(card), says);
+      assert.equal((card as { actions?: unknown[] }).actions, undefined);
+      assert.match(fallback, new RegExp(says.source.split('.*')[0] ?? ''));
+      assert.match(closedSummary(ended), new RegExp(ended.state === 'retrieved' ? 'Sam Sales already took the call from 1000' : (says.source.split('.*')[0] ?? '')));
+    });
+  }
 
   it('the picker carries the rest of the command in its submit', () => {
     const json = JSON.stringify(rendered.picker.card);

@@ -46,7 +46,7 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     const t0 = Date.now();
     assert.ok(await store.claimForRetrieve('call-1', 'A', 'tap-A', t0, 60_000));
     assert.equal(await store.claimForRetrieve('call-1', 'B', 'tap-B', t0 + 1000, 60_000), false);
-    await store.releaseClaim('call-1', 'A');
+    await store.moveParkedCall('call-1', { from: ['retrieving'], to: 'waiting', changes: {}, claimedBy: 'A' });
     assert.ok(await store.claimForRetrieve('call-1', 'B', 'tap-B', t0 + 2000, 60_000));
     assert.ok(await store.claimForRetrieve('call-1', 'C', 'tap-C', t0 + 62_001, 60_000), 'B died holding the claim; after the lease C may try');
   });
@@ -54,9 +54,18 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
   it('records who retrieved a call, and only the claim holder can', async () => {
     await store.saveParkedCall(waiting('call-1'));
     await store.claimForRetrieve('call-1', 'SAM', 'tap-SAM', Date.now(), 60_000);
-    await store.markRetrieved('call-1', { personId: 'MALLORY', name: 'Mallory' }, '2026-11-23T10:00:00.000Z');
+    const retrieved = (personId: string, name: string) => ({
+      from: ['retrieving' as const],
+      to: 'retrieved' as const,
+      changes: { retrievedBy: { personId, name }, retrievedAt: '2026-11-23T10:00:00.000Z', handedCallId: 'NEW-CALL' },
+      claimedBy: personId,
+      closedAtMs: Date.now(),
+    });
+    assert.equal(await store.moveParkedCall('call-1', retrieved('MALLORY', 'Mallory')), false);
     assert.equal((await store.parkedCall('call-1'))?.state, 'retrieving');
-    await store.markRetrieved('call-1', { personId: 'SAM', name: 'Sam' }, '2026-11-23T10:00:00.000Z');
+    assert.equal(await store.moveParkedCall('call-1', retrieved('SAM', 'Sam')), true);
+    assert.equal(await store.isHandedCall('NEW-CALL'), true, 'the call Webex started for the retrieve is known as the bot’s');
+    assert.equal(await store.isHandedCall('OTHER-CALL'), false);
     const call = await store.parkedCall('call-1');
     assert.equal(call?.state, 'retrieved');
     assert.deepEqual(call?.retrievedBy, { personId: 'SAM', name: 'Sam' });
@@ -104,11 +113,53 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
   it('records the outcome of a park started before a crash', async () => {
     await store.saveParkedCall({ ...waiting('call-1'), state: 'parking', callId: 'CALL', parkedAgainst: { number: '' } });
     assert.deepEqual(await store.waitingInRoom('ROOM'), [], 'a park in progress is not listed');
-    await store.completePark('call-1', { number: '2001', name: 'Rita' });
+    await store.moveParkedCall('call-1', { from: ['parking'], to: 'waiting', changes: { parkedAgainst: { number: '2001', name: 'Rita' } } });
     const call = await store.parkedCall('call-1');
     assert.equal(call?.state, 'waiting');
     assert.deepEqual(call?.parkedAgainst, { number: '2001', name: 'Rita' });
     assert.equal(call?.callId, 'CALL');
+  });
+
+  it('finds waiting calls by park number, caller number and age, and never moves a closed one again', async () => {
+    await store.saveParkedCall({ ...waiting('call-1'), caller: { name: 'Acme', number: '+15550100' }, parkedAt: '2026-11-23T10:00:00.000Z' });
+    await store.saveParkedCall({ ...waiting('call-2', 'OTHER'), parkedAgainst: { number: '2001' }, parkedAt: '2026-11-23T10:05:00.000Z' });
+    assert.deepEqual((await store.waitingOnNumber('1000')).map((c) => c.id), ['call-1']);
+    assert.deepEqual((await store.waitingWithCaller('+15550100')).map((c) => c.id), ['call-1']);
+    assert.deepEqual((await store.waitingParkedBefore('2026-11-23T10:01:00.000Z')).map((c) => c.id), ['call-1']);
+    assert.ok(await store.moveParkedCall('call-1', { from: ['waiting'], to: 'rang-back', changes: {}, closedAtMs: Date.now() }));
+    assert.equal(await store.moveParkedCall('call-1', { from: ['waiting'], to: 'expired', changes: {} }), false);
+    assert.deepEqual(await store.waitingOnNumber('1000'), []);
+    assert.equal((await store.parkedCall('call-1'))?.state, 'rang-back');
+  });
+
+  it('prunes closed records after their retention, and parks that never completed', async () => {
+    const now = Date.now();
+    await store.saveParkedCall(waiting('call-1'));
+    await store.saveParkedCall(waiting('call-2'));
+    await store.saveParkedCall({ ...waiting('call-3'), state: 'parking', parkedAt: '2026-01-01T00:00:00.000Z' });
+    await store.moveParkedCall('call-1', { from: ['waiting'], to: 'gone', changes: {}, closedAtMs: now - 10_000 });
+    assert.equal(await store.pruneParkedCalls(now - 5_000, '2026-06-01T00:00:00.000Z'), 2);
+    assert.equal(await store.parkedCall('call-1'), undefined);
+    assert.equal(await store.parkedCall('call-3'), undefined);
+    assert.equal((await store.parkedCall('call-2'))?.state, 'waiting', 'a waiting call is never pruned');
+  });
+
+  it('keeps one call-event subscription per person, checked by one instance at a time', async () => {
+    const other = await reopen();
+    try {
+      const [a, b] = await Promise.all([store.openSubscription('RITA', 'key-a'), other.openSubscription('RITA', 'key-b')]);
+      assert.equal(a.key, b.key, 'every instance gets the same key');
+      const now = Date.now();
+      const leases = await Promise.all([store.leaseSubscription('RITA', now, 30_000), other.leaseSubscription('RITA', now, 30_000)]);
+      assert.equal(leases.filter(Boolean).length, 1);
+      await store.recordSubscription('RITA', { webhookId: 'WH', status: 'active', fingerprint: 'f1', checkedAt: now });
+      assert.deepEqual(await other.subscriptionByKey(a.key), { personId: 'RITA', key: a.key, webhookId: 'WH', status: 'active', fingerprint: 'f1', checkedAt: now });
+      assert.ok(await other.leaseSubscription('RITA', now + 1, 30_000), 'recording ends the lease');
+      await store.deleteSubscription('RITA');
+      assert.equal(await store.subscription('RITA'), undefined);
+    } finally {
+      await other.close();
+    }
   });
 
   it('takes each delivery once, even from two instances, and forgets it after keepMs', async () => {

@@ -175,16 +175,20 @@ export class World {
     return [...this.sim.org.messages.values()].filter((m) => m.roomId === room.id && m.personId === this.botPerson.id);
   }
 
-  /** Waits for the bot to post in `room` while `action` runs; returns its first new message. */
-  async expectBotMessage(room: SimRoom, action: () => Promise<unknown>, what = 'a bot message'): Promise<SimMessage> {
+  /** Waits for the bot to post in `room` while `action` runs; returns its first new message that `matches`. */
+  async expectBotMessage(room: SimRoom, action: () => Promise<unknown>, what = 'a bot message', matches = notSuperseded): Promise<SimMessage> {
     const seen = new Set(this.botMessages(room).map((m) => m.id));
     await action();
-    return this.newBotMessage(room, seen, what);
+    return this.newBotMessage(room, seen, what, matches);
   }
 
-  /** The first bot message in `room` that is not in `seen`. */
-  async newBotMessage(room: SimRoom, seen: Set<string>, what = 'a bot message'): Promise<SimMessage> {
-    return waitFor(what, () => this.botMessages(room).find((m) => !seen.has(m.id)));
+  /**
+   * The first bot message in `room` that is not in `seen` and `matches`. By default that leaves out
+   * the card saying an earlier test's call is "No longer parked on" a number a new park has taken:
+   * tests share spaces, and that card arrives just after the new one.
+   */
+  async newBotMessage(room: SimRoom, seen: Set<string>, what = 'a bot message', matches = notSuperseded): Promise<SimMessage> {
+    return waitFor(what, () => this.botMessages(room).find((m) => !seen.has(m.id) && matches(m)));
   }
 
   seenIn(room: SimRoom): Set<string> {
@@ -223,6 +227,8 @@ export class World {
     return this.sim.requests.filter((r) => r.path === `/telephony/calls${path}`);
   }
 }
+
+const notSuperseded = (message: SimMessage): boolean => !(message.text ?? '').startsWith('No longer parked on ');
 
 export function cardOf(message: SimMessage): Card {
   const content = message.attachments?.[0]?.content;

@@ -45,6 +45,7 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
           `<@personId:${call.forPerson.personId}|${call.forPerson.name}>, a call from ${callerLabel(call.caller)} is waiting for you on **${call.parkedAgainst.number}**.`,
         );
       }
+      for (const older of outcome.superseded) await ctx.services.board.show(older);
       return;
     }
   }

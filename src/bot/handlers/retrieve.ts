@@ -1,8 +1,8 @@
 import { retrieveByNumber, retrieveParkedCall, type RetrieveByNumberOutcome } from '../../calls/retrieve-call.js';
-import { parkedListCard, retrievedCard } from '../../cards/render.js';
+import { closedSummary, parkedListCard } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
 import type { HandlerContext } from '../context.js';
-import type { ParkedCall, PersonRef } from '../../storage/store.js';
+import type { PersonRef } from '../../storage/store.js';
 
 /** A tap on a card's Retrieve button. */
 export async function handleRetrieveTap(ctx: HandlerContext, parkId: string, by: PersonRef, tappedMessageId: string): Promise<void> {
@@ -27,13 +27,18 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
   switch (outcome.type) {
     case 'retrieved':
       ctx.logger.info({ event: 'call-retrieved', parkId: outcome.call.id }, 'Call retrieved');
-      await replaceWithRetrievedCard(ctx, outcome.call);
+      await ctx.services.board.show(outcome.call);
+      return;
+    case 'gone':
+      ctx.logger.info({ event: 'call-gone', parkId: outcome.call.id }, 'Nothing was parked there any more');
+      await ctx.services.board.show(outcome.call);
+      await ctx.conversation.dm(by.personId, closedSummary(outcome.call));
       return;
     case 'retrieved-unrecorded':
       await ctx.conversation.say(`${by.name}, I am bringing back the call parked on ${outcome.destination ?? 'your line'}: your phone will ring.`);
       return;
-    case 'already-retrieved':
-      await ctx.conversation.dm(by.personId, `${outcome.call.retrievedBy?.name ?? 'Someone'} already took the call from ${outcome.call.parkedAgainst.number}.`);
+    case 'closed':
+      await ctx.conversation.dm(by.personId, closedSummary(outcome.call));
       return;
     case 'in-progress':
       await ctx.conversation.dm(by.personId, `Someone else is retrieving the call on ${outcome.call.parkedAgainst.number} right now.`);
@@ -46,15 +51,3 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
       return;
   }
 }
-
-/** The space sees who took the call: a card saying so replaces the waiting card. */
-async function replaceWithRetrievedCard(ctx: HandlerContext, call: ParkedCall): Promise<void> {
-  await ctx.conversation.sendCard(retrievedCard(call));
-  if (!call.cardMessageId) return;
-  try {
-    await ctx.conversation.deleteMessage(call.cardMessageId);
-  } catch (error) {
-    ctx.logger.warn({ event: 'card-delete-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not remove the waiting card');
-  }
-}
-

@@ -1,0 +1,37 @@
+import { keepHouse, type HousekeepingSettings } from '../calls/housekeeping.js';
+import type { CallEventSubscriptions } from '../call-events/subscriptions.js';
+import type { BotServices } from './context.js';
+
+export interface BackgroundSettings extends HousekeepingSettings {
+  /** How often every linked person's call-events webhook is checked (and made again if missing). */
+  webhookCheckMs: number;
+}
+
+/**
+ * What the bot does on its own, on every instance: expire and prune parked calls (often enough that
+ * an expired card changes within a quarter of the wait), and check people's call-events webhooks.
+ */
+export function startBackgroundJobs(services: BotServices, subscriptions: CallEventSubscriptions, settings: BackgroundSettings): { stop(): void } {
+  const { logger } = services;
+  const housekeeping = async (): Promise<void> => {
+    const { expired, pruned } = await keepHouse(services.store, settings);
+    for (const call of expired) {
+      services.metrics.parkedCallsClosed.inc({ state: call.state });
+      await services.board.show(call);
+    }
+    if (expired.length || pruned) logger.info({ event: 'housekeeping', expired: expired.length, pruned }, 'Expired and pruned parked calls');
+  };
+  const guarded = (name: string, job: () => Promise<void>) => (): void => {
+    job().catch((error: unknown) => logger.error({ event: `${name}-failed`, error: error instanceof Error ? error.message : 'unknown' }, `${name} failed`));
+  };
+  const runHousekeeping = guarded('housekeeping', housekeeping);
+  const checkWebhooks = guarded('call-events-webhook-check', () => subscriptions.ensureAll());
+  const timers = [
+    setInterval(runHousekeeping, Math.min(60_000, Math.max(250, settings.maxWaitMs / 4))),
+    setInterval(checkWebhooks, settings.webhookCheckMs),
+  ];
+  timers.forEach((timer) => timer.unref());
+  runHousekeeping();
+  checkWebhooks();
+  return { stop: () => timers.forEach((timer) => clearInterval(timer)) };
+}

@@ -1,0 +1,25 @@
+import { move } from './lifecycle.js';
+import type { ParkedCall, Store } from '../storage/store.js';
+
+export interface HousekeepingSettings {
+  /** A call still waiting after this long is no longer shown as waiting. */
+  maxWaitMs: number;
+  /** Closed records are kept this long, then forgotten. */
+  retentionMs: number;
+}
+
+/**
+ * The clock's part in a parked call's life: a call nobody took within `maxWaitMs` expires (its card
+ * must not go on claiming it waits), and records closed longer than `retentionMs` ago are pruned.
+ * Every instance may run it: each expiry is a compare-and-set, so one instance closes each call.
+ */
+export async function keepHouse(store: Store, settings: HousekeepingSettings, now: Date = new Date()): Promise<{ expired: ParkedCall[]; pruned: number }> {
+  const stale = await store.waitingParkedBefore(new Date(now.getTime() - settings.maxWaitMs).toISOString());
+  const waitedMinutes = Math.round(settings.maxWaitMs / 60_000);
+  const expired = (await Promise.all(stale.map((call) => move(store, call, { type: 'expired', waitedMinutes }, now)))).filter(
+    (call): call is ParkedCall => call !== undefined,
+  );
+  const cutoff = now.getTime() - settings.retentionMs;
+  const pruned = await store.pruneParkedCalls(cutoff, new Date(cutoff).toISOString());
+  return { expired, pruned };
+}
