@@ -15,8 +15,8 @@ export interface HousekeepingSettings {
  */
 export async function keepHouse(store: Store, settings: HousekeepingSettings, now: Date = new Date()): Promise<{ expired: ParkedCall[]; pruned: number }> {
   const stale = await store.waitingParkedBefore(new Date(now.getTime() - settings.maxWaitMs).toISOString());
-  const waitedMinutes = Math.round(settings.maxWaitMs / 60_000);
-  const expired = (await Promise.all(stale.map((call) => move(store, call, { type: 'expired', waitedMinutes }, now)))).filter(
+  const waitedSeconds = Math.round(settings.maxWaitMs / 1000);
+  const expired = (await Promise.all(stale.map((call) => move(store, call, { type: 'expired', waitedSeconds }, now)))).filter(
     (call): call is ParkedCall => call !== undefined,
   );
   const cutoff = now.getTime() - settings.retentionMs;

@@ -23,7 +23,7 @@ export type ParkMove =
   | { type: 'rang-back' }
   | { type: 'picked-up'; by: PersonRef }
   | { type: 'superseded'; byParkId: string }
-  | { type: 'expired'; waitedMinutes: number };
+  | { type: 'expired'; waitedSeconds: number };
 
 const TRANSITIONS: Record<ParkMove['type'], { from: ParkState[]; to: ParkState }> = {
   parked: { from: ['parking'], to: 'waiting' },
@@ -61,7 +61,7 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
     case 'superseded':
       return { supersededBy: move.byParkId, closedAt: at };
     case 'expired':
-      return { waitedMinutes: move.waitedMinutes, closedAt: at };
+      return { waitedSeconds: move.waitedSeconds, closedAt: at };
     case 'gone':
     case 'rang-back':
       return { closedAt: at };

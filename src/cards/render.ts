@@ -124,11 +124,18 @@ function closedWording(call: ParkedCall & { state: ClosedState }): ClosedWording
     case 'expired':
       return {
         headline: 'No longer tracked',
-        detail: `It waited more than ${call.waitedMinutes ?? 'the'} minutes, so I stopped showing it. Webex has not told me what became of it; if it is still parked, type \`retrieve ${number}\`.`,
+        detail: `Nobody retrieved it within ${duration(call.waitedSeconds ?? 0)}, so I stopped showing it. Webex has not told me what became of it; if it is still parked, type \`retrieve ${number}\`.`,
         color: 'Default',
         closedLabel: 'Stopped',
       };
   }
+}
+
+/** `30 minutes`, `1 minute`, `45 seconds`. */
+function duration(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  if (minutes >= 1) return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
 }
 
 const isClosedCall = (call: ParkedCall): call is ParkedCall & { state: ClosedState } =>

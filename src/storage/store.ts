@@ -39,8 +39,8 @@ export interface ParkedCall {
   pickedUpBy?: PersonRef;
   /** The park that took its number. */
   supersededBy?: string;
-  /** How long it had waited when the bot stopped tracking it. */
-  waitedMinutes?: number;
+  /** How long it had waited, in seconds, when the bot stopped tracking it. */
+  waitedSeconds?: number;
   parkedAt: string;
   /** When it reached a closed state. */
   closedAt?: string;

@@ -42,7 +42,7 @@ const endings: [ParkedCall, RegExp][] = [
   [{ ...call, state: 'picked-up', pickedUpBy: { personId: 'PRIYA', name: 'Priya Support' }, closedAt }, /Picked up by Priya Support/],
   [{ ...call, state: 'gone', closedAt }, /No longer parked.*the caller hung up or someone picked it up from a phone/],
   [{ ...call, state: 'superseded', closedAt }, /No longer parked on 1000.*Another call was parked on 1000/],
-  [{ ...call, state: 'expired', waitedMinutes: 30, closedAt }, /No longer tracked.*more than 30 minutes/],
+  [{ ...call, state: 'expired', waitedSeconds: 1800, closedAt }, /No longer tracked.*Nobody retrieved it within 30 minutes/],
   [
     { ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam Sales' }, handedOver: { name: 'Real Customer', number: '+15550111' }, closedAt },
     /Retrieved by Sam Sales.*Webex handed over Real Customer \(\+15550111\), not Acme Corp/,

@@ -17,7 +17,8 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
       process.stderr.write(`${POSTGRES_SKIP_REASON}\n`);
       return this.skip();
     }
-    world = await World.create({ instances: 2, databaseUrl });
+    // Both instances check every linked person's call-events webhooks every 0.3 s, at the same time.
+    world = await World.create({ instances: 2, databaseUrl, env: { CALL_WEBHOOK_CHECK_MINUTES: '0.005' } });
     await world.start();
     // Both instances registered webhooks; keep a second pair as well, so every event reaches the
     // load balancer twice, as when two instances each hold their own webhooks.
@@ -36,6 +37,15 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
 
   after(async () => {
     await world?.close();
+  });
+
+  it('keeps one call-events webhook per person and event, however many instances check it', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    for (const person of [rita, sam, priya]) {
+      assert.deepEqual(world.callWebhooks(person).map((w) => w.event).sort(), ['created', 'updated'], person.name);
+    }
+    const creates = world.sim.requests.filter((r) => r.method === 'POST' && r.path === '/webhooks' && r.tokenKind === 'access');
+    assert.equal(creates.length, 6, 'each made once');
   });
 
   it('spreads deliveries over both instances, and a link made through either works on both', () => {

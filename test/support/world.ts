@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
-import type { SimMessage, SimPerson, SimRoom, SimRequestRecord } from '../../src/simulator/model.js';
+import type { SimMessage, SimPerson, SimRoom, SimRequestRecord, SimWebhook } from '../../src/simulator/model.js';
 import { BotProcess, freePort } from './bot-process.js';
 import { LoadBalancer } from './load-balancer.js';
 import { waitFor } from './wait.js';
@@ -220,6 +220,19 @@ export class World {
   /** Every phone in the org goes idle: no calls up, nothing parked. */
   hangUpEverything(): void {
     this.sim.telephony.reset();
+  }
+
+  /** The `telephony_calls` webhooks a person's own token has made. */
+  callWebhooks(person: TestPerson): SimWebhook[] {
+    return [...this.sim.org.webhooks.values()].filter((w) => w.createdBy === person.id && w.resource === 'telephony_calls');
+  }
+
+  /** Waits until the bot has registered `person`'s call events (one webhook per event it watches). */
+  async callEventsWatched(person: TestPerson): Promise<SimWebhook[]> {
+    return waitFor(`${person.name}'s call events webhooks`, () => {
+      const webhooks = this.callWebhooks(person);
+      return webhooks.length === 2 && webhooks;
+    });
   }
 
   /** Call-control requests the simulator received, with whose token they came. */

@@ -1,0 +1,248 @@
+import { strict as assert } from 'node:assert';
+import Database from 'better-sqlite3';
+import { openFrontDesk } from '../support/front-desk.js';
+import { World, cardText, submitButtons, type TestPerson } from '../support/world.js';
+import { waitFor } from '../support/wait.js';
+import type { SimMessage, SimRoom } from '../../src/simulator/model.js';
+
+/**
+ * The real world moves without the bot: parked calls ring back, callers hang up, colleagues pick
+ * calls up from desk phones. Each card, and the `parked` list, must say what Webex says.
+ */
+describe('Parked calls that stay true: each card follows the call’s life', () => {
+  let world: World;
+  let rita: TestPerson;
+  let sam: TestPerson;
+  let priya: TestPerson;
+  let frontDesk: SimRoom;
+
+  before(async () => {
+    ({ world, rita, sam, priya, frontDesk } = await openFrontDesk(['rita', 'sam', 'priya']));
+    for (const person of [rita, sam, priya]) await world.callEventsWatched(person);
+  });
+
+  beforeEach(() => world.hangUpEverything());
+
+  after(async () => {
+    await world?.close();
+  });
+
+  /** Rita parks a call from `caller` (each test its own number: a call's caller is how Webex names it). */
+  async function ritaParks(caller: string, number: string, command = 'park'): Promise<SimMessage> {
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: caller, number } });
+    return world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, command), `the card for ${caller}`);
+  }
+
+  /** The card that replaces `card` once the call's life moves on. */
+  async function replacement(card: SimMessage, seen: Set<string>): Promise<SimMessage> {
+    const next = await world.newBotMessage(frontDesk, seen, 'the replacement card', (m) => m.id !== card.id && m.attachments !== undefined);
+    await waitFor('the old card to be removed', () => !world.sim.org.messages.has(card.id));
+    return next;
+  }
+
+  async function waitingList(): Promise<string> {
+    const list = await listCard();
+    return list.attachments ? cardText(list) : (list.text ?? '');
+  }
+
+  const listCard = (): Promise<SimMessage> => world.expectBotMessage(frontDesk, () => world.say(priya, frontDesk, 'parked'), 'the parked list');
+
+  /** The Retrieve button for `card`'s call on an earlier `parked` list: still there after the card is replaced. */
+  const listButtonFor = (list: SimMessage, card: SimMessage): Record<string, unknown> | undefined =>
+    submitButtons(list).find((b) => b.data?.parkId === submitButtons(card)[0]?.data?.parkId)?.data;
+
+  it('watches each linked person’s calls with a webhook made with their own token, signed with its own secret', async () => {
+    const webhooks = world.callWebhooks(rita);
+    assert.deepEqual(webhooks.map((w) => w.event).sort(), ['created', 'updated']);
+    assert.ok(webhooks.every((w) => w.targetUrl.startsWith(`${world.botUrl}/webhook/calls/`) && w.status === 'active'));
+    assert.ok(webhooks[0]?.secret && webhooks[0].secret !== world.callWebhooks(sam)[0]?.secret, 'each person has a secret of their own');
+    const made = world.sim.requests.filter((r) => r.method === 'POST' && r.path === '/webhooks' && (r.body as { resource?: string }).resource === 'telephony_calls');
+    assert.deepEqual(new Set(made.map((r) => `${r.personId}:${r.tokenKind}`)), new Set([rita, sam, priya].map((p) => `${p.id}:access`)), 'never with the bot’s token');
+  });
+
+  it('rang back: the parker’s recall event replaces the card, with no Retrieve button, and the call leaves the list', async () => {
+    const card = await ritaParks('Recall Caller', '+15550301');
+    const seen = world.seenIn(frontDesk);
+
+    world.sim.telephony.recall('2001');
+
+    const rangBack = await replacement(card, seen);
+    assert.match(cardText(rangBack), /Rang back to Rita Reception \| Nobody picked it up within the recall time/);
+    assert.deepEqual(submitButtons(rangBack), []);
+    assert.equal(world.sim.telephony.list(rita.id)[0]?.recall?.type, 'park', 'Rita’s phone is ringing with the call');
+    assert.doesNotMatch(await waitingList(), /Recall Caller/);
+  });
+
+  it('picked up elsewhere: a colleague takes the call from a desk phone and the card says who', async () => {
+    const card = await ritaParks('Desk Phone Caller', '+15550302');
+    const list = await listCard();
+    const seen = world.seenIn(frontDesk);
+
+    world.sim.telephony.pickUpFromPhone(sam.id, '2001');
+
+    const taken = await replacement(card, seen);
+    assert.match(cardText(taken), /Picked up by Sam Sales/);
+    assert.deepEqual(submitButtons(taken), []);
+    const priyaDm = world.directSpace(priya);
+    const told = await world.expectBotMessage(priyaDm, () => world.tap(priya, list, listButtonFor(list, card)), 'the answer to a late tap');
+    assert.match(told.text ?? '', /Picked up by Sam Sales/);
+  });
+
+  it('ignores an incoming call from the same number: that is not a pickup', async () => {
+    const card = await ritaParks('Main Line', '+15550303');
+    world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Main Line', number: '+15550303' } });
+    await world.sim.webhooks.settled();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(world.sim.org.messages.has(card.id), 'the card still waits');
+    assert.match(await waitingList(), /Main Line/);
+    await world.expectBotMessage(frontDesk, () => world.tap(priya, card), 'the retrieved card', (m) => cardText(m).includes('Retrieved by'));
+  });
+
+  it('gone: Webex says nothing is parked there, so the card is replaced and the call is never listed again', async () => {
+    const card = await ritaParks('Hung Up Caller', '+15550304');
+    world.sim.telephony.callerHangsUp({ parkedOn: '2001' });
+    const seen = world.seenIn(frontDesk);
+
+    await world.tap(sam, card);
+
+    const gone = await replacement(card, seen);
+    assert.match(cardText(gone), /No longer parked \| Webex says nothing is parked on 2001 any more: the caller hung up or someone picked it up from a phone/);
+    assert.doesNotMatch(await waitingList(), /Hung Up Caller/);
+  });
+
+  it('superseded: a new park on the same number closes the old card, so an old list can never take the newer call', async () => {
+    const ghostCard = await ritaParks('Ghost Caller', '+15550305');
+    const oldList = await listCard();
+    world.sim.telephony.callerHangsUp({ parkedOn: '2001' });
+    const seen = world.seenIn(frontDesk);
+
+    const realCard = await ritaParks('Real Customer', '+15550306');
+    assert.match(cardText(realCard), /Call waiting on 2001 .*Real Customer/);
+    const ghostClosed = await replacement(ghostCard, new Set([...seen, realCard.id]));
+    assert.match(cardText(ghostClosed), /No longer parked on 2001 \| Another call was parked on 2001 after this one/);
+
+    const retrievesBefore = world.callControl('/retrieve').length;
+    const samDm = world.directSpace(sam);
+    const told = await world.expectBotMessage(samDm, () => world.tap(sam, oldList, listButtonFor(oldList, ghostCard)), 'the answer to Sam’s tap');
+    assert.match(told.text ?? '', /Ghost Caller \(\+15550305\): No longer parked on 2001/);
+    assert.equal(world.callControl('/retrieve').length, retrievesBefore, 'the old card reached nothing at Webex');
+
+    const result = await world.expectBotMessage(frontDesk, () => world.tap(priya, realCard), 'the retrieved card', (m) => cardText(m).includes('Retrieved by'));
+    assert.match(cardText(result), /Retrieved by Priya Support .*Real Customer/);
+    assert.equal(world.sim.telephony.list(priya.id)[0]?.remoteParty.name, 'Real Customer');
+  });
+
+  it('retrieved: the card names the caller Webex actually handed over, and the retriever’s phone rings until answered', async () => {
+    const card = await ritaParks('Remembered Caller', '+15550307');
+    const seen = world.seenIn(frontDesk);
+    world.sim.telephony.callerHangsUp({ parkedOn: '2001' });
+    // Someone parks another call on 2001 straight from a phone; the bot never hears of it.
+    const other = world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Someone Else', number: '+15550308' } });
+    world.sim.telephony.park(rita.id, { callId: other.id });
+
+    const result = await world.expectBotMessage(frontDesk, () => world.tap(sam, card), 'the retrieved card', (m) => cardText(m).includes('Retrieved by'));
+
+    assert.match(cardText(result), /Retrieved by Sam Sales \| Webex handed over Someone Else \(\+15550308\), not Remembered Caller/);
+    assert.match(cardText(result), /Caller \| Someone Else/);
+    const ringing = world.sim.telephony.list(sam.id)[0];
+    assert.equal(ringing?.state, 'alerting', 'Webex rings the retriever first');
+    world.sim.telephony.answer(sam.id, ringing?.id);
+    assert.equal(world.sim.telephony.list(sam.id)[0]?.state, 'connected');
+    await world.sim.webhooks.settled();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(!world.botMessages(frontDesk).some((m) => !seen.has(m.id) && /Picked up by/.test(m.text ?? '')), 'the bot’s own retrieve is not a pickup');
+  });
+
+  it('ignores events for calls it never parked, and refuses deliveries it cannot verify', async () => {
+    const seen = world.seenIn(frontDesk);
+    world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Unrelated', number: '+15550309' } });
+    await world.sim.webhooks.settled();
+    const delivery = world.sim.webhooks.deliveries.filter((d) => d.resource === 'telephony_calls').at(-1);
+    assert.equal(delivery?.status, 200, 'an event for an unknown call is taken quietly');
+    assert.deepEqual(world.botMessages(frontDesk).filter((m) => !seen.has(m.id)), []);
+
+    const url = world.sim.org.webhooks.get(delivery?.webhookId ?? '')?.targetUrl ?? '';
+    const post = (target: string, signature: string, body = delivery?.body ?? '') =>
+      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', 'x-spark-signature': signature }, body }).then((r) => r.status);
+    assert.equal(await post(url, 'ab'.repeat(20)), 401, 'a bad signature');
+    assert.equal(await post(url, delivery?.signature ?? ''), 200, 'a replay of a real delivery is answered…');
+    assert.equal(await post(`${world.botUrl}/webhook/calls/not-a-key`, delivery?.signature ?? ''), 401, 'an address no one was given');
+    const samsSignature = delivery?.signature ?? '';
+    const ritaUrl = world.callWebhooks(rita)[0]?.targetUrl ?? '';
+    assert.equal(await post(ritaUrl, samsSignature), 401, 'Sam’s delivery does not pass as Rita’s');
+  });
+
+  it('unlink deletes the person’s call events webhooks with their own token', async () => {
+    const dm = world.directSpace(priya);
+    await world.expectBotMessage(dm, () => world.say(priya, dm, 'unlink'));
+    await waitFor('Priya’s webhooks to be deleted', () => world.callWebhooks(priya).length === 0);
+    const deletes = world.sim.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith('/webhooks/'));
+    assert.ok(deletes.length >= 2 && deletes.every((r) => r.personId === priya.id && r.tokenKind === 'access'));
+  });
+});
+
+describe('Parked calls on the clock, and call-events webhooks that come back', () => {
+  let world: World;
+  let rita: TestPerson;
+  let sam: TestPerson;
+  let frontDesk: SimRoom;
+
+  before(async () => {
+    ({ world, rita, sam, frontDesk } = await openFrontDesk(['rita'], {
+      // 1.2 s before a waiting call expires, 1.7 s before a closed one is pruned, webhooks checked every 0.6 s.
+      env: { PARKED_CALL_MAX_WAIT_MINUTES: '0.02', CLOSED_CALL_RETENTION_DAYS: '0.00002', CALL_WEBHOOK_CHECK_MINUTES: '0.01' },
+    }));
+    await world.callEventsWatched(rita);
+  });
+
+  after(async () => {
+    await world?.close();
+  });
+
+  it('expired: a call still waiting after the longest wait is closed and its card replaced; closed records are pruned later', async () => {
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Patient Caller', number: '+15550401' } });
+    const card = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'));
+    const parkId = String(submitButtons(card)[0]?.data?.parkId);
+    const seen = world.seenIn(frontDesk);
+
+    const expired = await world.newBotMessage(frontDesk, seen, 'the expired card');
+    assert.match(cardText(expired), /No longer tracked \| Nobody retrieved it within 1 second.*type `retrieve 2001`/);
+    await waitFor('the old card to be removed', () => !world.sim.org.messages.has(card.id));
+    const list = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'parked'));
+    assert.equal(list.text, 'No calls are waiting in this space.');
+
+    const database = new Database(world.databaseFile, { readonly: true, fileMustExist: true });
+    try {
+      await waitFor('the closed record to be pruned', () => database.prepare('SELECT 1 FROM parked_calls WHERE id = ?').get(parkId) === undefined, 8000);
+    } finally {
+      database.close();
+    }
+  });
+
+  it('a person whose webhook cannot be made can still park and be retrieved from; the reason is logged and counted; a later check makes it', async () => {
+    world.sim.failNext({ method: 'POST', path: '/webhooks', status: 403, personId: sam.id });
+    await world.link(sam);
+    await waitFor('the failure to be logged', () => world.bot.lines.some((l) => l.event === 'call-events-webhook-failed' && l.reason === 'forbidden'));
+    const metrics = await (await fetch(`${world.botUrl}/metrics`)).text();
+    assert.match(metrics, /parkbot_call_event_webhooks_total\{outcome="failed",reason="forbidden"\} [1-9]/);
+
+    world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Still Served', number: '+15550402' } });
+    const card = await world.expectBotMessage(frontDesk, () => world.say(sam, frontDesk, 'park'));
+    const result = await world.expectBotMessage(frontDesk, () => world.tap(rita, card), 'the retrieved card', (m) => cardText(m).includes('Retrieved by'));
+    assert.match(cardText(result), /Retrieved by Rita Reception/);
+
+    await world.callEventsWatched(sam);
+  });
+
+  it('makes a missing webhook again, and turns on one Webex turned off', async () => {
+    const [removed, disabled] = world.callWebhooks(rita);
+    world.sim.org.webhooks.delete(removed?.id ?? '');
+    if (disabled) disabled.status = 'inactive';
+
+    await waitFor('Rita’s webhooks to be back', () => {
+      const webhooks = world.callWebhooks(rita);
+      return webhooks.length === 2 && webhooks.every((w) => w.status === 'active');
+    });
+    assert.ok(world.sim.requests.some((r) => r.method === 'PUT' && r.path === `/webhooks/${disabled?.id ?? ''}` && r.personId === rita.id));
+  });
+});
