@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { WebexSimulator } from '../simulator/server.js';
@@ -10,6 +10,9 @@ const PUBLIC_DIR = join(__dirname, '..', '..', 'src', 'playground', 'public');
 const sayBody = z.object({ personId: z.string().min(1), text: z.string().trim().min(1).max(500), private: z.boolean().optional() });
 const callBody = z.object({ personId: z.string().min(1), fromName: z.string().trim().max(60).optional() });
 const tapBody = z.object({ personId: z.string().min(1), messageId: z.string().min(1), inputs: z.record(z.string(), z.unknown()) });
+const phoneBody = z.object({ personId: z.string().min(1), callId: z.string().min(1), action: z.enum(['answer', 'hangup']) });
+const parkedBody = z.object({ parkedOn: z.string().min(1).max(40) });
+const pickupBody = z.object({ personId: z.string().min(1), parkedOn: z.string().min(1).max(40) });
 
 /**
  * The playground's page and its small API. Everything a person does here goes through the simulator
@@ -20,6 +23,8 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
   const router = express.Router();
   const { org, telephony } = sim;
   const personIds = new Set(seed.team.map((p) => p.id));
+  /** Each ring comes from a number of its own: Webex, and the bot, tell callers apart by number. */
+  let callers = 0;
   const nameOf = (id: string): string => org.people.get(id)?.displayName ?? 'Someone';
   const view = (m: SimMessage) => ({
     id: m.id,
@@ -49,10 +54,20 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
         id: person.id,
         name: person.displayName,
         extension: person.extension,
-        calls: telephony.list(person.id).map((call) => ({ id: call.id, state: call.state, with: call.remoteParty.name ?? call.remoteParty.number ?? 'Private caller' })),
+        calls: telephony.list(person.id).map((call) => ({
+          id: call.id,
+          state: call.state,
+          with: call.remoteParty.name ?? call.remoteParty.number ?? 'Private caller',
+          ...(call.recall ? { recall: true } : {}),
+        })),
         privateMessages: messages.filter((m) => m.roomType === 'direct' && m.personId === seed.bot.id && org.isMember(m.roomId, person.id)).map(view),
       })),
-      parked: [...telephony.parked.values()].map((p) => ({ on: p.parkedAgainst.number, caller: p.call.remoteParty.name ?? 'Private caller' })),
+      parked: [...telephony.parked.values()].map((p) => ({
+        on: p.parkedAgainst.number,
+        caller: p.call.remoteParty.name ?? 'Private caller',
+        parkedBy: nameOf(p.parkedBy),
+        recallAt: p.recallAt,
+      })),
       messages: messages.filter((m) => m.roomId === seed.space.id).map(view),
     });
   });
@@ -78,8 +93,41 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
       res.status(400).json({ error: 'personId of a playground person is required' });
       return;
     }
-    const call = telephony.placeIncomingCall({ toPersonId: body.data.personId, from: { name: body.data.fromName || 'Acme Corp', number: '+15550100' } });
+    callers += 1;
+    const number = `+1555${String(100 + callers).padStart(7, '0')}`;
+    const call = telephony.placeIncomingCall({ toPersonId: body.data.personId, from: { name: body.data.fromName || 'Acme Corp', number } });
     res.status(201).json({ id: call.id });
+  });
+
+  /** On a person's phone: answer a ringing call, or hang up (declining it if it rings). */
+  router.post('/playground/api/phone', (req, res) => {
+    const body = phoneBody.safeParse(req.body);
+    if (!body.success || !personIds.has(body.data.personId)) {
+      res.status(400).json({ error: 'personId of a playground person, callId and an action (answer or hangup) are required' });
+      return;
+    }
+    const { personId, callId, action } = body.data;
+    simulated(res, () => (action === 'answer' ? telephony.answer(personId, callId) : telephony.hangup(personId, callId)));
+  });
+
+  /** The caller of a parked call gives up: Webex tells no one. */
+  router.post('/playground/api/caller-hangs-up', (req, res) => {
+    const body = parkedBody.safeParse(req.body);
+    if (!body.success) {
+      res.status(400).json({ error: 'parkedOn is required' });
+      return;
+    }
+    simulated(res, () => telephony.callerHangsUp({ parkedOn: body.data.parkedOn }));
+  });
+
+  /** A person dials the park slot from a desk phone, past the bot. */
+  router.post('/playground/api/pickup', (req, res) => {
+    const body = pickupBody.safeParse(req.body);
+    if (!body.success || !personIds.has(body.data.personId)) {
+      res.status(400).json({ error: 'personId of a playground person and parkedOn are required' });
+      return;
+    }
+    simulated(res, () => telephony.pickUpFromPhone(body.data.personId, body.data.parkedOn));
   });
 
   router.post('/playground/api/tap', (req, res) => {
@@ -96,4 +144,14 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
   });
 
   return router;
+}
+
+/** Runs a phone action; what Webex would refuse (the call has gone) is a 409 with the reason. */
+function simulated(res: Response, action: () => unknown): void {
+  try {
+    action();
+    res.status(204).end();
+  } catch (error) {
+    res.status(409).json({ error: error instanceof Error ? error.message : 'That call is gone' });
+  }
 }

@@ -13,7 +13,8 @@ import type { Logger } from '../logger.js';
 export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): Promise<ParkBot & { playgroundUrl: string }> {
   const port = env.PORT ?? '3000';
   const publicUrl = `http://localhost:${port}`;
-  const sim = await startSimulator({ host: '127.0.0.1' });
+  const recallSeconds = Number(env.PLAYGROUND_RECALL_SECONDS ?? 45);
+  const sim = await startSimulator({ host: '127.0.0.1', recallMs: (Number.isFinite(recallSeconds) && recallSeconds > 0 ? recallSeconds : 45) * 1000 });
   const seed = seedFrontDesk(sim, publicUrl);
   const config = createConfig({
     PORT: port,

@@ -21,7 +21,8 @@ describe('the playground in a browser', function () {
       return this.skip();
     }
     const port = await freePort();
-    bot = new BotProcess({ PORT: String(port), DOTENV_CONFIG_PATH: '/nonexistent/.env' });
+    // Parked calls ring back after 6 s here, not Webex's 45 s, so a recall happens within the test.
+    bot = new BotProcess({ PORT: String(port), DOTENV_CONFIG_PATH: '/nonexistent/.env', PLAYGROUND_RECALL_SECONDS: '6' });
     await bot.start();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -74,6 +75,25 @@ describe('the playground in a browser', function () {
     await card.getByText('Retrieve', { exact: true }).click();
     await page.locator('#messages').getByText('Retrieved by Sam Sales').waitFor();
     assert.equal(await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).count(), 0, 'the waiting card was replaced');
+
+    const sams = page.locator('.person', { hasText: 'Sam Sales' });
+    await sams.getByText('Ringing: Acme Corp').waitFor();
+    await sams.getByRole('button', { name: 'Answer' }).click();
+    await sams.getByText('On a call with Acme Corp (connected)').waitFor();
+  });
+
+  it('counts down to a recall, then the card says the call rang back to the receptionist', async () => {
+    await actAs('Rita Reception');
+    page.once('dialog', (dialog) => void dialog.accept('Globex'));
+    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring' }).click();
+    await page.getByText('On a call with Globex').waitFor();
+    await say('park');
+    await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).waitFor();
+    await page.locator('#parked').getByText(/Globex on 2001 · rings back Rita Reception in \d+ s/).waitFor();
+
+    await page.locator('#messages .card', { hasText: 'Rang back to Rita Reception' }).waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).count(), 0, 'the waiting card was replaced');
+    await page.locator('.person', { hasText: 'Rita Reception' }).getByText('Ringing back: Globex').waitFor();
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'playground.png') });

@@ -10,7 +10,8 @@ interface Message {
   card?: { actions?: { type: string; url?: string; data?: Record<string, unknown> }[] };
 }
 interface State {
-  people: { id: string; name: string; calls: { with: string }[]; privateMessages: Message[] }[];
+  people: { id: string; name: string; calls: { id: string; with: string; state: string }[]; privateMessages: Message[] }[];
+  parked: { on: string; caller: string; parkedBy: string; recallAt: string }[];
   messages: Message[];
 }
 
@@ -68,7 +69,26 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
     const retrieve = card.card?.actions?.find((a) => a.type === 'Action.Submit');
     assert.equal((await post('tap', { personId: sam.id, messageId: card.id, inputs: retrieve?.data })).status, 201);
     await waitFor('retrieved by Sam', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Retrieved by Sam Sales')));
-    assert.equal((await person('Sam Sales')).calls[0]?.with, 'Acme Corp');
+    const ringing = (await person('Sam Sales')).calls[0];
+    assert.deepEqual([ringing?.with, ringing?.state], ['Acme Corp', 'alerting']);
+    assert.equal((await post('phone', { personId: sam.id, callId: ringing?.id, action: 'answer' })).status, 204);
+    assert.equal((await person('Sam Sales')).calls[0]?.state, 'connected');
+  });
+
+  it('lets the caller of a parked call hang up, shows when it would ring back, and the card follows', async () => {
+    const rita = await person('Rita Reception');
+    await post('call', { personId: rita.id, fromName: 'Impatient Caller' });
+    await post('say', { personId: rita.id, text: 'park' });
+    const parked = await waitFor('the call at Webex', async () => (await state()).parked.find((p) => p.caller === 'Impatient Caller'));
+    assert.equal(parked.parkedBy, 'Rita Reception');
+    assert.ok(Date.parse(parked.recallAt) > Date.now(), 'a recall time to count down to');
+    const card = await waitFor('the parked card', async () => (await state()).messages.find((m) => JSON.stringify(m.card ?? '').includes('Impatient Caller')));
+
+    assert.equal((await post('caller-hangs-up', { parkedOn: parked.on })).status, 204);
+    assert.equal((await post('caller-hangs-up', { parkedOn: parked.on })).status, 409, 'nothing is parked there any more');
+    const sam = await person('Sam Sales');
+    await post('tap', { personId: sam.id, messageId: card.id, inputs: card.card?.actions?.[0]?.data });
+    await waitFor('the card to say so', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('No longer parked')));
   });
 
   it('answers bad requests with 400 and a reason', async () => {

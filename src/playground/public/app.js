@@ -42,14 +42,35 @@
       message.card ? renderCard(message) : el('div', { class: 'text' }, message.text));
   }
 
+  const callLine = (person, call) => {
+    const what = call.state === 'alerting' ? `${call.recall ? 'Ringing back' : 'Ringing'}: ${call.with}` : `On a call with ${call.with} (${call.state})`;
+    const act = (action) => () => post('phone', { personId: person.id, callId: call.id, action });
+    return el('div', { class: 'call' }, what, ' ',
+      call.state === 'alerting' ? [el('button', { type: 'button', onclick: act('answer') }, 'Answer'), el('button', { type: 'button', onclick: act('hangup') }, 'Decline')]
+        : el('button', { type: 'button', onclick: act('hangup') }, 'Hang up'));
+  };
+
+  /** "rings back Rita in 12 s": kept current between polls by tick(). */
+  const countdown = (parked) => el('span', { class: 'countdown', 'data-recall-at': parked.recallAt, 'data-parker': parked.parkedBy }, '');
+  function tick() {
+    document.querySelectorAll('.countdown').forEach((node) => {
+      const seconds = Math.max(0, Math.round((Date.parse(node.dataset.recallAt) - Date.now()) / 1000));
+      node.textContent = ` · rings back ${node.dataset.parker} in ${seconds} s`;
+    });
+  }
+
   function render(state) {
     if (!me) me = state.people[0].id;
     document.getElementById('space-title').textContent = state.space.title;
     document.getElementById('people').replaceChildren(...state.people.map((person) => el('div', { class: `person${person.id === me ? ' me' : ''}` },
       el('label', {}, el('input', { type: 'radio', name: 'me', value: person.id, ...(person.id === me ? { checked: '' } : {}), onchange: () => { me = person.id; lastState = ''; refresh(); } }), ` ${person.name} · ${person.extension}`),
-      el('div', { class: 'calls' }, person.calls.length ? person.calls.map((call) => `On a call with ${call.with} (${call.state})`).join('; ') : 'No call'),
+      el('div', { class: 'calls' }, person.calls.length ? person.calls.map((call) => callLine(person, call)) : 'No call'),
       el('button', { type: 'button', onclick: () => post('call', { personId: person.id, fromName: prompt('Who is calling?', 'Acme Corp') || 'Acme Corp' }) }, 'Ring'))));
-    document.getElementById('parked').replaceChildren(...(state.parked.length ? state.parked.map((p) => el('div', {}, `${p.caller} on ${p.on}`)) : [el('div', {}, 'Nothing parked')]));
+    document.getElementById('parked').replaceChildren(...(state.parked.length ? state.parked.map((p) => el('div', { class: 'parked-call' },
+      `${p.caller} on ${p.on}`, countdown(p), ' ',
+      el('button', { type: 'button', onclick: () => post('pickup', { personId: me, parkedOn: p.on }) }, 'Pick up from a desk phone'),
+      el('button', { type: 'button', onclick: () => post('caller-hangs-up', { parkedOn: p.on }) }, 'Caller hangs up'))) : [el('div', {}, 'Nothing parked')]));
+    tick();
     const messages = document.getElementById('messages');
     const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
     messages.replaceChildren(...state.messages.map(renderMessage));
@@ -75,4 +96,5 @@
   });
   refresh();
   setInterval(refresh, 700);
+  setInterval(tick, 1000);
 })();
