@@ -78,8 +78,9 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     metrics,
     logger,
   );
-  const board = new CardBoard(new MessagingApi(http, config.botToken), store, logger);
-  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions };
+  const messaging = new MessagingApi(http, config.botToken);
+  const board = new CardBoard(messaging, store, logger);
+  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging };
 
   const framework = createFramework(config);
   const intake = new EventIntake(

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Conversation } from './conversation.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { CardBoard } from './card-board.js';
+import type { SpaceMembers } from '../calls/park-call.js';
 import type { CallEventSubscriptions } from '../call-events/subscriptions.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
@@ -20,6 +21,7 @@ export interface BotServices {
   metrics: Metrics;
   board: CardBoard;
   subscriptions: CallEventSubscriptions;
+  members: SpaceMembers;
 }
 
 /** One incoming event: where to answer and with what. */

@@ -56,7 +56,6 @@ export const cardSubmitSchema = z.discriminatedUnion('action', [
     destination: shortText.optional(),
     groupPark: z.boolean().optional(),
     forPersonId: shortText.optional(),
-    forPersonName: shortText.optional(),
     note: shortText.optional(),
   }),
 ]);

@@ -1,6 +1,8 @@
 import type Framework from 'webex-node-bot-framework';
 import type { Bot, Trigger } from 'webex-node-bot-framework';
 import { parseCommand, type Command } from '../chat/command.js';
+import { checkDestination } from '../chat/destination.js';
+import { escapeMarkdown } from '../chat/markdown.js';
 import { conversationFor } from './conversation.js';
 import { readCardTap, readChatMessage, type CardTap, type ChatMessage } from './inbound.js';
 import { handlePark } from './handlers/park.js';
@@ -25,7 +27,7 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
         by,
         ...(command.destination ? { destination: command.destination } : {}),
         ...(command.groupPark ? { groupPark: true } : {}),
-        ...(command.forPerson ? { forPerson: command.forPerson } : {}),
+        ...(command.forPerson ? { forPersonId: command.forPerson.personId } : {}),
         ...(command.note ? { note: command.note } : {}),
       });
     case 'retrieve':
@@ -39,24 +41,27 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
     case 'help':
       return handleHelp(ctx);
     case 'invalid':
-      return ctx.conversation.say(`${by.name}: ${command.reason}`);
+      return ctx.conversation.say(`${escapeMarkdown(by.name)}: ${command.reason}`);
     case 'unknown':
       return handleHelp(ctx, UNKNOWN);
   }
 }
 
+/** A card's inputs are whatever the tapper posted: each goes through the same checks as typed text. */
 function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
   const { submit } = tap;
   if (!submit) return ctx.conversation.dm(tap.by.personId, 'That card is out of date. Type `parked` in the space for a fresh one.');
   if (submit.action === 'retrieve') return handleRetrieveTap(ctx, submit.parkId, tap.by, tap.messageId);
+  const destination = submit.destination ? checkDestination(submit.destination) : undefined;
+  if (destination && !destination.ok) return ctx.conversation.dm(tap.by.personId, destination.reason);
   return handlePark(ctx, {
     parkId: parkIdFor(ctx.eventKey),
     roomId: tap.roomId,
     by: tap.by,
     callId: submit.callId,
-    ...(submit.destination ? { destination: submit.destination } : {}),
+    ...(destination?.ok ? { destination: destination.destination } : {}),
     ...(submit.groupPark ? { groupPark: true } : {}),
-    ...(submit.forPersonId && submit.forPersonName ? { forPerson: { personId: submit.forPersonId, name: submit.forPersonName } } : {}),
+    ...(submit.forPersonId ? { forPersonId: submit.forPersonId } : {}),
     ...(submit.note ? { note: submit.note } : {}),
   });
 }

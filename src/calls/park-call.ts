@@ -14,7 +14,8 @@ export interface ParkRequest {
   by: PersonRef;
   destination?: string;
   groupPark?: boolean;
-  forPerson?: PersonRef;
+  /** Who the call is for: it must be a member of the space, and Webex says their name. */
+  forPersonId?: string;
   note?: string;
   /** Set when the person picked one of several calls from the picker card. */
   callId?: string;
@@ -27,12 +28,20 @@ export type ParkOutcome =
   /** Several calls could be meant: the person must pick one. */
   | { type: 'choose'; calls: Call[] }
   /** A group park was under way when the bot stopped; Webex parked the call, but where is not known. */
-  | { type: 'parked-somewhere'; call: ParkedCall };
+  | { type: 'parked-somewhere'; call: ParkedCall }
+  /** The person it was for is not a member of the space: nothing was parked. */
+  | { type: 'not-in-space' };
 
 const PARKABLE_STATES = new Set(['connected', 'held', 'remoteHeld']);
 
+/** Who is in a space, as Webex says (the bot's own view of its spaces). */
+export interface SpaceMembers {
+  member(roomId: string, personId: string): Promise<PersonRef | undefined>;
+}
+
 export interface ParkDeps {
   calling: CallingApi;
+  members: SpaceMembers;
   identity: IdentityApi;
   vault: TokenVault;
   store: Store;
@@ -53,6 +62,8 @@ export function parkIdFor(eventKey: string): string {
 export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<ParkOutcome> {
   const earlier = await deps.store.parkedCall(request.parkId);
   if (earlier && earlier.state !== 'parking') return { type: 'parked', call: earlier, superseded: [] };
+  const forPerson = request.forPersonId ? await deps.members.member(request.roomId, request.forPersonId) : undefined;
+  if (request.forPersonId && !forPerson) return { type: 'not-in-space' };
   return deps.vault.withToken(request.by.personId, async (token) => {
     const active = (await deps.calling.activeCalls(token)).filter((call) => PARKABLE_STATES.has(call.state));
     if (earlier) return resumePark(deps, token, earlier, active, request);
@@ -60,7 +71,7 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
     if (chosen.length === 0) return { type: 'no-call' };
     if (chosen.length > 1) return { type: 'choose', calls: chosen };
     const call = chosen[0] as Call;
-    const record = newRecord(request, call, deps.now?.() ?? new Date());
+    const record = newRecord(request, call, deps.now?.() ?? new Date(), forPerson);
     await deps.store.saveParkedCall(record);
     return parkAndRecord(deps, token, record, request);
   });
@@ -115,7 +126,7 @@ async function supersedeOlder(deps: ParkDeps, call: ParkedCall, now: Date): Prom
   return closed.filter((other): other is ParkedCall => other !== undefined);
 }
 
-function newRecord(request: ParkRequest, call: Call, now: Date): ParkedCall {
+function newRecord(request: ParkRequest, call: Call, now: Date, forPerson: PersonRef | undefined): ParkedCall {
   const caller = call.remoteParty?.privacyEnabled ? {} : call.remoteParty;
   return {
     id: request.parkId,
@@ -127,7 +138,7 @@ function newRecord(request: ParkRequest, call: Call, now: Date): ParkedCall {
       ...(caller?.number ? { number: caller.number } : {}),
     },
     parkedAgainst: { number: '' },
-    ...(request.forPerson ? { forPerson: request.forPerson } : {}),
+    ...(forPerson ? { forPerson } : {}),
     ...(request.note ? { note: request.note } : {}),
     state: 'parking',
     parkedAt: now.toISOString(),

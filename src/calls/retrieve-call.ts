@@ -15,6 +15,8 @@ export type RetrieveOutcome =
   /** Webex said nothing is parked there any more: the record is closed now. */
   | { type: 'gone'; call: ParkedCall }
   | { type: 'in-progress'; call: ParkedCall }
+  /** The request came from another space than the one the call was parked from. */
+  | { type: 'elsewhere' }
   | { type: 'not-found' };
 
 export interface RetrieveDeps {
@@ -27,11 +29,14 @@ export interface RetrieveDeps {
 /**
  * Retrieves a parked call for whoever asked, with their own token. Concurrent attempts race on an
  * atomic claim in the store: exactly one reaches Webex, the others learn who has it. `claimKey` is the
- * asking event's key: replayed after a crash, the same event takes its claim up again.
+ * asking event's key: replayed after a crash, the same event takes its claim up again. Only a request
+ * from the space the call was parked from (`fromRoomId`) may take it.
  */
-export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by: PersonRef, claimKey: string): Promise<RetrieveOutcome> {
+export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by: PersonRef, claimKey: string, fromRoomId: string): Promise<RetrieveOutcome> {
   const call = await deps.store.parkedCall(parkId);
   if (!call || call.state === 'parking') return { type: 'not-found' };
+  // A parkId can be read off any card by anyone who saw it; it acts only in the space it belongs to.
+  if (call.roomId !== fromRoomId) return { type: 'elsewhere' };
   if (isClosed(call)) return { type: 'closed', call };
   if (!(await deps.vault.isLinked(by.personId))) throw new NotLinkedError(by.personId, 'never-linked');
 
@@ -100,7 +105,7 @@ export async function retrieveByNumber(deps: RetrieveDeps, roomId: string, by: P
   const matching = destination ? waiting.filter((call) => sameNumber(call.parkedAgainst.number, destination)) : waiting;
   if (matching.length > 1) return { type: 'choose', calls: matching };
   const only = matching[0];
-  if (only) return retrieveParkedCall(deps, only.id, by, claimKey);
+  if (only) return retrieveParkedCall(deps, only.id, by, claimKey, roomId);
   await deps.vault.withToken(by.personId, (token) => deps.calling.retrieve(token, destination));
   return { type: 'retrieved-unrecorded', ...(destination ? { destination } : {}) };
 }

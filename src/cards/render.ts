@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import type { Call } from '../webex/schemas.js';
-import type { ParkedCall, ParkState } from '../storage/store.js';
+import type { ParkedCall, ParkState, PersonRef } from '../storage/store.js';
+import { escapeMarkdown } from '../chat/markdown.js';
 
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
 export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
@@ -35,6 +36,35 @@ function expand(name: CardName, data: Record<string, unknown>): Record<string, u
   return template(name).expand({ $root: data }) as Record<string, unknown>;
 }
 
+const shownPerson = (person: PersonRef): PersonRef => ({ ...person, name: escapeMarkdown(person.name) });
+const shownParty = (party: ParkedCall['caller']): ParkedCall['caller'] => ({
+  ...(party.name ? { name: escapeMarkdown(party.name) } : {}),
+  ...(party.number ? { number: escapeMarkdown(party.number) } : {}),
+});
+
+/**
+ * The call as it may be shown: every string that came from outside (caller ids, names, the note, the
+ * park number's name) escaped, so a caller-ID name cannot add a link or a mention to a card or its
+ * fallback. Card text and fallbacks are both markdown.
+ */
+function shown(call: ParkedCall): ParkedCall {
+  return {
+    ...call,
+    caller: shownParty(call.caller),
+    parkedBy: shownPerson(call.parkedBy),
+    parkedAgainst: {
+      ...call.parkedAgainst,
+      number: escapeMarkdown(call.parkedAgainst.number),
+      ...(call.parkedAgainst.name ? { name: escapeMarkdown(call.parkedAgainst.name) } : {}),
+    },
+    ...(call.forPerson ? { forPerson: shownPerson(call.forPerson) } : {}),
+    ...(call.retrievedBy ? { retrievedBy: shownPerson(call.retrievedBy) } : {}),
+    ...(call.pickedUpBy ? { pickedUpBy: shownPerson(call.pickedUpBy) } : {}),
+    ...(call.handedOver ? { handedOver: shownParty(call.handedOver) } : {}),
+    ...(call.note ? { note: escapeMarkdown(call.note) } : {}),
+  };
+}
+
 export function callerLabel(caller: ParkedCall['caller']): string {
   if (caller.name && caller.number) return `${caller.name} (${caller.number})`;
   return caller.name ?? caller.number ?? 'Private caller';
@@ -65,7 +95,8 @@ function callFields(call: ParkedCall): Record<string, unknown> {
   };
 }
 
-export function waitingCard(call: ParkedCall): RenderedCard {
+export function waitingCard(parked: ParkedCall): RenderedCard {
+  const call = shown(parked);
   return {
     card: expand('parked-call', callFields(call)),
     fallback:
@@ -142,8 +173,9 @@ const isClosedCall = (call: ParkedCall): call is ParkedCall & { state: ClosedSta
   call.state !== 'parking' && call.state !== 'waiting' && call.state !== 'retrieving';
 
 /** The card a parked call shows now: waiting with a Retrieve button, or how its life ended. */
-export function parkedCallCard(call: ParkedCall): RenderedCard {
-  if (!isClosedCall(call)) return waitingCard(call);
+export function parkedCallCard(parked: ParkedCall): RenderedCard {
+  if (!isClosedCall(parked)) return waitingCard(parked);
+  const call = { ...shown(parked), state: parked.state };
   const wording = closedWording(call);
   const caller = callerLabel(call.state === 'retrieved' && call.handedOver ? call.handedOver : call.caller);
   return {
@@ -158,14 +190,16 @@ export function parkedCallCard(call: ParkedCall): RenderedCard {
 }
 
 /** One sentence for someone who taps the card of a call whose life has ended. */
-export function closedSummary(call: ParkedCall): string {
+export function closedSummary(parked: ParkedCall): string {
+  const call = shown(parked);
   if (!isClosedCall(call)) return `The call on ${call.parkedAgainst.number} is still waiting.`;
   if (call.state === 'retrieved') return `${call.retrievedBy?.name ?? 'Someone'} already took the call from ${call.parkedAgainst.number}.`;
   const { headline, detail } = closedWording(call);
   return `The call from ${callerLabel(call.caller)}: ${headline}. ${detail}`;
 }
 
-export function parkedListCard(calls: ParkedCall[]): RenderedCard {
+export function parkedListCard(parked: ParkedCall[]): RenderedCard {
+  const calls = parked.map(shown);
   const title = calls.length === 1 ? '1 call is waiting in this space' : `${calls.length} calls are waiting in this space`;
   return {
     card: expand('parked-list', { title, calls: calls.map(callFields) }),
@@ -178,7 +212,6 @@ export interface ParkChoiceContext {
   destination?: string;
   groupPark?: boolean;
   forPersonId?: string;
-  forPersonName?: string;
   note?: string;
 }
 

@@ -1,3 +1,5 @@
+import { escapeMarkdown } from './markdown.js';
+
 /** The park destination forms Webex accepts (shared/webex-spec/NOTES.md). */
 export type DestinationCheck = { ok: true; destination: string } | { ok: false; reason: string };
 
@@ -28,7 +30,7 @@ export function checkDestination(raw: string): DestinationCheck {
 }
 
 function invalid(raw: string): DestinationCheck {
-  const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+  const shown = escapeMarkdown(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
   return {
     ok: false,
     reason:

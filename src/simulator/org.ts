@@ -332,12 +332,19 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   }
 }
 
-/** What Webex puts in `text` for a markdown message: the markup gone, mentions replaced by names. */
+/**
+ * What Webex puts in `text` for a markdown message: the markup gone, mentions replaced by names,
+ * escaped characters and entities shown as themselves.
+ */
 function plainText(markdown: string): string {
   return markdown
     .replace(MENTION, (_m, _kind, value: string, name?: string) => name ?? value)
     .replace(/\*\*|__|`/g, '')
     .replace(/^[#>]+\s*/gm, '')
+    .replace(/\\([\\`*_[\]#|~>(){}+.!-])/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
     .trim();
 }
 

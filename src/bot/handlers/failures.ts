@@ -1,6 +1,7 @@
 import { NotLinkedError } from '../../auth/errors.js';
 import { WebexApiError } from '../../webex/errors.js';
 import { explainFailure } from '../user-messages.js';
+import { escapeMarkdown } from '../../chat/markdown.js';
 import { sendLinkPrompt } from './link.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
@@ -27,7 +28,7 @@ export async function reportFailure(
     // A typed command in a space gets a pointer to the private message; a card tap stays private.
     if (ctx.isDirect || threadId) return;
   }
-  const sentence = `${person.name}: ${explainFailure(error, action)}`;
+  const sentence = `${escapeMarkdown(person.name)}: ${explainFailure(error, action)}`;
   if (threadId) await ctx.conversation.reply(threadId, sentence);
   else await ctx.conversation.say(sentence);
 }

@@ -1,6 +1,7 @@
 import { parkCall, type ParkOutcome, type ParkRequest } from '../../calls/park-call.js';
 import { callPickerCard, callerLabel, waitingCard } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
+import { escapeMarkdown, mentionName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 
 /** `park …` or a pick from the call picker: park, then post the waiting card in the space. */
@@ -14,22 +15,25 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
     return;
   }
   switch (outcome.type) {
+    case 'not-in-space':
+      await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, so I did not park the call.');
+      return;
     case 'no-call':
-      await ctx.conversation.say(`${request.by.name}, you have no active call to park.`);
+      await ctx.conversation.say(`${escapeMarkdown(request.by.name)}, you have no active call to park.`);
       return;
     case 'choose':
       await ctx.conversation.sendCard(
         callPickerCard(outcome.calls, {
           ...(request.destination ? { destination: request.destination } : {}),
           ...(request.groupPark ? { groupPark: true } : {}),
-          ...(request.forPerson ? { forPersonId: request.forPerson.personId, forPersonName: request.forPerson.name } : {}),
+          ...(request.forPersonId ? { forPersonId: request.forPersonId } : {}),
           ...(request.note ? { note: request.note } : {}),
         }),
       );
       return;
     case 'parked-somewhere':
       await ctx.conversation.say(
-        `${request.by.name}: your call from ${callerLabel(outcome.call.caller)} was parked in your call park group while I was restarting, and I lost track of the extension. Check your group's park extensions.`,
+        `${escapeMarkdown(request.by.name)}: your call from ${escapeMarkdown(callerLabel(outcome.call.caller))} was parked in your call park group while I was restarting, and I lost track of the extension. Check your group's park extensions.`,
       );
       return;
     case 'parked': {
@@ -42,7 +46,7 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       if (call.forPerson) {
         await ctx.conversation.reply(
           cardId,
-          `<@personId:${call.forPerson.personId}|${call.forPerson.name}>, a call from ${callerLabel(call.caller)} is waiting for you on **${call.parkedAgainst.number}**.`,
+          `<@personId:${call.forPerson.personId}|${mentionName(call.forPerson.name)}>, a call from ${escapeMarkdown(callerLabel(call.caller))} is waiting for you on **${escapeMarkdown(call.parkedAgainst.number)}**.`,
         );
       }
       for (const older of outcome.superseded) await ctx.services.board.show(older);
