@@ -12,6 +12,13 @@ export interface EventHandlers {
   callEvent: (delivery: CallEventDelivery, key: string) => Promise<void>;
 }
 
+/**
+ * A delivery about an event older than this is refused. Event keys are remembered for a day
+ * (SEEN_EVENT_TTL_MS), so a signed delivery kept and replayed later than that would otherwise act
+ * again; Webex's own retries come within minutes.
+ */
+export const MAX_EVENT_AGE_MS = 60 * 60 * 1000;
+
 /** One key per Webex event, the same for every delivery of it. */
 export const eventKey = (resource: string, event: string, id: string): string => `${resource}:${event}:${id}`;
 
@@ -68,17 +75,23 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     if (!this.accepting) return 'not-ready';
     // Webex announces the bot's own messages too; the framework would fetch each one only to drop it.
     if (delivery.resource === 'messages' && delivery.data.personId === this.botPersonId) return 'accepted';
-    return this.take(eventKey(delivery.resource, delivery.event, delivery.data.id), delivery);
+    return this.take(eventKey(delivery.resource, delivery.event, delivery.data.id), delivery, delivery.data.created);
   }
 
   /** One person's call event; the same event delivered again has the same key. */
   async receiveCallEvent(delivery: CallEventDelivery): Promise<Intake> {
     if (!this.accepting) return 'not-ready';
     const { callId, eventType, eventTimestamp } = delivery.data;
-    return this.take(eventKey(delivery.resource, delivery.event, `${delivery.createdBy}:${callId}:${eventType}:${eventTimestamp}`), delivery);
+    return this.take(eventKey(delivery.resource, delivery.event, `${delivery.createdBy}:${callId}:${eventType}:${eventTimestamp}`), delivery, eventTimestamp);
   }
 
-  private async take(key: string, delivery: unknown): Promise<Intake> {
+  private async take(key: string, delivery: unknown, happenedAt: unknown): Promise<Intake> {
+    const happened = typeof happenedAt === 'string' ? Date.parse(happenedAt) : Number.NaN;
+    if (Date.now() - happened > MAX_EVENT_AGE_MS) {
+      this.metrics.webhookRejections.inc({ reason: 'stale' });
+      this.logger.warn({ event: 'webhook-rejected', reason: 'stale', eventKey: key }, 'Refused a delivery about an event too old to act on');
+      return 'stale';
+    }
     const body = JSON.stringify(delivery);
     if (!(await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs))) {
       this.metrics.duplicateDeliveries.inc();

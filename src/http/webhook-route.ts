@@ -42,7 +42,7 @@ export function parseDelivery<T = WebhookDelivery>(
   return { ok: true, delivery: delivery.data };
 }
 
-export type Intake = 'accepted' | 'duplicate' | 'not-ready';
+export type Intake = 'accepted' | 'duplicate' | 'not-ready' | 'stale';
 
 export interface WebhookTarget {
   /** Takes a verified delivery. Throws when it cannot be recorded (Webex should send it again). */
@@ -64,6 +64,10 @@ export async function answerDelivery(res: Response, intake: () => Promise<Intake
   }
   if (outcome === 'not-ready') {
     res.status(503).set('Retry-After', '5').json({ error: 'The bot is not taking events right now' });
+    return;
+  }
+  if (outcome === 'stale') {
+    res.status(400).json({ error: 'The event is too old to act on' });
     return;
   }
   res.status(200).json({ ok: true, ...(outcome === 'duplicate' ? { duplicate: true } : {}) });

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { openFrontDesk } from '../support/front-desk.js';
-import { World, cardOf, cardText, submitButtons, type TestPerson } from '../support/world.js';
+import { World, WEBHOOK_SECRET, cardOf, cardText, submitButtons, type TestPerson } from '../support/world.js';
+import { createHmac } from 'node:crypto';
 import { waitFor } from '../support/wait.js';
 import type { SimMessage, SimRoom } from '../../src/simulator/model.js';
 
@@ -106,5 +107,30 @@ describe('Hostile card submits and text', () => {
     assert.match(answer.text ?? '', /"<@all>" is not a place I can park a call/);
     assert.doesNotMatch(answer.markdown ?? '', /<@all>/);
     assert.equal(answer.mentionedPeople, undefined);
+  });
+
+  it('refuses a signed delivery replayed long after its event, and counts it', async () => {
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Victim’s Caller', number: '+15550506' } });
+    let message: SimMessage | undefined;
+    await world.expectBotMessage(frontDesk, async () => (message = await world.say(rita, frontDesk, 'retrieve 2001')), 'the answer to the original');
+    const original = world.sim.webhooks.deliveries.find((d) => d.dataId === message?.id);
+    // The same signed delivery, as an attacker who kept it would send it 25 hours later.
+    const delivery = JSON.parse(original?.body ?? '{}') as { data: { id: string; created: string } };
+    delivery.data.id = `${delivery.data.id}-kept`;
+    delivery.data.created = new Date(Date.now() - 25 * 60 * 60 * 1000).toISOString();
+    const body = JSON.stringify(delivery);
+    const retrievesBefore = world.callControl('/retrieve').length;
+
+    const response = await fetch(`${world.botUrl}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-spark-signature': createHmac('sha1', WEBHOOK_SECRET).update(body).digest('hex') },
+      body,
+    });
+
+    assert.equal(response.status, 400);
+    assert.match(((await response.json()) as { error: string }).error, /too old/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(world.callControl('/retrieve').length, retrievesBefore, 'nothing was retrieved');
+    assert.match(await (await fetch(`${world.botUrl}/metrics`)).text(), /parkbot_webhook_rejections_total\{reason="stale"\} 1/);
   });
 });
