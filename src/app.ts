@@ -44,12 +44,26 @@ export interface ParkBotOptions {
   routes?: Router;
   /** How long a shutdown waits for parks and retrieves already under way. */
   drainTimeoutMs?: number;
+  /** The address to listen on; every interface when unset. */
+  host?: string;
+  /** Answer only requests whose Host header names one of these (port aside); any Host when unset. */
+  allowedHosts?: string[];
 }
 
-/** Generous enough for a whole office behind one NAT address linking at once. */
 /** An event whose processing died this many times (with its instance) is given up, not retried forever. */
 const MAX_EVENT_ATTEMPTS = 3;
+/** Generous enough for a whole office behind one NAT address linking at once. */
 const OAUTH_REQUESTS_PER_MINUTE = 300;
+
+/** Refuses requests addressed to any other host name: a DNS-rebinding page cannot reach the server. */
+function onlyHosts(hosts: string[]): express.RequestHandler {
+  const allowed = new Set(hosts.map((host) => host.toLowerCase()));
+  return (req, res, next) => {
+    const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
+    if (allowed.has(host)) return next();
+    res.status(403).json({ error: `This server only answers at ${hosts[0] ?? 'localhost'}` });
+  };
+}
 
 /** Builds every part from the configuration, starts the HTTP server, then the framework. */
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {
@@ -99,6 +113,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
 
   const app = express();
   app.disable('x-powered-by');
+  if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
   app.use(webhookRoute(config.webhookSecret, intake, logger));
   app.use(callEventsRoute((key) => subscriptions.senderFor(key), intake, logger));
   app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));
@@ -117,11 +132,11 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   });
 
   const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(config.port, () => resolve(listening));
+    const listening = options.host ? app.listen(config.port, options.host, () => resolve(listening)) : app.listen(config.port, () => resolve(listening));
     listening.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
-  logger.info({ event: 'http-listening', port }, 'HTTP server listening');
+  logger.info({ event: 'http-listening', port, host: options.host ?? 'all interfaces' }, 'HTTP server listening');
 
   try {
     await startFramework(framework);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createConfig } from '../config.js';
+import { ConfigError, createConfig } from '../config.js';
 import { startParkBot, type ParkBot } from '../app.js';
 import { startSimulator } from '../simulator/server.js';
 import { seedFrontDesk } from '../simulator/seed.js';
@@ -10,8 +10,22 @@ import type { Logger } from '../logger.js';
  * Playground mode (no WEBEX_BOT_TOKEN): the real bot against the embedded Webex simulator, with a
  * page at /playground to chat as the simulated people, ring them, and tap cards. Local only.
  */
+/** Settings only a real deployment has: with any of them, a missing bot token is a mistake, not a try-out. */
+const PRODUCTION_SETTINGS = ['WEBEX_CLIENT_ID', 'WEBEX_CLIENT_SECRET'] as const;
+
+/** Hosts the playground answers to: itself, never a name an attacker's DNS points at it (rebinding). */
+const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
 export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): Promise<ParkBot & { playgroundUrl: string }> {
+  const production = [...PRODUCTION_SETTINGS.filter((name) => env[name]), ...(/^postgres/i.test(env.DATABASE_URL ?? '') ? ['DATABASE_URL'] : [])];
+  if (production.length) {
+    throw new ConfigError([
+      `WEBEX_BOT_TOKEN is required: ${production.join(', ')} ${production.length === 1 ? 'is' : 'are'} set for a real deployment, so the playground (which runs without a bot token) will not start`,
+    ]);
+  }
   const port = env.PORT ?? '3000';
+  // Loopback only, unless the person running it says otherwise (a container, a VM).
+  const host = env.PLAYGROUND_HOST || '127.0.0.1';
   const publicUrl = `http://localhost:${port}`;
   const recallSeconds = Number(env.PLAYGROUND_RECALL_SECONDS ?? 45);
   const sim = await startSimulator({ host: '127.0.0.1', recallMs: (Number.isFinite(recallSeconds) && recallSeconds > 0 ? recallSeconds : 45) * 1000 });
@@ -29,7 +43,11 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     DATABASE_URL: 'sqlite::memory:',
   });
-  const bot = await startParkBot(config, logger, { routes: playgroundRoutes(sim, seed) });
+  const bot = await startParkBot(config, logger, {
+    routes: playgroundRoutes(sim, seed),
+    host,
+    allowedHosts: [...LOCAL_HOSTS, ...(env.PLAYGROUND_HOST ? [env.PLAYGROUND_HOST] : [])],
+  });
   return {
     ...bot,
     playgroundUrl: `${publicUrl}/playground`,

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { request as httpRequest } from 'node:http';
 import { BotProcess, freePort } from '../support/bot-process.js';
 import { waitFor } from '../support/wait.js';
 import { openFrontDesk } from '../support/front-desk.js';
@@ -91,11 +92,51 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
     await waitFor('the card to say so', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('No longer parked')));
   });
 
+  it('listens on loopback only, and answers only to a local Host (no DNS rebinding)', async () => {
+    assert.ok(bot.lines.some((line) => line.event === 'http-listening' && line.host === '127.0.0.1'));
+    const port = new URL(base).port;
+    const withHost = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, path: '/playground/api/state', headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    assert.equal(await withHost(`localhost:${port}`), 200);
+    assert.equal(await withHost(`127.0.0.1:${port}`), 200);
+    assert.equal(await withHost('attacker.example'), 403);
+    assert.equal(await withHost(`attacker.example:${port}`), 403);
+  });
+
   it('answers bad requests with 400 and a reason', async () => {
     const response = await post('say', { personId: 'nobody', text: '' });
     assert.equal(response.status, 400);
     assert.match(((await response.json()) as { error: string }).error, /personId/);
   });
+});
+
+describe('playground refused where production settings are present', () => {
+  for (const [setting, value] of [
+    ['DATABASE_URL', 'postgres://parkbot:secret@db.internal:5432/parkbot'],
+    ['WEBEX_CLIENT_ID', 'C0123456789'],
+  ] as const) {
+    it(`stops with a readable error when ${setting} is set without a bot token`, async () => {
+      const port = await freePort();
+      const bot = new BotProcess({ PORT: String(port), DOTENV_CONFIG_PATH: '/nonexistent/.env', [setting]: value });
+      try {
+        await assert.rejects(bot.start(), (error: Error) => {
+          assert.match(error.message, /exited with 1/);
+          assert.match(error.message, new RegExp(`WEBEX_BOT_TOKEN is required.*${setting}`));
+          assert.doesNotMatch(error.message, /\bat .+\.(ts|js):\d+/);
+          return true;
+        });
+      } finally {
+        await bot.stop();
+      }
+    });
+  }
 });
 
 describe('Webex mode (WEBEX_BOT_TOKEN set)', () => {
