@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import webhookHandler from 'webex-node-bot-framework/webhook';
 import type { Config } from './config.js';
@@ -54,6 +54,23 @@ export interface ParkBotOptions {
 const MAX_EVENT_ATTEMPTS = 3;
 /** Generous enough for a whole office behind one NAT address linking at once. */
 const OAUTH_REQUESTS_PER_MINUTE = 300;
+
+/** Every error answer is JSON with a reason a caller can act on: never a stack trace or a file path. */
+function jsonErrors(logger: Logger): express.ErrorRequestHandler {
+  const reasons: Record<string, string> = {
+    'entity.too.large': 'The request body is too large',
+    'encoding.unsupported': 'The request body is in an encoding this server does not accept',
+    'entity.parse.failed': 'The request body is not valid JSON',
+    'request.aborted': 'The request was cut off before its body arrived',
+  };
+  return (error: unknown, _req, res, _next) => {
+    const { status, type } = error as { status?: unknown; type?: unknown };
+    const code = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+    if (code >= 500) logger.error({ event: 'http-error', error: error instanceof Error ? error.message : 'unknown' }, 'A request failed');
+    const reason = (typeof type === 'string' && reasons[type]) || (code < 500 ? 'The request could not be read' : 'Something went wrong on our side');
+    if (!res.headersSent) res.status(code).json({ error: reason });
+  };
+}
 
 /** Refuses requests addressed to any other host name: a DNS-rebinding page cannot reach the server. */
 function onlyHosts(hosts: string[]): express.RequestHandler {
@@ -113,6 +130,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
   app.use(webhookRoute(config.webhookSecret, intake, logger));
   app.use(callEventsRoute((key) => subscriptions.senderFor(key), intake, logger));
@@ -125,15 +143,26 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
         .catch(() => logger.warn({ event: 'link-confirmation-failed' }, 'Could not confirm the link in Webex'));
     }),
   );
-  app.use(opsRoutes({ database: () => store.ping(), framework: () => intake.isOpen }, metrics));
+  app.use(opsRoutes({ database: () => store.ping(), framework: () => intake.isOpen }, metrics, config.metricsToken));
   if (options.routes) app.use(options.routes);
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
   });
+  app.use(jsonErrors(logger));
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = options.host ? app.listen(config.port, options.host, () => resolve(listening)) : app.listen(config.port, () => resolve(listening));
-    listening.once('error', reject);
+  // A client that sends its request slowly is cut off rather than holding a connection open; Node
+  // looks for such requests every `connectionsCheckingInterval`, which is set here to match.
+  const server: Server = createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(config.requestTimeoutMs, 10_000),
+      connectionsCheckingInterval: Math.min(config.requestTimeoutMs / 2, 5_000),
+    },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   logger.info({ event: 'http-listening', port, host: options.host ?? 'all interfaces' }, 'HTTP server listening');

@@ -50,6 +50,13 @@ const schema = z.object({
   PARKED_CALL_MAX_WAIT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(30),
   CLOSED_CALL_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).positive().max(3650).default(30),
   CALL_WEBHOOK_CHECK_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(10),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .refine((value) => /^(true|false|\d+|[\w.:/, -]+)$/.test(value), { error: 'must be false, true, a number of proxies, or addresses/subnets such as loopback' }),
+  METRICS_TOKEN: z.string().trim().min(16, { error: 'must be at least 16 characters' }).optional(),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -69,6 +76,12 @@ export interface Config {
   parkedCalls: { maxWaitMs: number; retentionMs: number };
   /** How often people's call-events webhooks are checked. */
   callWebhookCheckMs: number;
+  /** Express's `trust proxy`: which hops' X-Forwarded-For to believe (rate limits key on the client). */
+  trustProxy: boolean | number | string;
+  /** When set, /metrics answers only requests bearing it. */
+  metricsToken?: string;
+  /** How long a request (headers and body) may take to arrive. */
+  requestTimeoutMs: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -100,6 +113,9 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
     parkedCalls: { maxWaitMs: v.PARKED_CALL_MAX_WAIT_MINUTES * 60_000, retentionMs: v.CLOSED_CALL_RETENTION_DAYS * 24 * 60 * 60_000 },
     callWebhookCheckMs: v.CALL_WEBHOOK_CHECK_MINUTES * 60_000,
+    trustProxy: v.TRUST_PROXY === 'true' ? true : v.TRUST_PROXY === 'false' ? false : /^\d+$/.test(v.TRUST_PROXY) ? Number(v.TRUST_PROXY) : v.TRUST_PROXY,
+    ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),
+    requestTimeoutMs: v.REQUEST_TIMEOUT_SECONDS * 1000,
     logLevel: v.LOG_LEVEL,
   };
 }

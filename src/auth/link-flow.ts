@@ -2,8 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { LinkError } from './errors.js';
 import type { TokenVault } from './token-vault.js';
 import type { IdentityApi } from '../webex/identity-api.js';
+import type { TokenResponse } from '../webex/schemas.js';
+import { WebexApiError } from '../webex/errors.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
+
+const USED_UP = 'This link has expired or was already used. Send "link" to the bot for a new one.';
 
 export const CALLING_SCOPES = 'spark:calls_read spark:calls_write spark:people_read';
 const LINK_TTL_MS = 15 * 60 * 1000;
@@ -39,7 +43,7 @@ export class LinkFlow {
   /** Where `/oauth/start` sends the browser: Webex's authorize page for this pending link. */
   async authorizeUrl(stateId: string): Promise<string> {
     const state = await this.store.linkState(stateId, this.now());
-    if (!state) throw new LinkError('This link has expired or was already used. Send "link" to the bot for a new one.');
+    if (!state) throw new LinkError(USED_UP);
     const url = new URL(`${this.settings.webexApiUrl}/authorize`);
     url.search = new URLSearchParams({
       client_id: this.settings.clientId,
@@ -53,11 +57,25 @@ export class LinkFlow {
     return url.toString();
   }
 
-  /** The callback: exchange the code, check who logged in, keep the tokens sealed. */
+  /**
+   * The callback: exchange the code, check who logged in, keep the tokens sealed. The link is used up
+   * only once a code has been exchanged for it, so a bogus code sent with a real state burns nothing.
+   */
   async complete(stateId: string, code: string): Promise<{ personId: string; displayName: string }> {
+    const pending = await this.store.linkState(stateId, this.now());
+    if (!pending) throw new LinkError(USED_UP);
+    let tokens: TokenResponse;
+    try {
+      tokens = await this.identity.exchangeCode(code, pending.codeVerifier);
+    } catch (error) {
+      if (error instanceof WebexApiError && (error.kind === 'bad-request' || error.kind === 'unauthorized')) {
+        this.logger.warn({ event: 'link-refused', reason: 'bad-code' }, 'Webex did not accept the code sent to the link callback');
+        throw new LinkError('Webex did not accept this sign-in. Open your link again to retry.');
+      }
+      throw error;
+    }
     const state = await this.store.takeLinkState(stateId, this.now());
-    if (!state) throw new LinkError('This link has expired or was already used. Send "link" to the bot for a new one.');
-    const tokens = await this.identity.exchangeCode(code, state.codeVerifier);
+    if (!state) throw new LinkError(USED_UP);
     const me = await this.identity.me(tokens.access_token);
     if (me.id !== state.personId) {
       this.logger.warn({ event: 'link-refused', reason: 'different-person' }, 'A link was completed by someone other than the person it was made for');

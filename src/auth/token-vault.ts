@@ -40,7 +40,7 @@ export class TokenVault {
   async withToken<T>(personId: string, action: (accessToken: string) => Promise<T>): Promise<T> {
     const account = await this.store.account(personId);
     if (!account) throw new NotLinkedError(personId, 'never-linked');
-    const token = account.accessExpiresAt - EXPIRY_MARGIN_MS > this.now() ? this.cipher.open(account.sealedAccessToken) : await this.refresh(account);
+    const token = account.accessExpiresAt - EXPIRY_MARGIN_MS > this.now() ? this.open(account, account.sealedAccessToken) : await this.refresh(account);
     try {
       return await action(token);
     } catch (error) {
@@ -59,7 +59,7 @@ export class TokenVault {
   private async tokenNewerThan(used: LinkedAccount): Promise<string> {
     const latest = await this.store.account(used.personId);
     if (!latest) throw new NotLinkedError(used.personId, 'never-linked');
-    if (latest.sealedAccessToken !== used.sealedAccessToken) return this.cipher.open(latest.sealedAccessToken);
+    if (latest.sealedAccessToken !== used.sealedAccessToken) return this.open(latest, latest.sealedAccessToken);
     return this.refresh(latest);
   }
 
@@ -76,7 +76,7 @@ export class TokenVault {
       throw new NotLinkedError(account.personId, 'expired');
     }
     try {
-      const tokens = await this.identity.refresh(this.cipher.open(account.sealedRefreshToken));
+      const tokens = await this.identity.refresh(this.open(account, account.sealedRefreshToken));
       await this.store.saveAccount(this.sealed(account.personId, account.displayName, tokens));
       this.logger.info({ event: 'token-refreshed' }, 'Refreshed a linked account token');
       return tokens.access_token;
@@ -85,6 +85,22 @@ export class TokenVault {
         throw new NotLinkedError(account.personId, 'expired');
       }
       throw error;
+    }
+  }
+
+  /**
+   * A token sealed with another key (TOKEN_ENCRYPTION_KEY changed or lost) cannot be read: the link is
+   * as good as expired, and the person is asked to link again.
+   */
+  private open(account: LinkedAccount, sealed: string): string {
+    try {
+      return this.cipher.open(sealed);
+    } catch {
+      this.logger.warn(
+        { event: 'token-undecryptable' },
+        'A stored Webex token cannot be decrypted (was TOKEN_ENCRYPTION_KEY changed?); the person will be asked to link again',
+      );
+      throw new NotLinkedError(account.personId, 'expired');
     }
   }
 

@@ -20,6 +20,12 @@ const param = (value: unknown): string | undefined => (typeof value === 'string'
 export function oauthRoutes(linkFlow: LinkFlow, logger: Logger, onLinked: (personId: string) => void): Router {
   const router = express.Router();
 
+  // Pages that carry a one-time link or code: never cached, never named to the next site.
+  router.use('/oauth', (_req, res, next) => {
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    next();
+  });
+
   router.get('/oauth/start', async (req, res) => {
     const state = param(req.query.state);
     if (!state) {

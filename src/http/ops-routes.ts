@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Metrics } from '../ops/metrics.js';
 
 export interface Readiness {
@@ -8,7 +9,7 @@ export interface Readiness {
 }
 
 /** Liveness, readiness and Prometheus metrics for whoever runs the bot. */
-export function opsRoutes(readiness: Readiness, metrics: Metrics): Router {
+export function opsRoutes(readiness: Readiness, metrics: Metrics, metricsToken?: string): Router {
   const router = express.Router();
 
   router.get('/healthz', (_req, res) => {
@@ -25,9 +26,20 @@ export function opsRoutes(readiness: Readiness, metrics: Metrics): Router {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: { database, framework } });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (metricsToken && !bearerMatches(req.get('authorization'), metricsToken)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'Metrics need the METRICS_TOKEN as a bearer token' });
+      return;
+    }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   return router;
+}
+
+/** Compares digests, so neither the length nor the content of the token leaks through timing. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }

@@ -83,11 +83,12 @@ describe('link flow (OAuth with PKCE)', () => {
     await assert.rejects(flow.authorizeUrl(new URL(url).searchParams.get('state') ?? ''), /expired/);
   });
 
-  it('fails the exchange when the PKCE verifier does not match the challenge', async () => {
+  it('fails the exchange when the PKCE verifier does not match the challenge, and keeps the link usable', async () => {
     const url = await flow.linkUrlFor(rita);
     const state = new URL(url).searchParams.get('state') ?? '';
     const code = sim.oauth.consent({ clientId: [...sim.oauth.integrations.keys()][0] ?? '', redirectUri, scope: 'spark:calls_read', codeChallenge: 'not-the-challenge', codeChallengeMethod: 'S256' }, rita);
-    await assert.rejects(flow.complete(state, code), /code_verifier does not match/);
+    await assert.rejects(flow.complete(state, code), /Webex did not accept this sign-in/);
     assert.equal(await vault.isLinked(rita), false);
+    assert.ok(await flow.authorizeUrl(state), 'the link was not used up by a code Webex refused');
   });
 });

@@ -39,14 +39,14 @@ export class BotProcess {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
-  /** Starts the bot; `output` keeps growing across restarts. */
-  async start(): Promise<void> {
+  /** Starts the bot, with `changes` to its settings if given; `output` keeps growing across restarts. */
+  async start(changes: Record<string, string> = {}): Promise<void> {
     const from = this.output.length;
     const nodeOptions = process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
     const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
     const child = spawn(process.execPath, [...nodeOptions, ...loader, join(ROOT, this.entry)], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...this.env },
+      env: { PATH: process.env.PATH ?? '', ...this.env, ...changes },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
