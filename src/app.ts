@@ -25,7 +25,8 @@ import type { RetryPolicy } from './webex/retry-policy.js';
 import { MessagingApi } from './webex/messaging-api.js';
 import { WebhooksApi } from './webex/webhooks-api.js';
 import { CardBoard } from './bot/card-board.js';
-import { CallEventSubscriptions } from './call-events/subscriptions.js';
+import { CallEventSubscriptions } from './webhooks/call-event-subscriptions.js';
+import { BotWebhooks } from './webhooks/bot-webhooks.js';
 import { callEventsRoute } from './http/call-events-route.js';
 import { handleCallEvent } from './bot/handlers/call-event.js';
 import { startBackgroundJobs } from './bot/background-jobs.js';
@@ -101,11 +102,13 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     logger,
   );
 
+  const webhooksApi = new WebhooksApi(http);
+  const botWebhooks = new BotWebhooks(webhooksApi, config.botToken, store, metrics, logger);
   const subscriptions = new CallEventSubscriptions(
     { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret },
     store,
     vault,
-    new WebhooksApi(http),
+    webhooksApi,
     metrics,
     logger,
   );
@@ -143,7 +146,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
         .catch(() => logger.warn({ event: 'link-confirmation-failed' }, 'Could not confirm the link in Webex'));
     }),
   );
-  app.use(opsRoutes({ database: () => store.ping(), framework: () => intake.isOpen }, metrics, config.metricsToken));
+  app.use(opsRoutes({ database: () => store.ping(), framework: () => intake.isOpen, webhooks: () => botWebhooks.health }, metrics, config.metricsToken));
   if (options.routes) app.use(options.routes);
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
@@ -168,7 +171,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   logger.info({ event: 'http-listening', port, host: options.host ?? 'all interfaces' }, 'HTTP server listening');
 
   try {
-    await startFramework(framework);
+    await startFramework(framework, botWebhooks);
   } catch (error) {
     server.close();
     await store.close();
@@ -176,7 +179,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     throw new Error(`could not connect the bot to Webex at ${config.webexApiUrl} (check WEBEX_BOT_TOKEN and WEBEX_API_URL): ${reason}`);
   }
   intake.open(framework.person.id);
-  const jobs = startBackgroundJobs(services, subscriptions, { ...config.parkedCalls, webhookCheckMs: config.callWebhookCheckMs });
+  const jobs = startBackgroundJobs(services, { subscriptions, botWebhooks }, { ...config.parkedCalls, webhookCheckMs: config.webhookCheckMs });
   logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');
 
   return {

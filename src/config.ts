@@ -49,7 +49,7 @@ const schema = z.object({
   EVENT_LEASE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(3600).default(30),
   PARKED_CALL_MAX_WAIT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(30),
   CLOSED_CALL_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).positive().max(3650).default(30),
-  CALL_WEBHOOK_CHECK_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(10),
+  WEBHOOK_CHECK_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(10),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -75,7 +75,7 @@ export interface Config {
   /** How long a parked call is shown as waiting, and how long closed ones are kept. */
   parkedCalls: { maxWaitMs: number; retentionMs: number };
   /** How often people's call-events webhooks are checked. */
-  callWebhookCheckMs: number;
+  webhookCheckMs: number;
   /** Express's `trust proxy`: which hops' X-Forwarded-For to believe (rate limits key on the client). */
   trustProxy: boolean | number | string;
   /** When set, /metrics answers only requests bearing it. */
@@ -112,7 +112,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: v.DATABASE_URL.startsWith('sqlite:') ? { kind: 'sqlite', path: v.DATABASE_URL.slice('sqlite:'.length) } : { kind: 'postgres', url: v.DATABASE_URL },
     eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
     parkedCalls: { maxWaitMs: v.PARKED_CALL_MAX_WAIT_MINUTES * 60_000, retentionMs: v.CLOSED_CALL_RETENTION_DAYS * 24 * 60 * 60_000 },
-    callWebhookCheckMs: v.CALL_WEBHOOK_CHECK_MINUTES * 60_000,
+    webhookCheckMs: v.WEBHOOK_CHECK_MINUTES * 60_000,
     trustProxy: v.TRUST_PROXY === 'true' ? true : v.TRUST_PROXY === 'false' ? false : /^\d+$/.test(v.TRUST_PROXY) ? Number(v.TRUST_PROXY) : v.TRUST_PROXY,
     ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),
     requestTimeoutMs: v.REQUEST_TIMEOUT_SECONDS * 1000,

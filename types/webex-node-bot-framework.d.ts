@@ -56,6 +56,8 @@ declare module 'webex-node-bot-framework' {
   export interface WebexSdk {
     config: { people: { batcherWait: number } };
     messages: { create(message: object): Promise<WebexMessage>; remove(id: string): Promise<unknown> };
+    /** The framework lists, removes and creates its webhooks through these at start. */
+    webhooks: Record<'list' | 'remove' | 'create', (...args: never[]) => Promise<unknown>>;
   }
 
   export default class Framework extends EventEmitter {

@@ -1,17 +1,23 @@
 import { keepHouse, type HousekeepingSettings } from '../calls/housekeeping.js';
-import type { CallEventSubscriptions } from '../call-events/subscriptions.js';
+import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
+import type { BotWebhooks } from '../webhooks/bot-webhooks.js';
 import type { BotServices } from './context.js';
 
 export interface BackgroundSettings extends HousekeepingSettings {
-  /** How often every linked person's call-events webhook is checked (and made again if missing). */
+  /** How often the bot's webhooks and every linked person's call-events webhooks are checked. */
   webhookCheckMs: number;
 }
 
 /**
  * What the bot does on its own, on every instance: expire and prune parked calls (often enough that
- * an expired card changes within a quarter of the wait), and check people's call-events webhooks.
+ * an expired card changes within a quarter of the wait), and check the bot's webhooks and people's
+ * call-events webhooks.
  */
-export function startBackgroundJobs(services: BotServices, subscriptions: CallEventSubscriptions, settings: BackgroundSettings): { stop(): void } {
+export function startBackgroundJobs(
+  services: BotServices,
+  webhooks: { subscriptions: CallEventSubscriptions; botWebhooks: BotWebhooks },
+  settings: BackgroundSettings,
+): { stop(): void } {
   const { logger } = services;
   const housekeeping = async (): Promise<void> => {
     const { expired, pruned } = await keepHouse(services.store, settings);
@@ -25,7 +31,10 @@ export function startBackgroundJobs(services: BotServices, subscriptions: CallEv
     job().catch((error: unknown) => logger.error({ event: `${name}-failed`, error: error instanceof Error ? error.message : 'unknown' }, `${name} failed`));
   };
   const runHousekeeping = guarded('housekeeping', housekeeping);
-  const checkWebhooks = guarded('call-events-webhook-check', () => subscriptions.ensureAll());
+  const checkWebhooks = guarded('webhook-check', async () => {
+    await webhooks.botWebhooks.check(settings.webhookCheckMs);
+    await webhooks.subscriptions.ensureAll();
+  });
   const timers = [
     setInterval(runHousekeeping, Math.min(60_000, Math.max(250, settings.maxWaitMs / 4))),
     setInterval(checkWebhooks, settings.webhookCheckMs),

@@ -8,7 +8,7 @@ import type { Conversation } from './conversation.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { CardBoard } from './card-board.js';
 import type { SpaceMembers } from '../calls/park-call.js';
-import type { CallEventSubscriptions } from '../call-events/subscriptions.js';
+import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
 export interface BotServices {

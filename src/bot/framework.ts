@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Framework from 'webex-node-bot-framework';
 import type { Config } from '../config.js';
+import type { BotWebhooks, FrameworkWebhookCalls } from '../webhooks/bot-webhooks.js';
 
 /**
  * Loads the framework pointed at the configured Webex API. The Webex SDK reads its service URLs
@@ -29,9 +30,13 @@ const WEBHOOK_REGISTRATION_TIMEOUT_MS = 30_000;
  * Resolves once the framework has its identity and its two webhooks exist. The framework itself
  * reports "initialized" before registering them; events sent in between would be lost.
  */
-export async function startFramework(framework: Framework): Promise<void> {
+export async function startFramework(framework: Framework, webhooks: BotWebhooks): Promise<void> {
   const initialized = new Promise<void>((resolve) => framework.once('initialized', () => resolve()));
-  await framework.start();
+  const started = framework.start();
+  // start() makes its Webex SDK handle at once, and only then, asynchronously, deletes and re-creates
+  // its webhooks: those calls go to the bot's reconciler instead.
+  webhooks.takeOver(framework.webex.webhooks as FrameworkWebhookCalls);
+  await started;
   // The SDK gathers person lookups for 100 ms before asking Webex; the framework looks up the sender
   // of every event, so each answer waited that long. Gather only what arrives within 1 ms (0 is refused).
   framework.webex.config.people.batcherWait = 1;

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { callEventSchema } from '../webex/schemas.js';
-import { CALL_EVENTS_PATH, type CallEventsSender } from '../call-events/subscriptions.js';
+import { CALL_EVENTS_PATH, type CallEventsSender } from '../webhooks/call-event-subscriptions.js';
 import { answerDelivery, MAX_BODY, parseDelivery, refuseDelivery, type Intake, type WebhookTarget } from './webhook-route.js';
 import type { Logger } from '../logger.js';
 

@@ -6,6 +6,8 @@ export interface Readiness {
   /** Throws when the database cannot be reached. */
   database(): Promise<void>;
   framework(): boolean;
+  /** Whether the bot's webhooks were found right at the last check. */
+  webhooks(): 'ok' | 'failing' | 'unknown';
 }
 
 /** Liveness, readiness and Prometheus metrics for whoever runs the bot. */
@@ -22,8 +24,10 @@ export function opsRoutes(readiness: Readiness, metrics: Metrics, metricsToken?:
       () => 'unreachable',
     );
     const framework = readiness.framework() ? 'ok' : 'not-ready';
+    // Reported, not required: the webhooks are shared, so no instance is readier than another.
+    const webhooks = readiness.webhooks();
     const ready = database === 'ok' && framework === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: { database, framework } });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: { database, framework, webhooks } });
   });
 
   router.get('/metrics', async (req, res) => {

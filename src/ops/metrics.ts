@@ -20,6 +20,12 @@ export class Metrics {
     labelNames: ['outcome', 'reason'],
     registers: [this.registry],
   });
+  readonly botWebhookChecks = new Counter({
+    name: 'parkbot_bot_webhook_checks_total',
+    help: "Checks of the bot's own webhooks, by outcome (kept, updated, created, failed)",
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly parkedCallsClosed = new Counter({
     name: 'parkbot_parked_calls_closed_total',
     help: 'Parked calls whose life ended, by how (retrieved, rang-back, picked-up, gone, superseded, expired)',

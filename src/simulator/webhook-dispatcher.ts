@@ -20,19 +20,26 @@ function matches(webhook: SimWebhook, event: SimEvent): boolean {
   });
 }
 
+/** Waits before each further try of a delivery that failed (Webex retries; its schedule is not published). */
+const RETRY_DELAYS_MS = [200, 400, 800];
+/** A webhook whose deliveries fail this many events in a row is disabled, as Webex does. */
+const DISABLE_AFTER_FAILED_EVENTS = 20;
+
 /**
  * Sends each event to every matching webhook's `targetUrl`, over real HTTP, signed with the
- * webhook's secret (`X-Spark-Signature`, hex HMAC-SHA1 of the exact body sent).
+ * webhook's secret (`X-Spark-Signature`, hex HMAC-SHA1 of the exact body sent). A delivery that is not
+ * answered 2xx is tried again a few times; a webhook that keeps failing is turned `inactive`.
  */
 export class WebhookDispatcher extends EventEmitter<{ sending: [SimDelivery] }> {
   readonly deliveries: SimDelivery[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly failedInARow = new Map<string, number>();
 
   constructor(org: SimOrg) {
     super();
     org.on('event', (event) => {
       for (const webhook of org.webhooks.values()) {
-        if (matches(webhook, event)) this.track(this.deliver(webhook, event));
+        if (matches(webhook, event)) this.track(this.deliverWithRetries(webhook, event));
       }
     });
   }
@@ -47,7 +54,23 @@ export class WebhookDispatcher extends EventEmitter<{ sending: [SimDelivery] }> 
     void delivery.finally(() => this.inFlight.delete(delivery));
   }
 
-  private async deliver(webhook: SimWebhook, event: SimEvent): Promise<void> {
+  private async deliverWithRetries(webhook: SimWebhook, event: SimEvent): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      const status = await this.deliver(webhook, event);
+      if (typeof status === 'number' && status >= 200 && status < 300) {
+        this.failedInARow.delete(webhook.id);
+        return;
+      }
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    const failures = (this.failedInARow.get(webhook.id) ?? 0) + 1;
+    this.failedInARow.set(webhook.id, failures);
+    if (failures >= DISABLE_AFTER_FAILED_EVENTS) webhook.status = 'inactive';
+  }
+
+  private async deliver(webhook: SimWebhook, event: SimEvent): Promise<SimDelivery['status']> {
     const { secret: _secret, ...visible } = webhook;
     const body = JSON.stringify({ ...visible, resource: event.resource, event: event.event, actorId: event.actorId, data: event.data });
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -71,5 +94,6 @@ export class WebhookDispatcher extends EventEmitter<{ sending: [SimDelivery] }> 
       record.status = 'error';
     }
     this.deliveries.push(record);
+    return record.status;
   }
 }

@@ -76,4 +76,8 @@ export const MIGRATIONS: string[] = [
      checked_at BIGINT,
      lease_until BIGINT NOT NULL DEFAULT 0
    );`,
+  `CREATE TABLE leases (
+     name TEXT PRIMARY KEY,
+     lease_until BIGINT NOT NULL
+   );`,
 ];

@@ -263,6 +263,14 @@ export class PostgresStore implements Store {
     await this.pool.query('DELETE FROM call_event_subscriptions WHERE person_id = $1', [personId]);
   }
 
+  async takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const result = await this.pool.query(
+      'INSERT INTO leases (name, lease_until) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET lease_until = EXCLUDED.lease_until WHERE leases.lease_until < $3',
+      [name, nowMs + leaseMs, nowMs],
+    );
+    return result.rowCount === 1;
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }

@@ -251,6 +251,14 @@ export class SqliteStore implements Store {
     this.statement('DELETE FROM call_event_subscriptions WHERE person_id = ?').run(personId);
   }
 
+  async takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    return (
+      this
+        .statement('INSERT INTO leases (name, lease_until) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET lease_until = excluded.lease_until WHERE leases.lease_until < ?')
+        .run(name, nowMs + leaseMs, nowMs).changes === 1
+    );
+  }
+
   async ping(): Promise<void> {
     this.statement('SELECT 1').get();
   }

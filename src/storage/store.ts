@@ -153,6 +153,9 @@ export interface Store {
   recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void>;
   deleteSubscription(personId: string): Promise<void>;
 
+  /** A job only one instance should run at a time: true for the one that may, until `nowMs + leaseMs`. */
+  takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean>;
+
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
 

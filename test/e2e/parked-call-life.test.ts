@@ -191,7 +191,7 @@ describe('Parked calls on the clock, and call-events webhooks that come back', (
   before(async () => {
     ({ world, rita, sam, frontDesk } = await openFrontDesk(['rita'], {
       // 1.2 s before a waiting call expires, 1.7 s before a closed one is pruned, webhooks checked every 0.6 s.
-      env: { PARKED_CALL_MAX_WAIT_MINUTES: '0.02', CLOSED_CALL_RETENTION_DAYS: '0.00002', CALL_WEBHOOK_CHECK_MINUTES: '0.01' },
+      env: { PARKED_CALL_MAX_WAIT_MINUTES: '0.02', CLOSED_CALL_RETENTION_DAYS: '0.00002', WEBHOOK_CHECK_MINUTES: '0.01' },
     }));
     await world.callEventsWatched(rita);
   });
@@ -245,5 +245,15 @@ describe('Parked calls on the clock, and call-events webhooks that come back', (
       return webhooks.length === 2 && webhooks.every((w) => w.status === 'active');
     });
     assert.ok(world.sim.requests.some((r) => r.method === 'PUT' && r.path === `/webhooks/${disabled?.id ?? ''}` && r.personId === rita.id));
+  });
+
+  it('turns the bot’s own webhook back on when Webex disabled it, without deleting anything', async () => {
+    const firehose = [...world.sim.org.webhooks.values()].find((w) => w.createdBy === world.botPerson.id && w.resource === 'all');
+    assert.ok(firehose);
+    firehose.status = 'inactive';
+    await waitFor('the firehose to be on again', () => firehose.status === 'active');
+    assert.ok(world.sim.org.webhooks.has(firehose.id), 'the same webhook, updated in place');
+    const ready = (await (await fetch(`${world.botUrl}/readyz`)).json()) as { checks: { webhooks: string } };
+    assert.equal(ready.checks.webhooks, 'ok');
   });
 });

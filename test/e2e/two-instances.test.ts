@@ -18,7 +18,7 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
       return this.skip();
     }
     // Both instances check every linked person's call-events webhooks every 0.3 s, at the same time.
-    world = await World.create({ instances: 2, databaseUrl, env: { CALL_WEBHOOK_CHECK_MINUTES: '0.005' } });
+    world = await World.create({ instances: 2, databaseUrl, env: { WEBHOOK_CHECK_MINUTES: '0.005' } });
     await world.start();
     // Both instances registered webhooks; keep a second pair as well, so every event reaches the
     // load balancer twice, as when two instances each hold their own webhooks.
@@ -83,5 +83,40 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(world.callControl('/retrieve').length - retrievesBefore, 1, `race ${i}: one retrieve`);
     }
+  });
+
+  it('loses no message and deletes no webhook while both instances restart one after the other', async () => {
+    // The copies made above stand for duplicates; the reconciler would rightly remove them. This is
+    // about the one pair every instance shares.
+    for (const id of [...world.sim.org.webhooks.keys()].filter((id) => id.endsWith('COPY'))) world.sim.org.webhooks.delete(id);
+    const dm = world.directSpace(rita);
+    const seen = world.seenIn(dm);
+    const webhooks = [...world.sim.org.webhooks.keys()];
+    const botDeletes = () => world.sim.requests.filter((r) => r.method === 'DELETE' && r.path.startsWith('/webhooks/') && r.tokenKind === 'bot').length;
+    const deletesBefore = botDeletes();
+
+    let sent = 0;
+    let restarting = true;
+    const chatter = (async () => {
+      while (restarting) {
+        await world.say(rita, dm, 'help');
+        sent += 1;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    })();
+    for (const bot of world.bots) {
+      await bot.stop();
+      await bot.start();
+    }
+    restarting = false;
+    await chatter;
+
+    await waitFor(`an answer to each of the ${sent} messages`, () => world.botMessages(dm).filter((m) => !seen.has(m.id)).length >= sent, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(world.botMessages(dm).filter((m) => !seen.has(m.id)).length, sent, 'one answer per message: none lost, none doubled');
+    assert.ok(sent >= 10, `messages kept arriving during the restarts (${sent})`);
+    assert.equal(botDeletes(), deletesBefore, 'no webhook was deleted');
+    assert.ok(webhooks.every((id) => world.sim.org.webhooks.get(id)?.status === 'active'), 'every webhook is still there and on');
+    assert.ok(world.bots.every((bot) => bot.output.includes('"event":"bot-webhook","outcome":"updated"')), 'each start updated the webhooks in place');
   });
 });

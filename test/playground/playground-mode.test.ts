@@ -35,7 +35,9 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
     fetch(`${base}/playground/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const person = async (name: string) => (await state()).people.find((p) => p.name === name) ?? assert.fail(name);
 
-  it('says which mode runs and where the page is', () => {
+  it('says which mode runs and where the page is', async () => {
+    // Logged once the bot is up, just after it reports ready.
+    await waitFor('the mode line', () => bot.output.includes('Playground mode'));
     assert.match(bot.output, /Playground mode: WEBEX_BOT_TOKEN is not set.*Open http:\/\/localhost:\d+\/playground/);
     assert.doesNotMatch(bot.output, /Webex mode/);
   });

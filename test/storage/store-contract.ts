@@ -162,6 +162,19 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     }
   });
 
+  it('gives a named lease to one instance at a time, and again once it runs out', async () => {
+    const other = await reopen();
+    try {
+      const now = Date.now();
+      const taken = await Promise.all([store.takeLease('job', now, 1000), other.takeLease('job', now, 1000)]);
+      assert.equal(taken.filter(Boolean).length, 1);
+      assert.equal(await store.takeLease('job', now + 500, 1000), false);
+      assert.equal(await other.takeLease('job', now + 1001, 1000), true);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('takes each delivery once, even from two instances, and forgets it after keepMs', async () => {
     const other = await reopen();
     try {

@@ -3,6 +3,7 @@ import { NotLinkedError } from '../auth/errors.js';
 import { WebexApiError } from '../webex/errors.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { WebhooksApi, WebhookSettings } from '../webex/webhooks-api.js';
+import { reconcileWebhook, type ReconcileOutcome } from './reconcile.js';
 import type { Webhook } from '../webex/schemas.js';
 import type { CallEventSubscription, Store } from '../storage/store.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -15,7 +16,6 @@ export const CALL_EVENTS_PATH = '/webhook/calls';
  * subset's webhook events have no `all`, so each is its own webhook.
  */
 const SUBSCRIBED_EVENTS = ['created', 'updated'] as const;
-type Outcome = 'kept' | 'updated' | 'created';
 const storedIds = (subscription: CallEventSubscription): string[] => subscription.webhookId?.split(',') ?? [];
 
 /** How long one instance may take over checking one person's webhook. */
@@ -106,24 +106,18 @@ export class CallEventSubscriptions {
     return subscription ? { personId: subscription.personId, secret: this.secretFor(key) } : undefined;
   }
 
-  private async reconcile(token: string, subscription: CallEventSubscription, settings: WebhookSettings): Promise<{ webhookId: string; outcome: Outcome }> {
+  private async reconcile(token: string, subscription: CallEventSubscription, settings: WebhookSettings): Promise<{ webhookId: string; outcome: ReconcileOutcome }> {
     const mine = this.ours(await this.webhooks.list(token), subscription, settings);
-    const stored = storedIds(subscription);
+    const refresh = subscription.fingerprint !== undefined && subscription.fingerprint !== fingerprint(settings);
     const kept: string[] = [];
-    let outcome: Outcome = 'kept';
+    let outcome: ReconcileOutcome = 'kept';
     for (const event of SUBSCRIBED_EVENTS) {
-      const [keep, ...extra] = mine.filter((webhook) => webhook.event === event).sort((a, b) => Number(stored.includes(b.id)) - Number(stored.includes(a.id)));
-      // Two webhooks for one event would deliver it twice: left by a create whose answer was lost.
-      for (const webhook of extra) await this.webhooks.remove(token, webhook.id);
-      if (!keep) {
-        kept.push((await this.webhooks.create(token, { ...settings, resource: 'telephony_calls', event })).id);
-        outcome = 'created';
-      } else if (keep.targetUrl !== settings.targetUrl || keep.status !== 'active' || subscription.fingerprint !== fingerprint(settings)) {
-        kept.push((await this.webhooks.update(token, keep.id, settings)).id);
-        if (outcome === 'kept') outcome = 'updated';
-      } else {
-        kept.push(keep.id);
-      }
+      const result = await reconcileWebhook(this.webhooks, token, { ...settings, resource: 'telephony_calls', event }, mine.filter((webhook) => webhook.event === event), {
+        refresh,
+        preferIds: storedIds(subscription),
+      });
+      kept.push(result.webhook.id);
+      if (result.outcome === 'created' || (result.outcome === 'updated' && outcome === 'kept')) outcome = result.outcome;
     }
     return { webhookId: kept.join(','), outcome };
   }
