@@ -1,8 +1,10 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
 import {
+  INSERT_PARKED_COLUMNS,
   PARKED_COLUMNS,
   movedColumns,
+  parkedCallValues,
   toAccount,
   toLinkState,
   toParkedCall,
@@ -66,22 +68,7 @@ export class PostgresStore implements Store {
   }
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at, park_number, caller_number)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        call.id,
-        call.roomId,
-        JSON.stringify(call),
-        call.state,
-        call.claim?.personId ?? null,
-        call.claim?.at ?? null,
-        call.claim?.key ?? null,
-        call.parkedAt,
-        call.parkedAgainst.number || null,
-        call.caller.number ?? null,
-      ],
-    );
+    await this.pool.query(`INSERT INTO parked_calls (${INSERT_PARKED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, parkedCallValues(call));
   }
 
   async parkedCall(id: string): Promise<ParkedCall | undefined> {

@@ -83,6 +83,23 @@ export function toSubscription(row: SubscriptionRow): CallEventSubscription {
   };
 }
 
+/** A new parked call's row, in the order of `INSERT_PARKED_COLUMNS`. */
+export const INSERT_PARKED_COLUMNS = 'id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at, park_number, caller_number';
+export function parkedCallValues(call: ParkedCall): (string | number | null)[] {
+  return [
+    call.id,
+    call.roomId,
+    JSON.stringify(call),
+    call.state,
+    call.claim?.personId ?? null,
+    call.claim?.at ?? null,
+    call.claim?.key ?? null,
+    call.parkedAt,
+    call.parkedAgainst.number || null,
+    call.caller.number ?? null,
+  ];
+}
+
 /** The indexed columns of a parked call that a move may set, from what the move changes. */
 export function movedColumns(move: ParkedCallMove): { parkNumber: string | null; handedCallId: string | null; closedAt: number | null } {
   return { parkNumber: move.changes.parkedAgainst?.number ?? null, handedCallId: move.changes.handedCallId ?? null, closedAt: move.closedAtMs ?? null };

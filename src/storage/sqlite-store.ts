@@ -13,8 +13,10 @@ import {
   type Store,
 } from './store.js';
 import {
+  INSERT_PARKED_COLUMNS,
   PARKED_COLUMNS,
   movedColumns,
+  parkedCallValues,
   toAccount,
   toLinkState,
   toParkedCall,
@@ -62,23 +64,7 @@ export class SqliteStore implements Store {
   }
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
-    this
-      .statement(
-        `INSERT INTO parked_calls (id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at, park_number, caller_number)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        call.id,
-        call.roomId,
-        JSON.stringify(call),
-        call.state,
-        call.claim?.personId ?? null,
-        call.claim?.at ?? null,
-        call.claim?.key ?? null,
-        call.parkedAt,
-        call.parkedAgainst.number || null,
-        call.caller.number ?? null,
-      );
+    this.statement(`INSERT INTO parked_calls (${INSERT_PARKED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...parkedCallValues(call));
   }
 
   async parkedCall(id: string): Promise<ParkedCall | undefined> {
