@@ -123,7 +123,7 @@ async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker)
   const card = [...world.sim.org.messages.values()].findLast((m: SimMessage) => m.roomId === worker.room.id && JSON.stringify(m.attachments ?? '').includes(caller));
   if (!card) throw new Error('no card');
   const firstRetrieve = timeline.requests.length;
-  const cardDeleted = timeline.next((r) => r.method === 'DELETE' && r.path === `/messages/${card.id}`);
+  const cardDeleted = timeline.next((r) => r.method === 'DELETE' && decodeURIComponent(r.path) === `/messages/${card.id}`);
   await world.tap(worker.retriever, card, submitButtons(card)[0]?.data);
   const deleteRequest = await cardDeleted;
   const action = [...world.sim.org.attachmentActions.values()].findLast((a) => a.messageId === card.id);

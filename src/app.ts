@@ -29,6 +29,7 @@ import { CallEventSubscriptions } from './webhooks/call-event-subscriptions.js';
 import { BotWebhooks } from './webhooks/bot-webhooks.js';
 import { callEventsRoute } from './http/call-events-route.js';
 import { handleCallEvent } from './bot/handlers/call-event.js';
+import { resumePendingPark } from './bot/handlers/park.js';
 import { startBackgroundJobs } from './bot/background-jobs.js';
 import type { BotServices } from './bot/context.js';
 
@@ -114,7 +115,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const messaging = new MessagingApi(http, config.botToken);
   const board = new CardBoard(messaging, store, logger);
-  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging };
+  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging };
 
   const framework = createFramework(config);
   const intake = new EventIntake(
@@ -139,11 +140,14 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   app.use(callEventsRoute((key) => subscriptions.senderFor(key), intake, logger));
   app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));
   app.use(
-    oauthRoutes(linkFlow, logger, (personId) => {
+    oauthRoutes(linkFlow, logger, (personId, stateId) => {
       subscriptions.ensure(personId).catch(() => logger.warn({ event: 'call-events-webhook-failed' }, 'Could not check a call events webhook'));
-      framework.webex.messages
-        .create({ toPersonId: personId, markdown: 'Your Webex account is linked. Type `park` during a call to park it, or `help` to see everything I can do.' })
-        .catch(() => logger.warn({ event: 'link-confirmation-failed' }, 'Could not confirm the link in Webex'));
+      void inFlight.track(
+        messaging
+          .post({ toPersonId: personId, markdown: 'Your Webex account is linked. Type `park` during a call to park it, or `help` to see everything I can do.' })
+          .then(() => resumePendingPark(services, personId, stateId))
+          .catch((error: unknown) => logger.warn({ event: 'after-link-failed', error: error instanceof Error ? error.message : 'unknown' }, 'Could not finish what came after a link')),
+      );
     }),
   );
   app.use(opsRoutes({ database: () => store.ping(), framework: () => intake.isOpen, webhooks: () => botWebhooks.health }, metrics, config.metricsToken));

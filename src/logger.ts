@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -20,7 +21,11 @@ const REDACTED_KEYS = [
   'secret',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * JSON lines for machines (log collectors, tests); for a person watching a terminal, the same
+ * records as readable coloured lines. Redaction happens before either is written.
+ */
+export function createLogger(level: string, destination: DestinationStream = process.stdout, readable = destination === process.stdout && process.stdout.isTTY): Logger {
   const paths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
   return pino(
     {
@@ -29,6 +34,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    readable ? pretty({ destination, sync: true, colorize: destination === process.stdout, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss' }) : destination,
   );
 }

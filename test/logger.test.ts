@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { Writable } from 'node:stream';
 import { memoryLogger } from './support/memory-logger.js';
+import { createLogger } from '../src/logger.js';
 
 describe('logger', () => {
   it('censors anything shaped like a credential, however deep', () => {
@@ -16,5 +18,21 @@ describe('logger', () => {
     const parsed = JSON.parse(text().trim()) as { level: string; event: string };
     assert.equal(parsed.level, 'warn');
     assert.equal(parsed.event, 'x');
+  });
+
+  it('writes readable lines for a person at a terminal, redacted just the same', () => {
+    let text = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    const logger = createLogger('info', stream, true);
+    logger.warn({ event: 'call-parked', token: 'SECRET-T1' }, 'Call parked');
+    assert.match(text, /WARN.*Call parked/);
+    assert.match(text, /event: "call-parked"/);
+    assert.throws(() => JSON.parse(text.trim()), 'not JSON');
+    assert.ok(!text.includes('SECRET-T1'));
   });
 });

@@ -33,11 +33,11 @@ export class LinkFlow {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The address to send privately to the person; it works once, for 15 minutes. */
-  async linkUrlFor(personId: string): Promise<string> {
-    const id = randomBytes(24).toString('base64url');
-    await this.store.saveLinkState({ id, personId, codeVerifier: randomBytes(48).toString('base64url'), expiresAt: this.now() + LINK_TTL_MS });
-    return `${this.settings.publicUrl}/oauth/start?state=${id}`;
+  /** The address to send privately to the person, and its state id; it works once, for 15 minutes. */
+  async linkFor(personId: string): Promise<{ url: string; stateId: string }> {
+    const stateId = randomBytes(24).toString('base64url');
+    await this.store.saveLinkState({ id: stateId, personId, codeVerifier: randomBytes(48).toString('base64url'), expiresAt: this.now() + LINK_TTL_MS });
+    return { url: `${this.settings.publicUrl}/oauth/start?state=${stateId}`, stateId };
   }
 
   /** Where `/oauth/start` sends the browser: Webex's authorize page for this pending link. */
@@ -61,7 +61,7 @@ export class LinkFlow {
    * The callback: exchange the code, check who logged in, keep the tokens sealed. The link is used up
    * only once a code has been exchanged for it, so a bogus code sent with a real state burns nothing.
    */
-  async complete(stateId: string, code: string): Promise<{ personId: string; displayName: string }> {
+  async complete(stateId: string, code: string): Promise<{ personId: string; displayName: string; stateId: string }> {
     const pending = await this.store.linkState(stateId, this.now());
     if (!pending) throw new LinkError(USED_UP);
     let tokens: TokenResponse;
@@ -83,6 +83,6 @@ export class LinkFlow {
     }
     await this.vault.save(me.id, me.displayName, tokens);
     this.logger.info({ event: 'account-linked' }, 'A Webex account was linked');
-    return { personId: me.id, displayName: me.displayName };
+    return { personId: me.id, displayName: me.displayName, stateId };
   }
 }

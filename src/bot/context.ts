@@ -8,6 +8,7 @@ import type { Conversation } from './conversation.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { CardBoard } from './card-board.js';
 import type { SpaceMembers } from '../calls/park-call.js';
+import type { MessagingApi } from '../webex/messaging-api.js';
 import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
@@ -22,6 +23,7 @@ export interface BotServices {
   board: CardBoard;
   subscriptions: CallEventSubscriptions;
   members: SpaceMembers;
+  messaging: MessagingApi;
 }
 
 /** One incoming event: where to answer and with what. */
@@ -31,5 +33,7 @@ export interface HandlerContext {
   services: BotServices;
   conversation: Conversation;
   isDirect: boolean;
+  /** A card tap: answers that concern only the tapper go to them privately. */
+  fromCard: boolean;
   logger: Logger;
 }

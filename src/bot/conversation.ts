@@ -1,5 +1,6 @@
 import type { Bot, WebexSdk } from 'webex-node-bot-framework';
 import type { RenderedCard } from '../cards/render.js';
+import type { MessagingApi } from '../webex/messaging-api.js';
 
 const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -37,5 +38,24 @@ export function conversationFor(bot: Bot, webex: WebexSdk): Conversation {
     deleteMessage: async (messageId) => {
       await webex.messages.remove(messageId);
     },
+  };
+}
+
+/** The same conversation without the framework: for work that no event started (a park resumed after linking). */
+export function messagingConversation(messaging: MessagingApi, roomId: string): Conversation {
+  return {
+    roomId,
+    say: async (markdown) => {
+      await messaging.post({ roomId, markdown });
+    },
+    sendCard: async ({ card, fallback }) => (await messaging.postCard({ roomId }, card, fallback)).id,
+    reply: async (parentId, markdown) => {
+      await messaging.post({ roomId, parentId, markdown });
+    },
+    dm: async (personId, content) => {
+      if (typeof content === 'string') await messaging.post({ toPersonId: personId, markdown: content });
+      else await messaging.postCard({ toPersonId: personId }, content.card, content.fallback);
+    },
+    deleteMessage: (messageId) => messaging.deleteMessage(messageId),
   };
 }

@@ -106,15 +106,19 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     this.metrics.webhookRejections.inc({ reason });
   }
 
-  /** A handler started for the event `key`: the event is done only when this work is. */
+  /**
+   * A handler started for the event `key`: the event is done only when this work is. Work for no
+   * event being processed (a welcome) is only waited for at shutdown.
+   */
   track(key: string, work: Promise<unknown>): void {
-    this.handlerWork.set(key, [...(this.handlerWork.get(key) ?? []), work]);
+    this.handlerWork.get(key)?.push(work);
     void this.inFlight.track(work);
   }
 
   /** `body` is the delivery as JSON.stringify wrote it, from the webhook or from the inbox. */
   private process(key: string, body: string): void {
     const delivery = JSON.parse(body) as WebhookDelivery | CallEventDelivery;
+    this.handlerWork.set(key, []);
     // Slow Webex answers can outlast a lease; while the work goes on, the lease is renewed.
     const renew = setInterval(() => {
       this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>

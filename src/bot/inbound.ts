@@ -50,6 +50,15 @@ const shortText = z.string().trim().max(500);
 /** Every card submit carries `action`; one schema unpacks them all. */
 export const cardSubmitSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('retrieve'), parkId: z.string().uuid() }),
+  /** The desk card's buttons: park the tapper's own call (for someone, or on the group), or list. */
+  z.object({
+    action: z.literal('desk-park'),
+    groupPark: z.boolean().optional(),
+    // An untouched choice set submits "".
+    forPersonId: shortText.optional().transform((value) => value || undefined),
+    note: shortText.optional(),
+  }),
+  z.object({ action: z.literal('parked') }),
   z.object({
     action: z.literal('park'),
     callId: z.string().min(1).max(500),

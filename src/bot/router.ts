@@ -9,7 +9,7 @@ import { handlePark } from './handlers/park.js';
 import { handleRetrieveCommand, handleRetrieveTap } from './handlers/retrieve.js';
 import { handleParkedList } from './handlers/parked.js';
 import { handleLink, handleUnlink } from './handlers/link.js';
-import { handleHelp } from './handlers/help.js';
+import { handleDesk, handleHelp, handleWelcome } from './handlers/help.js';
 import type { BotServices, HandlerContext } from './context.js';
 import { eventKey, type EventIntake } from './event-intake.js';
 import { parkIdFor } from '../calls/park-call.js';
@@ -34,6 +34,8 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
       return handleRetrieveCommand(ctx, by, command.destination);
     case 'parked':
       return handleParkedList(ctx);
+    case 'desk':
+      return handleDesk(ctx);
     case 'link':
       return handleLink(ctx, by);
     case 'unlink':
@@ -52,6 +54,17 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
   const { submit } = tap;
   if (!submit) return ctx.conversation.dm(tap.by.personId, 'That card is out of date. Type `parked` in the space for a fresh one.');
   if (submit.action === 'retrieve') return handleRetrieveTap(ctx, submit.parkId, tap.by, tap.messageId);
+  if (submit.action === 'parked') return handleParkedList(ctx);
+  if (submit.action === 'desk-park') {
+    return handlePark(ctx, {
+      parkId: parkIdFor(ctx.eventKey),
+      roomId: tap.roomId,
+      by: tap.by,
+      ...(submit.groupPark ? { groupPark: true } : {}),
+      ...(submit.forPersonId ? { forPersonId: submit.forPersonId } : {}),
+      ...(submit.note ? { note: submit.note } : {}),
+    });
+  }
   const destination = submit.destination ? checkDestination(submit.destination) : undefined;
   if (destination && !destination.ok) return ctx.conversation.dm(tap.by.personId, destination.reason);
   return handlePark(ctx, {
@@ -72,12 +85,13 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
  * an answer.
  */
 export function registerHandlers(framework: Framework, services: BotServices, intake: Pick<EventIntake, 'track'>): void {
-  const run = (bot: Bot, key: string, personId: string, work: (ctx: HandlerContext) => Promise<void>): void => {
+  const run = (bot: Bot, key: string, personId: string, work: (ctx: HandlerContext) => Promise<void>, fromCard = false): void => {
     const ctx: HandlerContext = {
       eventKey: key,
       services,
       conversation: conversationFor(bot, framework.webex),
       isDirect: bot.isDirect,
+      fromCard,
       logger: services.logger.child({ eventKey: key, person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
     };
     intake.track(
@@ -97,9 +111,15 @@ export function registerHandlers(framework: Framework, services: BotServices, in
     }
   });
 
+  // `addedBy` is set only when the bot has just been added (a 1:1 opened counts), not when a space it
+  // was already in is discovered after a restart.
+  framework.on('spawn', (bot: Bot, _frameworkId: string, addedBy?: string) => {
+    if (addedBy) run(bot, `spawn:${bot.room.id}`, addedBy, (ctx) => handleWelcome(ctx));
+  });
+
   framework.on('attachmentAction', (bot: Bot, trigger: Trigger) => {
     const tap = readCardTap(bot, trigger);
-    if (tap) run(bot, eventKey('attachmentActions', 'created', tap.actionId), tap.by.personId, (ctx) => runCardTap(ctx, tap));
+    if (tap) run(bot, eventKey('attachmentActions', 'created', tap.actionId), tap.by.personId, (ctx) => runCardTap(ctx, tap), true);
   });
 }
 

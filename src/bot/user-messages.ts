@@ -39,14 +39,25 @@ export function explainFailure(error: unknown, action: 'park' | 'retrieve'): str
   }
 }
 
+/** What people can type, for the help card and its markdown fallback alike. */
+export const COMMANDS: { command: string; meaning: string }[] = [
+  { command: 'park, park my call', meaning: 'Park your active call and post a card with a Retrieve button' },
+  { command: 'park to 1234', meaning: 'Park it on an extension, a number (+12223334444), *73, a tel: or sip: address, or an email' },
+  { command: 'group park', meaning: 'Park it on a free extension of your call park group' },
+  { command: 'park for @Person note', meaning: 'Park it for someone: they are mentioned and get their own Retrieve button' },
+  { command: 'retrieve, retrieve 1234', meaning: 'Take a parked call (or tap Retrieve on its card)' },
+  { command: 'parked', meaning: 'List the calls waiting in this space' },
+  { command: 'desk', meaning: 'The front desk card: park with one tap' },
+  { command: 'link, unlink', meaning: 'Connect or disconnect your Webex account' },
+];
+
+export const HELP_INTRO = "I park and retrieve your Webex calls so a teammate can pick them up. Here's what you can say:";
+
 export const HELP_TEXT = [
-  "I park and retrieve your Webex calls so a teammate can pick them up. Here's what you can say:",
-  '- `park` or `park my call`: park your active call and post a card with a **Retrieve** button',
-  '- `park to 1234`: park it on an extension, number (+12223334444), `*73`, `tel:` or `sip:` address, or email',
-  '- `group park`: park it on a free extension of your call park group',
-  '- `park for @Person note`: park it for someone, who gets a mention',
-  '- `retrieve` or `retrieve 1234`: take a parked call (or tap **Retrieve** on its card)',
-  '- `parked`: list the calls waiting in this space',
-  '- `link` / `unlink`: connect or disconnect your Webex account (I act with your own account, never mine)',
+  HELP_INTRO,
+  ...COMMANDS.map(({ command, meaning }) => `- ${command.split(', ').map((c) => `\`${c}\``).join(' or ')}: ${meaning}`),
   'In a group space, @mention me first.',
 ].join('\n');
+
+export const WELCOME_TEXT =
+  "Hi, I'm Park Bot. While you're on a call, tap **Park my call** below (or type `park`) and I'll park it here with a **Retrieve** button for your team. Type `help` for everything I can do.";

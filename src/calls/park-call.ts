@@ -37,6 +37,8 @@ const PARKABLE_STATES = new Set(['connected', 'held', 'remoteHeld']);
 /** Who is in a space, as Webex says (the bot's own view of its spaces). */
 export interface SpaceMembers {
   member(roomId: string, personId: string): Promise<PersonRef | undefined>;
+  /** Everyone in the space but bots. */
+  people(roomId: string): Promise<PersonRef[]>;
 }
 
 export interface ParkDeps {

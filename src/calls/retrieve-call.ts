@@ -35,8 +35,10 @@ export interface RetrieveDeps {
 export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by: PersonRef, claimKey: string, fromRoomId: string): Promise<RetrieveOutcome> {
   const call = await deps.store.parkedCall(parkId);
   if (!call || call.state === 'parking') return { type: 'not-found' };
-  // A parkId can be read off any card by anyone who saw it; it acts only in the space it belongs to.
-  if (call.roomId !== fromRoomId) return { type: 'elsewhere' };
+  // A parkId can be read off any card by anyone who saw it; it acts only in the space it belongs to,
+  // or on the private card of the person it was parked for.
+  const ownPrivateCard = call.privateCard?.roomId === fromRoomId && call.forPerson?.personId === by.personId;
+  if (call.roomId !== fromRoomId && !ownPrivateCard) return { type: 'elsewhere' };
   if (isClosed(call)) return { type: 'closed', call };
   if (!(await deps.vault.isLinked(by.personId))) throw new NotLinkedError(by.personId, 'never-linked');
 

@@ -8,7 +8,7 @@ import { escapeMarkdown } from '../chat/markdown.js';
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
 export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
 
-export type CardName = 'parked-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account';
+export type CardName = 'parked-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help';
 
 /** What the bot posts: an Adaptive Card, and markdown for clients that cannot show it. */
 export interface RenderedCard {
@@ -241,4 +241,20 @@ export function linkAccountCard(url: string, reason: string): RenderedCard {
     card: expand('link-account', { url, reason }),
     fallback: `${reason} Link your Webex account so I can park and retrieve calls as you: [Login with Webex](${url}) (works once, for 15 minutes).`,
   };
+}
+
+/**
+ * The front desk: park the tapper's own call with one tap, for themselves, for someone in the space
+ * (`people`, bots left out; none in a 1:1), or on the call park group; or list what waits.
+ */
+export function deskCard(people: PersonRef[]): RenderedCard {
+  return {
+    card: expand('desk', { people: people.map((person) => ({ personId: person.personId, name: person.name })) }),
+    fallback: 'Front desk: type `park` during a call to park it, `park for @Person` to park it for someone, `group park`, or `parked` to see what waits.',
+  };
+}
+
+/** The commands, as a card, with the same list in markdown for clients without cards. */
+export function helpCard(intro: string, commands: { command: string; meaning: string }[], fallback: string): RenderedCard {
+  return { card: expand('help', { intro, commands }), fallback };
 }

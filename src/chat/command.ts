@@ -9,6 +9,7 @@ export type Command =
   | { kind: 'park'; destination?: string; groupPark?: true; forPerson?: Mention; note?: string }
   | { kind: 'retrieve'; destination?: string }
   | { kind: 'parked' }
+  | { kind: 'desk' }
   | { kind: 'link' }
   | { kind: 'unlink' }
   | { kind: 'help' }
@@ -32,6 +33,7 @@ export function parseCommand(input: string, mentions: Mention[] = []): Command {
 
   if (text === '?' || /^(?:help|hi|hello|commands)$/.test(words)) return { kind: 'help' };
   if (/^(?:parked|list|waiting|list parked(?: calls)?|parked calls)$/.test(words)) return { kind: 'parked' };
+  if (/^(?:desk|front desk|buttons|menu)$/.test(words)) return { kind: 'desk' };
   if (/^(?:link|login|connect)(?: my account)?$/.test(words)) return { kind: 'link' };
   if (/^(?:unlink|logout|disconnect)(?: my account)?$/.test(words)) return { kind: 'unlink' };
   if (GROUP_PARK.test(words)) return { kind: 'park', groupPark: true };

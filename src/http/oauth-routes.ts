@@ -17,7 +17,8 @@ function page(title: string, message: string): string {
 const param = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 && value.length <= 2048 ? value : undefined);
 
 /** "Login with Webex": `/oauth/start` sends the browser to Webex, `/oauth/callback` finishes the link. */
-export function oauthRoutes(linkFlow: LinkFlow, logger: Logger, onLinked: (personId: string) => void): Router {
+/** `stateId` names the link that was used: what was asked for along with it can now go ahead. */
+export function oauthRoutes(linkFlow: LinkFlow, logger: Logger, onLinked: (personId: string, stateId: string) => void): Router {
   const router = express.Router();
 
   // Pages that carry a one-time link or code: never cached, never named to the next site.
@@ -49,8 +50,8 @@ export function oauthRoutes(linkFlow: LinkFlow, logger: Logger, onLinked: (perso
       return;
     }
     try {
-      const { personId, displayName } = await linkFlow.complete(state, code);
-      onLinked(personId);
+      const { personId, displayName, stateId } = await linkFlow.complete(state, code);
+      onLinked(personId, stateId);
       res.type('html').send(page('Linked', `You're all set, ${displayName}. Go back to Webex and type "park" during a call.`));
     } catch (error) {
       if (error instanceof LinkError) {

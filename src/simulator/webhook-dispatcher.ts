@@ -34,12 +34,16 @@ export class WebhookDispatcher extends EventEmitter<{ sending: [SimDelivery] }> 
   readonly deliveries: SimDelivery[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly failedInARow = new Map<string, number>();
+  /** Webex delivers at least once: when set, every event goes out twice, as retries and races do. */
+  deliverTwice = false;
 
   constructor(org: SimOrg) {
     super();
     org.on('event', (event) => {
       for (const webhook of org.webhooks.values()) {
-        if (matches(webhook, event)) this.track(this.deliverWithRetries(webhook, event));
+        if (!matches(webhook, event)) continue;
+        this.track(this.deliverWithRetries(webhook, event));
+        if (this.deliverTwice) this.track(this.deliverWithRetries(webhook, event));
       }
     });
   }

@@ -79,5 +79,10 @@ export const MIGRATIONS: string[] = [
   `CREATE TABLE leases (
      name TEXT PRIMARY KEY,
      lease_until BIGINT NOT NULL
+   );
+   CREATE TABLE pending_parks (
+     person_id TEXT PRIMARY KEY,
+     request TEXT NOT NULL,
+     saved_at BIGINT NOT NULL
    );`,
 ];

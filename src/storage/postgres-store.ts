@@ -105,6 +105,23 @@ export class PostgresStore implements Store {
     await this.pool.query(`UPDATE parked_calls SET record = (record::jsonb || jsonb_build_object('cardMessageId', $1::text))::text WHERE id = $2`, [cardMessageId, id]);
   }
 
+  async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<void> {
+    await this.pool.query(`UPDATE parked_calls SET record = (record::jsonb || jsonb_build_object('privateCard', $1::jsonb))::text WHERE id = $2`, [JSON.stringify(card), id]);
+  }
+
+  async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO pending_parks (person_id, request, saved_at) VALUES ($1, $2, $3) ON CONFLICT (person_id) DO UPDATE SET request = EXCLUDED.request, saved_at = EXCLUDED.saved_at',
+      [personId, request, nowMs],
+    );
+  }
+
+  async takePendingPark(personId: string, sinceMs: number): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ request: string; saved_at: string }>('DELETE FROM pending_parks WHERE person_id = $1 RETURNING request, saved_at', [personId]);
+    const row = rows[0];
+    return row && Number(row.saved_at) > sinceMs ? row.request : undefined;
+  }
+
   async moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean> {
     const columns = movedColumns(move);
     const result = await this.pool.query(

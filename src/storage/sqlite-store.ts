@@ -101,6 +101,21 @@ export class SqliteStore implements Store {
     this.statement("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?").run(cardMessageId, id);
   }
 
+  async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<void> {
+    this.statement("UPDATE parked_calls SET record = json_set(record, '$.privateCard', json(?)) WHERE id = ?").run(JSON.stringify(card), id);
+  }
+
+  async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
+    this
+      .statement('INSERT INTO pending_parks (person_id, request, saved_at) VALUES (?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET request = excluded.request, saved_at = excluded.saved_at')
+      .run(personId, request, nowMs);
+  }
+
+  async takePendingPark(personId: string, sinceMs: number): Promise<string | undefined> {
+    const row = this.statement('DELETE FROM pending_parks WHERE person_id = ? RETURNING request, saved_at').get(personId) as { request: string; saved_at: number } | undefined;
+    return row && Number(row.saved_at) > sinceMs ? row.request : undefined;
+  }
+
   async moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean> {
     const columns = movedColumns(move);
     const result = this

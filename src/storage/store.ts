@@ -24,6 +24,8 @@ export interface ParkedCall {
   forPerson?: PersonRef;
   note?: string;
   cardMessageId?: string;
+  /** The private card sent to the person it is for, with their own Retrieve button. */
+  privateCard?: { roomId: string; messageId: string };
   state: ParkState;
   /**
    * Who is retrieving it right now, since when (ms), and for which event (`key`); the claim lapses
@@ -107,6 +109,7 @@ export interface Store {
   /** True when `callId` is a call Webex started on a retriever's phone for one of the bot's retrieves. */
   isHandedCall(callId: string): Promise<boolean>;
   attachCard(id: string, cardMessageId: string): Promise<void>;
+  attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<void>;
   /** Applies `move` if the record is still in one of `move.from`; true when it did. Clears any claim. */
   moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean>;
   /** Forgets closed records closed before `closedBeforeMs`, and `parking` ones older than `parkingBeforeIso`. */
@@ -152,6 +155,11 @@ export interface Store {
   /** Records what the check found, and ends the lease. */
   recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void>;
   deleteSubscription(personId: string): Promise<void>;
+
+  /** A park asked for by someone not linked yet, to go ahead once they link (one per person). */
+  savePendingPark(personId: string, request: string, nowMs: number): Promise<void>;
+  /** Takes (and forgets) the person's pending park if it was asked for after `sinceMs`. */
+  takePendingPark(personId: string, sinceMs: number): Promise<string | undefined>;
 
   /** A job only one instance should run at a time: true for the one that may, until `nowMs + leaseMs`. */
   takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean>;

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import type { WebexHttpClient } from './http-client.js';
 
 const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
-const createdMessageSchema = z.object({ id: z.string().min(1) });
+const createdMessageSchema = z.object({ id: z.string().min(1), roomId: z.string().min(1) });
+
+export interface OutgoingMessage {
+  roomId?: string;
+  toPersonId?: string;
+  parentId?: string;
+  markdown: string;
+  attachments?: { contentType: string; content: Record<string, unknown> }[];
+}
 const membershipsSchema = z.object({ items: z.array(z.object({ personId: z.string(), personDisplayName: z.string().optional(), personEmail: z.string().optional() })) });
 
 /**
@@ -15,18 +23,31 @@ export class MessagingApi {
     private readonly botToken: string,
   ) {}
 
-  /** Posts an Adaptive Card (with markdown for clients without cards); returns the message id. */
-  async postCard(roomId: string, card: Record<string, unknown>, fallback: string): Promise<string> {
-    const { id } = await this.http.request({
+  /** Posts a message in a space (`roomId`) or privately to a person (`toPersonId`). */
+  async post(message: OutgoingMessage): Promise<{ id: string; roomId: string }> {
+    return this.http.request({
       method: 'POST',
       path: '/messages',
       token: this.botToken,
-      json: { roomId, markdown: fallback, attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }] },
+      json: message,
       schema: createdMessageSchema,
-      // A repeat after an ambiguous failure would post the card twice.
+      // A repeat after an ambiguous failure would post the message twice.
       safeToRepeat: false,
     });
-    return id;
+  }
+
+  /** An Adaptive Card, with markdown for clients without cards. */
+  async postCard(to: { roomId: string } | { toPersonId: string }, card: Record<string, unknown>, fallback: string): Promise<{ id: string; roomId: string }> {
+    return this.post({ ...to, markdown: fallback, attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }] });
+  }
+
+  /** The people of a space, bots left out (a bot's address is at webex.bot), as Webex names them. */
+  async people(roomId: string): Promise<{ personId: string; name: string }[]> {
+    const query = new URLSearchParams({ roomId, max: '100' }).toString();
+    const { items } = await this.http.request({ method: 'GET', path: `/memberships?${query}`, token: this.botToken, schema: membershipsSchema, safeToRepeat: true });
+    return items
+      .filter((item) => !(item.personEmail ?? '').toLowerCase().endsWith('@webex.bot'))
+      .map((item) => ({ personId: item.personId, name: item.personDisplayName || item.personEmail || 'Someone' }));
   }
 
   /** The person as a member of the space, named as Webex names them; undefined when not a member. */

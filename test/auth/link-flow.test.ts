@@ -56,35 +56,35 @@ describe('link flow (OAuth with PKCE)', () => {
   }
 
   it('links the person who asked, with the tokens sealed', async () => {
-    const { state, code } = await consentAs(rita, await flow.linkUrlFor(rita));
-    assert.deepEqual(await flow.complete(state, code), { personId: rita, displayName: 'Rita' });
+    const { state, code } = await consentAs(rita, (await flow.linkFor(rita)).url);
+    assert.deepEqual(await flow.complete(state, code), { personId: rita, displayName: 'Rita', stateId: state });
     assert.equal(await vault.isLinked(rita), true);
     const account = await store.account(rita);
     assert.match(account?.sealedAccessToken ?? '', /^v1\./);
   });
 
   it('refuses and stores nothing when someone else signs in with the link', async () => {
-    const { state, code } = await consentAs(sam, await flow.linkUrlFor(rita));
+    const { state, code } = await consentAs(sam, (await flow.linkFor(rita)).url);
     await assert.rejects(flow.complete(state, code), (e) => e instanceof LinkError && /different Webex user/.test(e.userMessage));
     assert.equal(await vault.isLinked(rita), false);
     assert.equal(await vault.isLinked(sam), false);
   });
 
   it('lets each link be used once', async () => {
-    const { state, code } = await consentAs(rita, await flow.linkUrlFor(rita));
+    const { state, code } = await consentAs(rita, (await flow.linkFor(rita)).url);
     await flow.complete(state, code);
     await assert.rejects(flow.complete(state, code), LinkError);
     await assert.rejects(flow.authorizeUrl(state), LinkError);
   });
 
   it('expires a link after 15 minutes', async () => {
-    const url = await flow.linkUrlFor(rita);
+    const url = (await flow.linkFor(rita)).url;
     now += 15 * 60 * 1000 + 1;
     await assert.rejects(flow.authorizeUrl(new URL(url).searchParams.get('state') ?? ''), /expired/);
   });
 
   it('fails the exchange when the PKCE verifier does not match the challenge, and keeps the link usable', async () => {
-    const url = await flow.linkUrlFor(rita);
+    const url = (await flow.linkFor(rita)).url;
     const state = new URL(url).searchParams.get('state') ?? '';
     const code = sim.oauth.consent({ clientId: [...sim.oauth.integrations.keys()][0] ?? '', redirectUri, scope: 'spark:calls_read', codeChallenge: 'not-the-challenge', codeChallengeMethod: 'S256' }, rita);
     await assert.rejects(flow.complete(state, code), /Webex did not accept this sign-in/);

@@ -28,7 +28,7 @@ describe('park use case, replayed after a crash', () => {
     const vault = new TokenVault(store, new TokenCipher(randomBytes(32)), identity, logger);
     await vault.save(rita, 'Rita', { access_token: token, refresh_token: 'unused', expires_in: 3600 });
     // Replays never reach the membership check: parks for someone are not part of these cases.
-    deps = { calling: new CallingApi(http), identity, vault, store, members: { member: () => Promise.resolve(undefined) } };
+    deps = { calling: new CallingApi(http), identity, vault, store, members: { member: () => Promise.resolve(undefined), people: () => Promise.resolve([]) } };
   });
   afterEach(async () => {
     await store.close();

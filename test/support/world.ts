@@ -184,8 +184,9 @@ export class World {
 
   /**
    * The first bot message in `room` that is not in `seen` and `matches`. By default that leaves out
-   * the card saying an earlier test's call is "No longer parked on" a number a new park has taken:
-   * tests share spaces, and that card arrives just after the new one.
+   * what the bot posts unprompted around a test's action: the welcome and desk card of a space just
+   * made, and the card saying an earlier test's call is "No longer parked on" a number a new park has
+   * taken (tests share spaces).
    */
   async newBotMessage(room: SimRoom, seen: Set<string>, what = 'a bot message', matches = notSuperseded): Promise<SimMessage> {
     return waitFor(what, () => this.botMessages(room).find((m) => !seen.has(m.id) && matches(m)));
@@ -241,7 +242,8 @@ export class World {
   }
 }
 
-const notSuperseded = (message: SimMessage): boolean => !(message.text ?? '').startsWith('No longer parked on ');
+const UNPROMPTED = /^(No longer parked on |Hi, I'm Park Bot|Front desk: )/;
+const notSuperseded = (message: SimMessage): boolean => !UNPROMPTED.test(message.text ?? '');
 
 export function cardOf(message: SimMessage): Card {
   const content = message.attachments?.[0]?.content;

@@ -8,7 +8,8 @@ import type { PersonRef } from '../../storage/store.js';
 
 /**
  * What the person sees when a park or retrieve fails. A missing or dead link gets the private link
- * prompt; everything else gets one sentence (in the card's thread when there is one).
+ * prompt (its state id is returned); everything else gets one sentence (in the card's thread when
+ * there is one).
  */
 export async function reportFailure(
   ctx: HandlerContext,
@@ -16,20 +17,22 @@ export async function reportFailure(
   action: 'park' | 'retrieve',
   person: PersonRef,
   threadId?: string,
-): Promise<void> {
+): Promise<string | undefined> {
   const log = error instanceof WebexApiError ? error.toLog() : { error: error instanceof Error ? error.name : 'unknown' };
   const needsLink = error instanceof NotLinkedError || (error instanceof WebexApiError && error.kind === 'unauthorized');
   ctx.logger.warn({ ...log, action }, `${action} failed`);
   const reason = error instanceof NotLinkedError ? 'not-linked' : error instanceof WebexApiError ? error.kind : 'internal';
   ctx.services.metrics.failures.inc({ action, reason });
+  let stateId: string | undefined;
   if (needsLink) {
     const reason = error instanceof NotLinkedError && error.reason === 'never-linked' ? 'You have not linked your Webex account yet.' : 'Your Webex link has expired.';
-    await sendLinkPrompt(ctx, person, reason);
+    stateId = await sendLinkPrompt(ctx, person, reason);
     // A typed command in a space gets a pointer to the private message; a card tap stays private.
-    if (ctx.isDirect || threadId) return;
+    if (ctx.isDirect || threadId || ctx.fromCard) return stateId;
   }
   const sentence = `${escapeMarkdown(person.name)}: ${explainFailure(error, action)}`;
   if (threadId) await ctx.conversation.reply(threadId, sentence);
   else await ctx.conversation.say(sentence);
+  return stateId;
 }
 

@@ -3,10 +3,11 @@ import { escapeMarkdown } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
 
-/** Sends the person, privately, a link to connect their Webex account. */
-export async function sendLinkPrompt(ctx: HandlerContext, person: PersonRef, reason: string): Promise<void> {
-  const url = await ctx.services.linkFlow.linkUrlFor(person.personId);
+/** Sends the person, privately, a link to connect their Webex account; returns the link's state id. */
+export async function sendLinkPrompt(ctx: HandlerContext, person: PersonRef, reason: string): Promise<string> {
+  const { url, stateId } = await ctx.services.linkFlow.linkFor(person.personId);
   await ctx.conversation.dm(person.personId, linkAccountCard(url, reason));
+  return stateId;
 }
 
 export async function handleLink(ctx: HandlerContext, sender: PersonRef): Promise<void> {

@@ -1,26 +1,56 @@
 import { parkCall, type ParkOutcome, type ParkRequest } from '../../calls/park-call.js';
 import { callPickerCard, callerLabel, waitingCard } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
+import { z } from 'zod';
+import { NotLinkedError } from '../../auth/errors.js';
+import { messagingConversation } from '../conversation.js';
+import type { BotServices } from '../context.js';
 import { escapeMarkdown, mentionName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 
-/** `park …` or a pick from the call picker: park, then post the waiting card in the space. */
+/** How long a park asked for before linking waits for the link (as long as a link is valid). */
+const PENDING_PARK_MS = 15 * 60 * 1000;
+
+const pendingParkSchema = z.object({
+  /** The link sent with the prompt: only completing that one lets the park go ahead. */
+  linkState: z.string(),
+  isDirect: z.boolean(),
+  request: z.object({
+    parkId: z.string(),
+    roomId: z.string(),
+    by: z.object({ personId: z.string(), name: z.string() }),
+    destination: z.string().optional(),
+    groupPark: z.boolean().optional(),
+    forPersonId: z.string().optional(),
+    note: z.string().optional(),
+    callId: z.string().optional(),
+  }),
+});
+
+/** `park …`, a desk-card tap or a pick from the call picker: park, then post the waiting card in the space. */
 export async function handlePark(ctx: HandlerContext, request: ParkRequest): Promise<void> {
   let outcome: ParkOutcome;
   try {
     outcome = await parkCall(ctx.services, request);
     ctx.services.metrics.parks.inc({ outcome: outcome.type });
   } catch (error) {
-    await reportFailure(ctx, error, 'park', request.by);
+    const linkState = await reportFailure(ctx, error, 'park', request.by);
+    // Asked before linking: the park goes ahead by itself once the person follows that link, if the call is still there.
+    if (error instanceof NotLinkedError && linkState) {
+      await ctx.services.store.savePendingPark(request.by.personId, JSON.stringify({ linkState, isDirect: ctx.isDirect, request }), Date.now());
+    }
     return;
   }
   switch (outcome.type) {
     case 'not-in-space':
       await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, so I did not park the call.');
       return;
-    case 'no-call':
-      await ctx.conversation.say(`${escapeMarkdown(request.by.name)}, you have no active call to park.`);
+    case 'no-call': {
+      const answer = `${escapeMarkdown(request.by.name)}, you have no active call to park.`;
+      if (ctx.fromCard) await ctx.conversation.dm(request.by.personId, answer);
+      else await ctx.conversation.say(answer);
       return;
+    }
     case 'choose':
       await ctx.conversation.sendCard(
         callPickerCard(outcome.calls, {
@@ -49,8 +79,31 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
           `<@personId:${call.forPerson.personId}|${mentionName(call.forPerson.name)}>, a call from ${escapeMarkdown(callerLabel(call.caller))} is waiting for you on **${escapeMarkdown(call.parkedAgainst.number)}**.`,
         );
       }
+      if (call.forPerson) await ctx.services.board.sendPrivately({ ...call, cardMessageId: cardId, forPerson: call.forPerson });
       for (const older of outcome.superseded) await ctx.services.board.show(older);
       return;
     }
   }
+}
+
+/** Right after someone links through the prompt a park of theirs sent: that park, if the call is still there. */
+export async function resumePendingPark(services: BotServices, personId: string, linkState: string): Promise<void> {
+  const saved = await services.store.takePendingPark(personId, Date.now() - PENDING_PARK_MS);
+  if (!saved) return;
+  const pending = pendingParkSchema.parse(JSON.parse(saved));
+  if (pending.linkState !== linkState) return;
+  const request: ParkRequest = Object.fromEntries(Object.entries(pending.request).filter(([, value]) => value !== undefined)) as unknown as ParkRequest;
+  const eventKey = `pending-park:${request.parkId}`;
+  await handlePark(
+    {
+      eventKey,
+      services,
+      conversation: messagingConversation(services.messaging, request.roomId),
+      isDirect: pending.isDirect,
+      // Nothing to say in the space if the call has gone meanwhile: the person hears it privately.
+      fromCard: true,
+      logger: services.logger.child({ eventKey }),
+    },
+    request,
+  );
 }
