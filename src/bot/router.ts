@@ -111,10 +111,10 @@ export function registerHandlers(framework: Framework, services: BotServices, in
     }
   });
 
-  // `addedBy` is set only when the bot has just been added (a 1:1 opened counts), not when a space it
-  // was already in is discovered after a restart.
+  // `addedBy` is set only when the bot has just been added (someone opening a 1:1 counts), not when a
+  // space it was already in is discovered after a restart, nor when it opened a 1:1 itself.
   framework.on('spawn', (bot: Bot, _frameworkId: string, addedBy?: string) => {
-    if (addedBy) run(bot, `spawn:${bot.room.id}`, addedBy, (ctx) => handleWelcome(ctx));
+    if (addedBy && addedBy !== framework.person.id) run(bot, `spawn:${bot.room.id}`, addedBy, (ctx) => handleWelcome(ctx));
   });
 
   framework.on('attachmentAction', (bot: Bot, trigger: Trigger) => {

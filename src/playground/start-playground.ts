@@ -29,7 +29,7 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
   const publicUrl = `http://localhost:${port}`;
   const recallSeconds = Number(env.PLAYGROUND_RECALL_SECONDS ?? 45);
   const sim = await startSimulator({ host: '127.0.0.1', recallMs: (Number.isFinite(recallSeconds) && recallSeconds > 0 ? recallSeconds : 45) * 1000 });
-  const seed = seedFrontDesk(sim, publicUrl);
+  const seed = seedFrontDesk(sim, publicUrl, true);
   const config = createConfig({
     PORT: port,
     LOG_LEVEL: env.LOG_LEVEL,
@@ -48,6 +48,8 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
     host,
     allowedHosts: [...LOCAL_HOSTS, ...(env.PLAYGROUND_HOST ? [env.PLAYGROUND_HOST] : [])],
   });
+  // Added now that it runs, the bot welcomes the space with its desk card, as in Webex.
+  sim.org.addMember(seed.space.id, seed.bot.id, seed.team[0]?.id ?? seed.bot.id);
   return {
     ...bot,
     playgroundUrl: `${publicUrl}/playground`,

@@ -11,9 +11,10 @@ export interface FrontDeskSeed {
 
 /**
  * A small team for trying the bot: a receptionist and two colleagues with Webex Calling extensions,
- * a "Front desk" space with the bot in it, and an integration that redirects to the bot.
+ * a "Front desk" space, and an integration that redirects to the bot. The bot is in the space unless
+ * `botJoinsLater`: then the caller adds it once the bot runs, and the bot hears it was added.
  */
-export function seedFrontDesk(sim: WebexSimulator, botPublicUrl: string): FrontDeskSeed {
+export function seedFrontDesk(sim: WebexSimulator, botPublicUrl: string, botJoinsLater = false): FrontDeskSeed {
   const { org } = sim;
   const bot = org.addPerson({ displayName: 'Park Bot', email: 'parkbot@webex.bot', type: 'bot' });
   const team = [
@@ -27,6 +28,6 @@ export function seedFrontDesk(sim: WebexSimulator, botPublicUrl: string): FrontD
     botToken: org.issueToken(bot.id, 'bot', []),
     integration: sim.oauth.registerIntegration('Park Bot', [`${botPublicUrl}/oauth/callback`]),
     team,
-    space: org.createRoom(receptionist.id, 'Front desk', [...colleagues.map((p) => p.id), bot.id]),
+    space: org.createRoom(receptionist.id, 'Front desk', [...colleagues.map((p) => p.id), ...(botJoinsLater ? [] : [bot.id])]),
   };
 }

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as AC from 'adaptivecards/dist/adaptivecards.js';
-import { CARDS_DIR, callPickerCard, closedSummary, linkAccountCard, parkedCallCard, parkedListCard, waitingCard } from '../../src/cards/render.js';
+import { CARDS_DIR, callPickerCard, closedSummary, deskCard, helpCard, linkAccountCard, parkedCallCard, parkedListCard, waitingCard } from '../../src/cards/render.js';
+import { COMMANDS, HELP_INTRO, HELP_TEXT } from '../../src/bot/user-messages.js';
 import type { ParkedCall } from '../../src/storage/store.js';
 
 /** What a Webex client would complain about when rendering the card at schema 1.3. */
@@ -51,6 +52,21 @@ const endings: [ParkedCall, RegExp][] = [
 const closedCards = Object.fromEntries(endings.map(([ended]) => [`${ended.state} (closed)`, parkedCallCard(ended)]));
 
 describe('cards', () => {
+  it('uses only what Webex renders: no Action.Execute, no input types newer than 1.3', () => {
+    const allowed = new Set(['Input.Text', 'Input.ChoiceSet', 'Input.Number', 'Input.Date', 'Input.Time', 'Input.Toggle']);
+    for (const file of readdirSync(CARDS_DIR).filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(join(CARDS_DIR, file), 'utf8');
+      assert.doesNotMatch(text, /Action\.Execute/, file);
+      for (const [, type] of text.matchAll(/"type": "(Input\.[A-Za-z]+)"/g)) assert.ok(allowed.has(type ?? ''), `${file}: ${type}`);
+    }
+  });
+
+  it('the desk card offers the space’s people to park for, and leaves that out in a 1:1', () => {
+    const desk = JSON.stringify(rendered.desk.card);
+    assert.ok(desk.includes('"title":"Sam Sales","value":"SAM"'));
+    assert.deepEqual((rendered.deskInADirectSpace.card as { actions: { title: string }[] }).actions.map((a) => a.title), ['Park my call', 'Group park', 'Parked calls']);
+  });
+
   it('every template in cards/ is an Adaptive Card 1.3', () => {
     const files = readdirSync(CARDS_DIR).filter((f) => f.endsWith('.json'));
     assert.ok(files.length >= 5);
@@ -75,6 +91,9 @@ describe('cards', () => {
       { destination: '1000' },
     ),
     link: linkAccountCard('https://bot.example.com/oauth/start?state=abc', 'Welcome!'),
+    desk: deskCard([{ personId: 'SAM', name: 'Sam Sales' }, { personId: 'PRIYA', name: 'Priya <Support>' }]),
+    deskInADirectSpace: deskCard([]),
+    help: helpCard(HELP_INTRO, COMMANDS, HELP_TEXT),
   };
 
   for (const [name, { card }] of Object.entries(rendered)) {

@@ -44,6 +44,17 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
     assert.equal(creates.length, 6, 'each made once');
   });
 
+  it('welcomes a new space once, though both instances hear of it twice', async () => {
+    const lobby = world.groupSpace('Lobby', [rita, sam]);
+    await waitFor('the welcome and the desk card', () => world.botMessages(lobby).length >= 2);
+    await world.sim.webhooks.settled();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(
+      world.botMessages(lobby).map((m) => (m.attachments ? 'desk card' : (m.text ?? '').slice(0, 16))),
+      ["Hi, I'm Park Bot", 'desk card'],
+    );
+  });
+
   it('spreads deliveries over both instances, and a link made through either works on both', () => {
     assert.ok(world.routed.includes(0) && world.routed.includes(1), `requests reached both instances: ${world.routed.join('')}`);
     assert.ok(world.bots.every((bot) => bot.output.includes('"event":"duplicate-delivery"')), 'each instance saw and dropped copies');

@@ -58,8 +58,9 @@ describe('the playground in a browser', function () {
     await consent.close();
   }
 
-  it('parks as the receptionist and shows who retrieved it after a colleague taps Retrieve', async () => {
+  it('parks from the desk card as the receptionist and shows who retrieved it after a colleague taps Retrieve', async () => {
     await page.getByText('Rita Reception').first().waitFor();
+    await page.locator('#messages').getByText("Hi, I'm Park Bot").waitFor();
     await link('Rita Reception');
     await link('Sam Sales');
 
@@ -67,7 +68,13 @@ describe('the playground in a browser', function () {
     page.once('dialog', (dialog) => void dialog.accept('Acme Corp'));
     await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring' }).click();
     await page.getByText('On a call with Acme Corp').waitFor();
-    await say('park my call');
+    const desk = page.locator('#messages .card', { hasText: 'Front desk' }).first();
+    await desk.getByRole('button', { name: 'Park for…' }).click();
+    await desk.getByText('Note (optional)').waitFor();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await desk.screenshot({ path: join(ARTIFACTS, 'desk-card.png') });
+    await desk.getByRole('button', { name: 'Park for…' }).click();
+    await desk.getByRole('button', { name: 'Park my call' }).click();
     const card = page.locator('#messages .card', { hasText: 'Call waiting on 2001' });
     await card.waitFor();
 
