@@ -49,5 +49,9 @@ app.listen(Number(env('PORT')), () => {
       }
     }, 25);
   });
-  void framework.start();
+  // Like for like: the bot's own SDK setting (person lookups gathered for 1 ms, not 100 ms).
+  const batcherWait = Number(process.env.BASELINE_PEOPLE_BATCHER_WAIT_MS);
+  void framework.start().then(() => {
+    if (batcherWait > 0) framework.webex.config.people.batcherWait = batcherWait;
+  });
 });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Framework from 'webex-node-bot-framework';
 import type { Config } from '../config.js';
 import type { BotWebhooks, FrameworkWebhookCalls } from '../webhooks/bot-webhooks.js';
+import { cachePeople, type PeopleLookups } from './people-cache.js';
 
 /**
  * Loads the framework pointed at the configured Webex API. The Webex SDK reads its service URLs
@@ -36,6 +37,7 @@ export async function startFramework(framework: Framework, webhooks: BotWebhooks
   // start() makes its Webex SDK handle at once, and only then, asynchronously, deletes and re-creates
   // its webhooks: those calls go to the bot's reconciler instead.
   webhooks.takeOver(framework.webex.webhooks as FrameworkWebhookCalls);
+  cachePeople(framework.webex as unknown as PeopleLookups);
   await started;
   // The SDK gathers person lookups for 100 ms before asking Webex; the framework looks up the sender
   // of every event, so each answer waited that long. Gather only what arrives within 1 ms (0 is refused).

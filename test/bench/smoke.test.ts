@@ -23,7 +23,10 @@ describe('benchmark smoke run', () => {
       const calls = results.parkBot?.upstreamCalls as { perParkFlow: { byEndpoint: Record<string, number> } };
       assert.equal(calls.perParkFlow.byEndpoint['POST /telephony/calls/park'], 1, 'one park call per park flow');
       assert.ok((results.parkBot?.memory as { peakRssMb: number }).peakRssMb > 0);
-      assert.ok((results.baseline?.latencyMs as { count: number }).count === 4);
+      const baselines = results.baseline as Record<'stock' | 'likeForLike', { latencyMs: { count: number } }>;
+      assert.ok(baselines.stock.latencyMs.count === 4 && baselines.likeForLike.latencyMs.count === 4, 'both baselines measured');
+      const perSender = results.parkBot?.upstreamCalls as { firstTimeSender: { park: number }; returningSender: { park: number } };
+      assert.ok(perSender.firstTimeSender.park > 0 && perSender.returningSender.park > 0, 'calls per flow for first-time and returning senders');
       assert.ok(results.ratiosToBaseline && results.targets);
     } finally {
       rmSync(dir, { recursive: true, force: true });

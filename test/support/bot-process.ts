@@ -26,6 +26,8 @@ export class BotProcess {
     private readonly env: Record<string, string>,
     private readonly entry = join('src', 'main.ts'),
     private readonly ready = '"event":"bot-ready"',
+    /** Node's own flags; by default those in BOT_NODE_OPTIONS (the benchmark sets `npm start`'s). */
+    private readonly nodeOptions = process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [],
   ) {}
 
   get pid(): number | undefined {
@@ -42,7 +44,7 @@ export class BotProcess {
   /** Starts the bot, with `changes` to its settings if given; `output` keeps growing across restarts. */
   async start(changes: Record<string, string> = {}): Promise<void> {
     const from = this.output.length;
-    const nodeOptions = process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+    const nodeOptions = this.nodeOptions;
     const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
     const child = spawn(process.execPath, [...nodeOptions, ...loader, join(ROOT, this.entry)], {
       cwd: ROOT,
