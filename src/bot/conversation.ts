@@ -1,8 +1,5 @@
-import type { Bot, WebexSdk } from 'webex-node-bot-framework';
 import type { RenderedCard } from '../cards/render.js';
 import type { MessagingApi } from '../webex/messaging-api.js';
-
-const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
 /** How handlers answer: in the space, in a thread, or privately. Everything is awaited. */
 export interface Conversation {
@@ -16,33 +13,12 @@ export interface Conversation {
   deleteMessage(messageId: string): Promise<void>;
 }
 
-const cardMessage = ({ card, fallback }: RenderedCard): Record<string, unknown> => ({
-  markdown: fallback,
-  attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }],
-});
-
-export function conversationFor(bot: Bot, webex: WebexSdk): Conversation {
-  return {
-    roomId: bot.room.id,
-    say: async (markdown) => {
-      await bot.say('markdown', markdown);
-    },
-    sendCard: async (rendered) => (await bot.sendCard(rendered.card, rendered.fallback)).id,
-    reply: async (parentMessageId, markdown) => {
-      await bot.reply(parentMessageId, markdown, 'markdown');
-    },
-    dm: async (personId, content) => {
-      await bot.dm(personId, 'markdown', typeof content === 'string' ? content : cardMessage(content));
-    },
-    // bot.censor() first fetches the message to check it is the bot's own; these always are.
-    deleteMessage: async (messageId) => {
-      await webex.messages.remove(messageId);
-    },
-  };
-}
-
-/** The same conversation without the framework: for work that no event started (a park resumed after linking). */
-export function messagingConversation(messaging: MessagingApi, roomId: string): Conversation {
+/**
+ * A conversation in one space, spoken through the project's own Webex client with the bot's token
+ * (keep-alive `fetch`, cheaper per call than the framework's SDK: bench/README.md). It serves handlers
+ * started by an event and work no event started (a park resumed after linking) alike.
+ */
+export function conversationIn(messaging: MessagingApi, roomId: string): Conversation {
   return {
     roomId,
     say: async (markdown) => {

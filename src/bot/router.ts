@@ -3,7 +3,7 @@ import type { Bot, Trigger } from 'webex-node-bot-framework';
 import { parseCommand, type Command } from '../chat/command.js';
 import { checkDestination } from '../chat/destination.js';
 import { escapeMarkdown } from '../chat/markdown.js';
-import { conversationFor } from './conversation.js';
+import { conversationIn } from './conversation.js';
 import { readCardTap, readChatMessage, type CardTap, type ChatMessage } from './inbound.js';
 import { handlePark } from './handlers/park.js';
 import { handleRetrieveCommand, handleRetrieveTap } from './handlers/retrieve.js';
@@ -89,7 +89,7 @@ export function registerHandlers(framework: Framework, services: BotServices, in
     const ctx: HandlerContext = {
       eventKey: key,
       services,
-      conversation: conversationFor(bot, framework.webex),
+      conversation: conversationIn(services.messaging, bot.room.id),
       isDirect: bot.isDirect,
       fromCard,
       logger: services.logger.child({ eventKey: key, person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),

@@ -87,7 +87,7 @@ describe('The front desk: a welcome, and one tap to park', () => {
     const seenDm = world.seenIn(priyaDm);
 
     await world.tap(priya, desk, deskButton(desk, 'Park my call'));
-    const prompt = await world.newBotMessage(priyaDm, seenDm, 'the link prompt', (m) => m.attachments !== undefined);
+    const prompt = await world.newBotMessage(priyaDm, seenDm, 'the link prompt', (m) => JSON.stringify(m.attachments ?? '').includes('Login with Webex'));
     assert.equal(world.sim.telephony.parked.size, 0, 'nothing parked without her own token');
 
     const seen = world.seenIn(frontDesk);

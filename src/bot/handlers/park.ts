@@ -3,7 +3,7 @@ import { callPickerCard, callerLabel, waitingCard } from '../../cards/render.js'
 import { reportFailure } from './failures.js';
 import { z } from 'zod';
 import { NotLinkedError } from '../../auth/errors.js';
-import { messagingConversation } from '../conversation.js';
+import { conversationIn } from '../conversation.js';
 import type { BotServices } from '../context.js';
 import { escapeMarkdown, mentionName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
@@ -98,7 +98,7 @@ export async function resumePendingPark(services: BotServices, personId: string,
     {
       eventKey,
       services,
-      conversation: messagingConversation(services.messaging, request.roomId),
+      conversation: conversationIn(services.messaging, request.roomId),
       isDirect: pending.isDirect,
       // Nothing to say in the space if the call has gone meanwhile: the person hears it privately.
       fromCard: true,
