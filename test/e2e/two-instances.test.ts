@@ -57,7 +57,9 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
 
   it('spreads deliveries over both instances, and a link made through either works on both', () => {
     assert.ok(world.routed.includes(0) && world.routed.includes(1), `requests reached both instances: ${world.routed.join('')}`);
-    assert.ok(world.bots.every((bot) => bot.output.includes('"event":"duplicate-delivery"')), 'each instance saw and dropped copies');
+    // Which instance gets an event's second copy depends on the balancer's turn; copies are dropped somewhere.
+    const dropped = world.bots.map((bot) => bot.lines.filter((line) => line.event === 'duplicate-delivery').length);
+    assert.ok(dropped.reduce((a, b) => a + b, 0) > 0, `copies of events were recognised and dropped (${dropped.join(' + ')})`);
   });
 
   it('posts one card per park although every event arrives twice', async () => {
