@@ -114,7 +114,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     logger,
   );
   const messaging = new MessagingApi(http, config.botToken);
-  const board = new CardBoard(messaging, store, logger);
+  const board = new CardBoard(messaging, store, metrics, logger);
   const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging };
 
   const framework = createFramework(config);

@@ -21,10 +21,7 @@ export function startBackgroundJobs(
   const { logger } = services;
   const housekeeping = async (): Promise<void> => {
     const { expired, pruned } = await keepHouse(services.store, settings);
-    for (const call of expired) {
-      services.metrics.parkedCallsClosed.inc({ state: call.state });
-      await services.board.show(call);
-    }
+    for (const call of expired) await services.board.show(call);
     if (expired.length || pruned) logger.info({ event: 'housekeeping', expired: expired.length, pruned }, 'Expired and pruned parked calls');
   };
   const guarded = (name: string, job: () => Promise<void>) => (): void => {

@@ -2,20 +2,25 @@ import { parkedCallCard } from '../cards/render.js';
 import type { MessagingApi } from '../webex/messaging-api.js';
 import type { ParkedCall, Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import { isClosed } from '../calls/lifecycle.js';
 
 /**
  * Each parked call has one live card in the space it was parked from, and one in the private space
  * of the person it was parked for. When the call's life moves on (retrieved, rang back, gone, …) a
- * card saying so replaces each: Webex cannot edit a card in place.
+ * card saying so replaces each: Webex cannot edit a card in place. Every call that closes is shown
+ * here once, whatever closed it, so this is also where closes are counted.
  */
 export class CardBoard {
   constructor(
     private readonly messaging: MessagingApi,
     private readonly store: Store,
+    private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
 
   async show(call: ParkedCall): Promise<void> {
+    if (isClosed(call)) this.metrics.parkedCallsClosed.inc({ state: call.state });
     const { card, fallback } = parkedCallCard(call);
     const posted = await this.messaging.postCard({ roomId: call.roomId }, card, fallback);
     await this.store.attachCard(call.id, posted.id);

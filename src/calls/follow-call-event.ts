@@ -1,4 +1,4 @@
-import { move, sameSlot } from './lifecycle.js';
+import { moveAll, sameSlot } from './lifecycle.js';
 import type { CallEvent } from '../webex/schemas.js';
 import type { ParkedCall, Store } from '../storage/store.js';
 
@@ -28,7 +28,7 @@ export async function followCallEvent(deps: FollowDeps, personId: string, event:
   const account = await deps.store.account(personId);
   if (!account) return [];
   const by = { personId, name: account.displayName };
-  return closed(await Promise.all(candidates.map((call) => move(deps.store, call, { type: 'picked-up', by }, now))));
+  return moveAll(deps.store, candidates, { type: 'picked-up', by }, now);
 }
 
 async function rangBack(deps: FollowDeps, parkerId: string, event: CallEvent, now: Date): Promise<ParkedCall[]> {
@@ -40,7 +40,5 @@ async function rangBack(deps: FollowDeps, parkerId: string, event: CallEvent, no
       ? await deps.store.waitingWithCaller(callerNumber)
       : [];
   const own = candidates.filter((call) => call.parkedBy.personId === parkerId);
-  return closed(await Promise.all(own.map((call) => move(deps.store, call, { type: 'rang-back' }, now))));
+  return moveAll(deps.store, own, { type: 'rang-back' }, now);
 }
-
-const closed = (moved: (ParkedCall | undefined)[]): ParkedCall[] => moved.filter((call): call is ParkedCall => call !== undefined);

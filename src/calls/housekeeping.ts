@@ -1,4 +1,4 @@
-import { move } from './lifecycle.js';
+import { moveAll } from './lifecycle.js';
 import type { ParkedCall, Store } from '../storage/store.js';
 
 export interface HousekeepingSettings {
@@ -16,9 +16,7 @@ export interface HousekeepingSettings {
 export async function keepHouse(store: Store, settings: HousekeepingSettings, now: Date = new Date()): Promise<{ expired: ParkedCall[]; pruned: number }> {
   const stale = await store.waitingParkedBefore(new Date(now.getTime() - settings.maxWaitMs).toISOString());
   const waitedSeconds = Math.round(settings.maxWaitMs / 1000);
-  const expired = (await Promise.all(stale.map((call) => move(store, call, { type: 'expired', waitedSeconds }, now)))).filter(
-    (call): call is ParkedCall => call !== undefined,
-  );
+  const expired = await moveAll(store, stale, { type: 'expired', waitedSeconds }, now);
   const cutoff = now.getTime() - settings.retentionMs;
   const pruned = await store.pruneParkedCalls(cutoff, new Date(cutoff).toISOString());
   return { expired, pruned };

@@ -36,10 +36,12 @@ const TRANSITIONS: Record<ParkMove['type'], { from: ParkState[]; to: ParkState }
   expired: { from: ['waiting'], to: 'expired' },
 };
 
-/** States a record never leaves; its card has no Retrieve button. */
-export const CLOSED_STATES: readonly ParkState[] = ['retrieved', 'rang-back', 'picked-up', 'gone', 'superseded', 'expired'];
+export type ClosedState = Exclude<ParkState, 'parking' | 'waiting' | 'retrieving'>;
 
-export const isClosed = (call: ParkedCall): boolean => CLOSED_STATES.includes(call.state);
+/** States a record never leaves; its card has no Retrieve button. */
+export const CLOSED_STATES: readonly ClosedState[] = ['retrieved', 'rang-back', 'picked-up', 'gone', 'superseded', 'expired'];
+
+export const isClosed = (call: ParkedCall): call is ParkedCall & { state: ClosedState } => (CLOSED_STATES as readonly ParkState[]).includes(call.state);
 
 /** What a move records besides the state: who, when, and what Webex said. */
 function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
@@ -83,11 +85,17 @@ export async function move(store: Store, call: ParkedCall, change: ParkMove, now
     to,
     changes,
     ...(claimedBy ? { claimedBy } : {}),
-    ...(CLOSED_STATES.includes(to) ? { closedAtMs: now.getTime() } : {}),
+    ...((CLOSED_STATES as readonly ParkState[]).includes(to) ? { closedAtMs: now.getTime() } : {}),
   });
   if (!moved) return undefined;
   const { claim: _claim, ...unclaimed } = call;
   return { ...unclaimed, ...changes, state: to };
+}
+
+/** The same move for several records; returns those it moved (the others had moved on already). */
+export async function moveAll(store: Store, calls: ParkedCall[], change: ParkMove, now: Date = new Date()): Promise<ParkedCall[]> {
+  const moved = await Promise.all(calls.map((call) => move(store, call, change, now)));
+  return moved.filter((call): call is ParkedCall => call !== undefined);
 }
 
 /** Park numbers are per organisation: ids, where Webex gives them, tell two orgs' "2001" apart. */

@@ -5,7 +5,7 @@ import type { IdentityApi } from '../webex/identity-api.js';
 import type { Call } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
-import { move, sameSlot } from './lifecycle.js';
+import { move, moveAll, sameSlot } from './lifecycle.js';
 
 export interface ParkRequest {
   /** Derived from the event that asked (`parkIdFor`): a replay of that event finds the same record. */
@@ -124,8 +124,7 @@ async function supersedeOlder(deps: ParkDeps, call: ParkedCall, now: Date): Prom
   const older = (await deps.store.waitingOnNumber(call.parkedAgainst.number)).filter(
     (other) => other.id !== call.id && other.parkedAt <= call.parkedAt && sameSlot(other.parkedAgainst, call.parkedAgainst),
   );
-  const closed = await Promise.all(older.map((other) => move(deps.store, other, { type: 'superseded', byParkId: call.id }, now)));
-  return closed.filter((other): other is ParkedCall => other !== undefined);
+  return moveAll(deps.store, older, { type: 'superseded', byParkId: call.id }, now);
 }
 
 function newRecord(request: ParkRequest, call: Call, now: Date, forPerson: PersonRef | undefined): ParkedCall {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'adaptivecards-templating';
 import type { Call } from '../webex/schemas.js';
-import type { ParkedCall, ParkState, PersonRef } from '../storage/store.js';
+import type { ParkedCall, PersonRef } from '../storage/store.js';
+import { isClosed, type ClosedState } from '../calls/lifecycle.js';
 import { escapeMarkdown } from '../chat/markdown.js';
 
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
@@ -105,8 +106,6 @@ export function waitingCard(parked: ParkedCall): RenderedCard {
   };
 }
 
-type ClosedState = Exclude<ParkState, 'parking' | 'waiting' | 'retrieving'>;
-
 interface ClosedWording {
   headline: string;
   detail: string;
@@ -169,12 +168,9 @@ function duration(seconds: number): string {
   return seconds === 1 ? '1 second' : `${seconds} seconds`;
 }
 
-const isClosedCall = (call: ParkedCall): call is ParkedCall & { state: ClosedState } =>
-  call.state !== 'parking' && call.state !== 'waiting' && call.state !== 'retrieving';
-
 /** The card a parked call shows now: waiting with a Retrieve button, or how its life ended. */
 export function parkedCallCard(parked: ParkedCall): RenderedCard {
-  if (!isClosedCall(parked)) return waitingCard(parked);
+  if (!isClosed(parked)) return waitingCard(parked);
   const call = { ...shown(parked), state: parked.state };
   const wording = closedWording(call);
   const caller = callerLabel(call.state === 'retrieved' && call.handedOver ? call.handedOver : call.caller);
@@ -192,7 +188,7 @@ export function parkedCallCard(parked: ParkedCall): RenderedCard {
 /** One sentence for someone who taps the card of a call whose life has ended. */
 export function closedSummary(parked: ParkedCall): string {
   const call = shown(parked);
-  if (!isClosedCall(call)) return `The call on ${call.parkedAgainst.number} is still waiting.`;
+  if (!isClosed(call)) return `The call on ${call.parkedAgainst.number} is still waiting.`;
   if (call.state === 'retrieved') return `${call.retrievedBy?.name ?? 'Someone'} already took the call from ${call.parkedAgainst.number}.`;
   const { headline, detail } = closedWording(call);
   return `The call from ${callerLabel(call.caller)}: ${headline}. ${detail}`;

@@ -65,6 +65,7 @@ describe('Running the bot: health, metrics, duplicate deliveries, graceful shutd
     assert.match(text, /parkbot_parks_total\{outcome="parked"\} [1-9]/);
     assert.match(text, /parkbot_parks_total\{outcome="no-call"\} [1-9]/);
     assert.match(text, /parkbot_retrieves_total\{outcome="retrieved"\} [1-9]/);
+    assert.match(text, /parkbot_parked_calls_closed_total\{state="retrieved"\} [1-9]/);
     assert.match(text, /parkbot_webex_api_duration_seconds_bucket\{le="0.1",endpoint="POST \/telephony\/calls\/park",status="200"\} [1-9]/);
     assert.match(text, /parkbot_webhook_rejections_total\{reason="no-signature"\} [1-9]/);
     assert.match(text, /parkbot_duplicate_deliveries_total [1-9]/);

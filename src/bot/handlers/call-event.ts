@@ -7,7 +7,6 @@ import type { Logger } from '../../logger.js';
 export async function handleCallEvent(services: BotServices, delivery: CallEventDelivery, logger: Logger): Promise<void> {
   const closed = await followCallEvent(services, delivery.createdBy, delivery.data);
   for (const call of closed) {
-    services.metrics.parkedCallsClosed.inc({ state: call.state });
     logger.info({ event: `call-${call.state}`, parkId: call.id }, 'A parked call changed outside the bot');
     await services.board.show(call);
   }
