@@ -9,7 +9,9 @@ import { World, WEBHOOK_SECRET, submitButtons, type TestPerson } from '../test/s
 import { BotProcess, freePort } from '../test/support/bot-process.js';
 import { startSimulator } from '../src/simulator/server.js';
 import type { SimMessage, SimRequestRecord, SimRoom } from '../src/simulator/model.js';
-import type { WebexSimulator } from '../src/simulator/server.js';
+import { bodyMentions, endpointOf, heapOf, memoryOf, percentiles, Timeline } from './measure.js';
+import { benchSpaces } from './spaces.js';
+import { beforeAfterTable, type Before } from './report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -17,6 +19,8 @@ const { values: args } = parseArgs({
     records: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '60' },
     sequential: { type: 'string', default: '200' },
+    // How many spaces the bot is in, for the memory and start-up curve: a comma-separated list.
+    spaces: { type: 'string', default: '100,1000,10000' },
     out: { type: 'string', default: join(__dirname, 'results.json') },
     // Run the TypeScript sources through tsx instead of the built JavaScript (the test suite's smoke run).
     'from-source': { type: 'boolean', default: false },
@@ -31,66 +35,7 @@ const WORKERS = Number(args.workers);
 const TARGET_RECORDS = Number(args.records);
 const MAX_SECONDS = Number(args.seconds);
 const SEQUENTIAL_FLOWS = Number(args.sequential);
-
-interface Percentiles {
-  p50: number;
-  p99: number;
-  max: number;
-  count: number;
-}
-
-function percentiles(samples: number[]): Percentiles {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  const round = (ms: number): number => Math.round(ms * 1000) / 1000;
-  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? 0), count: sorted.length };
-}
-
-/** Resident memory of a process, from /proc: now and at its peak (MB). */
-function memoryOf(pid: number | undefined): { rssMb: number; peakRssMb: number } {
-  const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rssMb: Math.round(kb('VmRSS') / 102.4) / 10, peakRssMb: Math.round(kb('VmHWM') / 102.4) / 10 };
-}
-
-/** The bot's own account of its memory, from its Prometheus metrics (MB): JS heap and off-heap. */
-async function heapOf(botUrl: string): Promise<{ heapUsedMb: number; externalMb: number }> {
-  const text = await (await fetch(`${botUrl}/metrics`)).text();
-  const mb = (name: string): number => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 104857.6) / 10;
-  return { heapUsedMb: mb('parkbot_nodejs_heap_size_used_bytes'), externalMb: mb('parkbot_nodejs_external_memory_bytes') };
-}
-
-/** Ids in paths become {id}, so calls group by endpoint. */
-const endpointOf = (record: SimRequestRecord): string => `${record.method} ${record.path.replace(/\/[A-Za-z0-9+=_-]{30,}/g, '/{id}')}`;
-
-/**
- * Watches the simulator: when a delivery for a given data id left it, and each answered request.
- * Both feed the latency figures: bot-added = last Webex call of a flow − its webhook delivery.
- */
-class Timeline {
-  readonly sentAt = new Map<string, number>();
-  private readonly waiters: { match: (r: SimRequestRecord) => boolean; resolve: (r: SimRequestRecord) => void }[] = [];
-  requests: SimRequestRecord[] = [];
-  deliveries = 0;
-
-  constructor(sim: WebexSimulator) {
-    sim.webhooks.on('sending', (delivery) => {
-      this.sentAt.set(delivery.dataId, delivery.at);
-      this.deliveries += 1;
-    });
-    sim.events.on('request', (record) => {
-      this.requests.push(record);
-      const index = this.waiters.findIndex((w) => w.match(record));
-      if (index >= 0) this.waiters.splice(index, 1)[0]?.resolve(record);
-    });
-  }
-
-  next(match: (r: SimRequestRecord) => boolean): Promise<SimRequestRecord> {
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
-  }
-}
-
-const bodyMentions = (record: SimRequestRecord, text: string): boolean => JSON.stringify(record.body ?? '').includes(text);
+const SPACE_COUNTS = args.spaces.split(',').filter(Boolean).map(Number);
 
 interface Worker {
   parker: TestPerson;
@@ -144,7 +89,7 @@ function callsByEndpoint(records: SimRequestRecord[], people: Set<string>): Reco
   return counts;
 }
 
-async function benchParkBot(): Promise<Record<string, unknown>> {
+async function benchParkBot() {
   const world = await World.create({ entry: BOT_ENTRY });
   await world.start();
   const timeline = new Timeline(world.sim);
@@ -203,6 +148,11 @@ async function benchParkBot(): Promise<Record<string, unknown>> {
     botAddedLatencyMs: {
       parkFlow: percentiles(sequential.map((f) => f.park)),
       retrieveFlow: percentiles(sequential.map((f) => f.retrieve)),
+      // A first-time sender's flow also pays the sender lookup and the space's discovery.
+      parkFlowReturningSender: percentiles(returning.map((f) => f.park)),
+      retrieveFlowReturningSender: percentiles(returning.map((f) => f.retrieve)),
+      parkFlowFirstTimeSender: percentiles(firstTime.map((f) => f.park)),
+      retrieveFlowFirstTimeSender: percentiles(firstTime.map((f) => f.retrieve)),
       parkFlowUnderLoad: percentiles(sustained.map((f) => f.park)),
       retrieveFlowUnderLoad: percentiles(sustained.map((f) => f.retrieve)),
     },
@@ -228,7 +178,7 @@ async function benchParkBot(): Promise<Record<string, unknown>> {
  * The same measurements for a bare framework bot answering each message with a fixed card: stock
  * (SDK defaults, no Node flags), or like for like (the bot's SDK person-lookup batching and Node flags).
  */
-async function benchBaseline(likeForLike: boolean): Promise<Record<string, unknown>> {
+async function benchBaseline(likeForLike: boolean) {
   const sim = await startSimulator();
   const timeline = new Timeline(sim);
   const bot = sim.org.addPerson({ displayName: 'Baseline Bot', email: 'baseline@webex.bot', type: 'bot' });
@@ -291,37 +241,53 @@ async function main(): Promise<void> {
   const parkBot = await benchParkBot();
   const stockBaseline = await benchBaseline(false);
   const baseline = await benchBaseline(true);
-  const latency = parkBot.botAddedLatencyMs as Record<string, Percentiles>;
-  const throughput = parkBot.throughput as { parkFlowsPerSecond: number };
-  const base = baseline as { latencyMs: Percentiles; throughput: { flowsPerSecond: number; eventsPerSecond: number }; memory: { peakRssMb: number } };
-  const memory = parkBot.memory as { peakRssMb: number; rssMb: number };
+  const spaces = [];
+  for (const count of SPACE_COUNTS) spaces.push(await benchSpaces(BOT_ENTRY, count, WORKERS));
+  const latency = parkBot.botAddedLatencyMs;
+  const { returningSender } = parkBot.upstreamCalls;
   const ratio = (a: number, b: number): number => (b ? Math.round((a / b) * 100) / 100 : 0);
   const results = {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-    settings: { fromSource: args['from-source'], workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS },
+    settings: { fromSource: args['from-source'], workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS, botNodeOptions: process.env.BOT_NODE_OPTIONS },
     parkBot,
     baseline: { likeForLike: baseline, stock: stockBaseline },
+    spaces,
     // Against the like-for-like baseline: the same SDK settings and Node flags as the bot.
     ratiosToBaseline: {
-      parkFlowP50Latency: ratio(latency.parkFlow?.p50 ?? 0, base.latencyMs.p50),
-      parkFlowP99Latency: ratio(latency.parkFlow?.p99 ?? 0, base.latencyMs.p99),
+      parkFlowP50Latency: ratio(latency.parkFlow.p50, baseline.latencyMs.p50),
+      parkFlowP99Latency: ratio(latency.parkFlow.p99, baseline.latencyMs.p99),
       // A park flow here is a park and a retrieve (two events); the baseline's flow is one message.
-      throughput: ratio(throughput.parkFlowsPerSecond, base.throughput.flowsPerSecond),
-      eventsPerSecond: ratio((parkBot.throughput as { eventsPerSecond: number }).eventsPerSecond, base.throughput.eventsPerSecond),
-      peakRss: ratio(memory.peakRssMb, base.memory.peakRssMb),
+      throughput: ratio(parkBot.throughput.parkFlowsPerSecond, baseline.throughput.flowsPerSecond),
+      eventsPerSecond: ratio(parkBot.throughput.eventsPerSecond, baseline.throughput.eventsPerSecond),
+      peakRss: ratio(parkBot.memory.peakRssMb, baseline.memory.peakRssMb),
     },
     targets: {
-      '<= 4 upstream calls per park (returning sender)': (parkBot.upstreamCalls as { returningSender: { park: number } }).returningSender.park <= 4,
-      '<= 4 upstream calls per retrieve (returning sender)': (parkBot.upstreamCalls as { returningSender: { retrieve: number } }).returningSender.retrieve <= 4,
-      'one at a time p99 <= 3 x p50 (park flow)': (latency.parkFlow?.p99 ?? Infinity) <= 3 * (latency.parkFlow?.p50 ?? 0),
-      'events/s >= like-for-like baseline': (parkBot.throughput as { eventsPerSecond: number }).eventsPerSecond >= base.throughput.eventsPerSecond,
-      'peak RSS <= 200 MB (records)': memory.peakRssMb <= 200,
+      '<= 4 upstream calls per park (returning sender)': returningSender.park <= 4,
+      '<= 4 upstream calls per retrieve (returning sender)': returningSender.retrieve <= 4,
+      'one at a time p99 <= 3 x p50 (park flow, all)': latency.parkFlow.p99 <= 3 * latency.parkFlow.p50,
+      'one at a time p99 <= 3 x p50 (park flow, returning senders)': latency.parkFlowReturningSender.p99 <= 3 * latency.parkFlowReturningSender.p50,
+      'events/s >= like-for-like baseline': parkBot.throughput.eventsPerSecond >= baseline.throughput.eventsPerSecond,
+      'peak RSS <= 200 MB (records)': parkBot.memory.peakRssMb <= 200,
+      ...Object.fromEntries(spaces.map((s) => [`peak RSS <= 200 MB and still up (${s.spaces} spaces)`, s.stillUp && s.afterEverySpaceSpoke.peakRssMb <= 200])),
     },
   };
   mkdirSync(join(args.out, '..'), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(results, null, 2)}\nWritten to ${args.out}\n`);
+  const before = JSON.parse(readFileSync(join(__dirname, 'before.json'), 'utf8')) as Before;
+  const table = beforeAfterTable(before, {
+    calls: returningSender,
+    parkOneAtATime: latency.parkFlow,
+    parkOneAtATimeReturning: latency.parkFlowReturningSender,
+    parkUnderLoad: latency.parkFlowUnderLoad,
+    eventsPerSecond: parkBot.throughput.eventsPerSecond,
+    baselineEventsPerSecond: baseline.throughput.eventsPerSecond,
+    peakRssMb: parkBot.memory.peakRssMb,
+    records: parkBot.memory.parkedRecords,
+    spaces,
+  });
+  const targets = Object.entries(results.targets).map(([target, met]) => `${met ? 'met    ' : 'not met'}  ${target}`);
+  process.stdout.write(`${table}\n\nTargets:\n${targets.join('\n')}\n\nEvery figure: ${args.out} (see bench/README.md)\n`);
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,8 @@ import { TokenCipher } from './auth/token-cipher.js';
 import { TokenVault } from './auth/token-vault.js';
 import { LinkFlow } from './auth/link-flow.js';
 import { createFramework, startFramework } from './bot/framework.js';
+import { limitSpacesInMemory } from './bot/spaces-in-memory.js';
+import { Handovers } from './calls/handovers.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
 import { webhookRoute } from './http/webhook-route.js';
@@ -115,7 +117,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const messaging = new MessagingApi(http, config.botToken);
   const board = new CardBoard(messaging, store, metrics, logger);
-  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging };
+  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, handovers: new Handovers() };
 
   const framework = createFramework(config);
   const intake = new EventIntake(
@@ -131,6 +133,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     (json) => signBody(json, config.webhookSecret),
   );
   registerHandlers(framework, services, intake);
+  limitSpacesInMemory(framework, config.maxSpacesInMemory, (count) => metrics.spacesForgotten.inc(count));
 
   const app = express();
   app.disable('x-powered-by');
@@ -175,7 +178,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   logger.info({ event: 'http-listening', port, host: options.host ?? 'all interfaces' }, 'HTTP server listening');
 
   try {
-    await startFramework(framework, botWebhooks);
+    await startFramework(framework, botWebhooks, messaging);
   } catch (error) {
     server.close();
     await store.close();

@@ -50,6 +50,7 @@ const schema = z.object({
   PARKED_CALL_MAX_WAIT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(30),
   CLOSED_CALL_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).positive().max(3650).default(30),
   WEBHOOK_CHECK_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(10),
+  MAX_SPACES_IN_MEMORY: z.coerce.number({ error: 'must be a number of spaces' }).int().min(10).max(100_000).default(5000),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -76,6 +77,8 @@ export interface Config {
   parkedCalls: { maxWaitMs: number; retentionMs: number };
   /** How often people's call-events webhooks are checked. */
   webhookCheckMs: number;
+  /** How many spaces the framework keeps in memory; quieter ones are rediscovered when they speak. */
+  maxSpacesInMemory: number;
   /** Express's `trust proxy`: which hops' X-Forwarded-For to believe (rate limits key on the client). */
   trustProxy: boolean | number | string;
   /** When set, /metrics answers only requests bearing it. */
@@ -113,6 +116,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
     parkedCalls: { maxWaitMs: v.PARKED_CALL_MAX_WAIT_MINUTES * 60_000, retentionMs: v.CLOSED_CALL_RETENTION_DAYS * 24 * 60 * 60_000 },
     webhookCheckMs: v.WEBHOOK_CHECK_MINUTES * 60_000,
+    maxSpacesInMemory: v.MAX_SPACES_IN_MEMORY,
     trustProxy: v.TRUST_PROXY === 'true' ? true : v.TRUST_PROXY === 'false' ? false : /^\d+$/.test(v.TRUST_PROXY) ? Number(v.TRUST_PROXY) : v.TRUST_PROXY,
     ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),
     requestTimeoutMs: v.REQUEST_TIMEOUT_SECONDS * 1000,

@@ -19,16 +19,17 @@ describe('configuration', () => {
     assert.equal(config.publicUrl, 'https://parkbot.example.com');
     assert.equal(config.oauth.redirectUri, 'https://parkbot.example.com/oauth/callback');
     assert.equal(config.tokenEncryptionKey.length, 32);
+    assert.equal(config.maxSpacesInMemory, 5000);
   });
 
   it('reports every bad or missing value at once, each naming its variable', () => {
     try {
-      createConfig({ PUBLIC_URL: 'not a url', PORT: 'eighty', TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=', WEBHOOK_SECRET: 'short', DATABASE_URL: 'mysql://x' });
+      createConfig({ PUBLIC_URL: 'not a url', PORT: 'eighty', TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=', WEBHOOK_SECRET: 'short', DATABASE_URL: 'mysql://x', MAX_SPACES_IN_MEMORY: 'lots' });
       assert.fail('expected a ConfigError');
     } catch (error) {
       assert.ok(error instanceof ConfigError);
       const text = error.message;
-      for (const name of ['WEBEX_BOT_TOKEN', 'PUBLIC_URL', 'PORT', 'TOKEN_ENCRYPTION_KEY', 'WEBHOOK_SECRET', 'WEBEX_CLIENT_ID', 'WEBEX_CLIENT_SECRET', 'DATABASE_URL']) {
+      for (const name of ['WEBEX_BOT_TOKEN', 'PUBLIC_URL', 'PORT', 'TOKEN_ENCRYPTION_KEY', 'WEBHOOK_SECRET', 'WEBEX_CLIENT_ID', 'WEBEX_CLIENT_SECRET', 'DATABASE_URL', 'MAX_SPACES_IN_MEMORY']) {
         assert.match(text, new RegExp(`- ${name} `), name);
       }
       assert.match(text, /TOKEN_ENCRYPTION_KEY must be exactly 32 bytes, base64-encoded/);

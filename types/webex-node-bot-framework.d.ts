@@ -47,6 +47,8 @@ declare module 'webex-node-bot-framework' {
     room: { id: string; type?: string; title?: string };
     isDirect: boolean;
     person: WebexPerson;
+    /** When the space last sent a message or card action (ISO 8601, to the second). */
+    lastActivity: string;
     say(format: 'text' | 'markdown', message: string): Promise<WebexMessage>;
     sendCard(card: object, fallbackText: string): Promise<WebexMessage>;
     reply(replyTo: string | WebexMessage, message: string | object, format?: 'text' | 'markdown'): Promise<WebexMessage>;
@@ -70,9 +72,14 @@ declare module 'webex-node-bot-framework' {
     webhook: { id?: string } | false;
     cardsWebhook: { id?: string } | false;
     webex: WebexSdk;
+    /** One per space the framework has discovered (at start, or when the space's first event came). */
+    bots: Bot[];
+    /** Drops what the framework's storage holds for a space. */
+    forgetByRoomId(roomId: string): Promise<unknown>;
     on(event: 'message', listener: (bot: Bot, trigger: Trigger, id: string) => void): this;
     on(event: 'attachmentAction', listener: (bot: Bot, trigger: Trigger, id: string) => void): this;
     on(event: 'initialized' | 'start' | 'stop', listener: (id: string) => void): this;
+    on(event: 'spawn', listener: (bot: Bot, id: string, addedBy?: string) => void): this;
     on(event: string, listener: (...args: never[]) => void): this;
   }
 }

@@ -10,6 +10,7 @@ import type { CardBoard } from './card-board.js';
 import type { SpaceMembers } from '../calls/park-call.js';
 import type { MessagingApi } from '../webex/messaging-api.js';
 import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
+import type { Handovers } from '../calls/handovers.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
 export interface BotServices {
@@ -24,6 +25,7 @@ export interface BotServices {
   subscriptions: CallEventSubscriptions;
   members: SpaceMembers;
   messaging: MessagingApi;
+  handovers: Handovers;
 }
 
 /** One incoming event: where to answer and with what. */

@@ -3,6 +3,8 @@ import type Framework from 'webex-node-bot-framework';
 import type { Config } from '../config.js';
 import type { BotWebhooks, FrameworkWebhookCalls } from '../webhooks/bot-webhooks.js';
 import { cachePeople, type PeopleLookups } from './people-cache.js';
+import { readThroughClient, type FrameworkReads } from './framework-reads.js';
+import type { MessagingApi } from '../webex/messaging-api.js';
 
 /**
  * Loads the framework pointed at the configured Webex API. The Webex SDK reads its service URLs
@@ -31,13 +33,14 @@ const WEBHOOK_REGISTRATION_TIMEOUT_MS = 30_000;
  * Resolves once the framework has its identity and its two webhooks exist. The framework itself
  * reports "initialized" before registering them; events sent in between would be lost.
  */
-export async function startFramework(framework: Framework, webhooks: BotWebhooks): Promise<void> {
+export async function startFramework(framework: Framework, webhooks: BotWebhooks, messaging: Pick<MessagingApi, 'read'>): Promise<void> {
   const initialized = new Promise<void>((resolve) => framework.once('initialized', () => resolve()));
   const started = framework.start();
   // start() makes its Webex SDK handle at once, and only then, asynchronously, deletes and re-creates
   // its webhooks: those calls go to the bot's reconciler instead.
   webhooks.takeOver(framework.webex.webhooks as FrameworkWebhookCalls);
   cachePeople(framework.webex as unknown as PeopleLookups);
+  readThroughClient(framework.webex as unknown as FrameworkReads, messaging);
   await started;
   // The SDK gathers person lookups for 100 ms before asking Webex; the framework looks up the sender
   // of every event, so each answer waited that long. Gather only what arrives within 1 ms (0 is refused).

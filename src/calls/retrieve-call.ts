@@ -4,6 +4,7 @@ import { NotLinkedError } from '../auth/errors.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 import { isClosed, move, type ParkMove } from './lifecycle.js';
+import type { Handovers } from './handovers.js';
 
 /** A claim older than this is taken to be from a retrieve that died half-way. */
 export const RETRIEVE_LEASE_MS = 60_000;
@@ -24,6 +25,8 @@ export interface RetrieveDeps {
   vault: TokenVault;
   store: Store;
   now?: () => Date;
+  /** The retrievers' own call events, when the bot gets them: who Webex handed over, without asking. */
+  handovers?: Handovers;
 }
 
 /**
@@ -53,7 +56,7 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
   try {
     handed = await deps.vault.withToken(by.personId, async (token) => {
       const { callId } = await deps.calling.retrieve(token, call.parkedAgainst.number);
-      return { callId, ...(await handedOverCaller(deps.calling, token, callId)) };
+      return { callId, ...(await handedOverCaller(deps, by.personId, token, callId)) };
     });
   } catch (error) {
     const nothingParked = error instanceof WebexApiError && error.kind === 'not-found';
@@ -80,10 +83,14 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
 /**
  * Who is on the call Webex started on the retriever's phone: the caller actually handed over, which
  * can differ from the one the record remembers when the park slot changed hands outside the bot.
+ * The retriever's call event for that call says so; without one (no call-events webhook for them, or
+ * the event went to another instance), Webex is asked.
  */
-async function handedOverCaller(calling: CallingApi, token: string, callId: string): Promise<{ caller?: ParkedCall['caller'] }> {
+async function handedOverCaller(deps: RetrieveDeps, personId: string, token: string, callId: string): Promise<{ caller?: ParkedCall['caller'] }> {
   try {
-    const party = (await calling.call(token, callId)).remoteParty;
+    const watched = deps.handovers && (await deps.store.subscription(personId))?.status === 'active';
+    const event = watched ? await deps.handovers?.eventFor(personId, callId) : undefined;
+    const party = event ? event.remoteParty : (await deps.calling.call(token, callId)).remoteParty;
     if (!party || party.privacyEnabled) return { caller: {} };
     return { caller: { ...(party.name ? { name: party.name } : {}), ...(party.number ? { number: party.number } : {}) } };
   } catch {

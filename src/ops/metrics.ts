@@ -32,6 +32,11 @@ export class Metrics {
     labelNames: ['state'],
     registers: [this.registry],
   });
+  readonly spacesForgotten = new Counter({
+    name: 'parkbot_spaces_forgotten_total',
+    help: 'Quiet spaces dropped from memory past MAX_SPACES_IN_MEMORY (rediscovered on their next event)',
+    registers: [this.registry],
+  });
   readonly duplicateDeliveries = new Counter({ name: 'parkbot_duplicate_deliveries_total', help: 'Webhook deliveries ignored as already seen', registers: [this.registry] });
 
   constructor() {

@@ -118,11 +118,8 @@ function roomRoutes(router: Router, { org }: ApiDeps): void {
     const me = caller(res).person.id;
     const roomId = str(req.query.roomId);
     const personId = str(req.query.personId);
-    const items = [...org.memberships.values()].filter(
-      (m) =>
-        (roomId ? m.roomId === roomId && org.isMember(roomId, me) : m.personId === me) &&
-        (!personId || m.personId === personId),
-    );
+    const inScope = roomId ? (org.isMember(roomId, me) ? org.membershipsOf(roomId) : []) : [...org.memberships.values()].filter((m) => m.personId === me);
+    const items = inScope.filter((m) => !personId || m.personId === personId);
     res.json({ items });
   });
   router.post('/memberships', (req, res) => {

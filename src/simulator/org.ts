@@ -58,6 +58,8 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   readonly tokens = new Map<string, SimToken>();
   readonly rooms = new Map<string, SimRoom>();
   readonly memberships = new Map<string, SimMembership>();
+  /** Each room's memberships by person: membership checks stay cheap with thousands of spaces. */
+  private readonly membersOfRoom = new Map<string, Map<string, SimMembership>>();
   readonly messages = new Map<string, SimMessage>();
   readonly attachmentActions = new Map<string, SimAttachmentAction>();
   /** Who may read each card action: the author of the card, even once the card is deleted. */
@@ -180,6 +182,7 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
       created: now(),
     };
     this.memberships.set(membership.id, membership);
+    this.membersOfRoom.set(roomId, (this.membersOfRoom.get(roomId) ?? new Map<string, SimMembership>()).set(personId, membership));
     this.publish({
       resource: 'memberships',
       event: 'created',
@@ -191,11 +194,15 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   }
 
   isMember(roomId: string, personId: string): boolean {
-    return [...this.memberships.values()].some((m) => m.roomId === roomId && m.personId === personId);
+    return this.membersOfRoom.get(roomId)?.has(personId) ?? false;
+  }
+
+  membershipsOf(roomId: string): SimMembership[] {
+    return [...(this.membersOfRoom.get(roomId)?.values() ?? [])];
   }
 
   memberIds(roomId: string): string[] {
-    return [...this.memberships.values()].filter((m) => m.roomId === roomId).map((m) => m.personId);
+    return [...(this.membersOfRoom.get(roomId)?.keys() ?? [])];
   }
 
   postMessage(senderId: string, input: NewMessage): SimMessage {

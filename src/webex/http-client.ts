@@ -20,6 +20,14 @@ export interface WebexRequest<T> {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
+/**
+ * What a request is called in metrics and logs: its method and path with ids and the query left out.
+ * Ids in a label would make a metric series per space and person, which grows without bound.
+ */
+export function endpointOf(method: string, path: string): string {
+  return `${method} ${(path.split('?')[0] ?? '').replace(/\/[A-Za-z0-9+=_%-]{40,}/g, '/{id}')}`;
+}
+
 /** Told about every answered (or failed) request: endpoint, status or "network", and seconds taken. */
 export type RequestObserver = (endpoint: string, status: string, seconds: number) => void;
 
@@ -47,7 +55,7 @@ export class WebexHttpClient {
   }
 
   private async once<T>(request: WebexRequest<T>): Promise<T> {
-    const endpoint = `${request.method} ${request.path.replace(/\/[A-Za-z0-9+/=_%-]{40,}/g, '/{id}')}`;
+    const endpoint = endpointOf(request.method, request.path);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.token) headers.authorization = `Bearer ${request.token}`;
     let body: string | undefined;

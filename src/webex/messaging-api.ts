@@ -11,6 +11,10 @@ export interface OutgoingMessage {
   markdown: string;
   attachments?: { contentType: string; content: Record<string, unknown> }[];
 }
+/** What the framework reads as Webex sends it: checked to be the object asked for, passed on whole. */
+const readSchema = z.looseObject({ id: z.string().min(1) });
+export type WebexObject = z.infer<typeof readSchema>;
+
 const membershipsSchema = z.object({ items: z.array(z.object({ personId: z.string(), personDisplayName: z.string().optional(), personEmail: z.string().optional() })) });
 
 /**
@@ -60,5 +64,10 @@ export class MessagingApi {
 
   async deleteMessage(messageId: string): Promise<void> {
     await this.http.request({ method: 'DELETE', path: `/messages/${encodeURIComponent(messageId)}`, token: this.botToken, schema: z.unknown(), safeToRepeat: true });
+  }
+
+  /** A message, a card action or a space, read by id: what the framework asks for each event. */
+  async read(kind: 'messages' | 'attachment/actions' | 'rooms', id: string): Promise<WebexObject> {
+    return this.http.request({ method: 'GET', path: `/${kind}/${encodeURIComponent(id)}`, token: this.botToken, schema: readSchema, safeToRepeat: true });
   }
 }

@@ -12,7 +12,7 @@ describe('benchmark smoke run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parkbot-bench-'));
     const out = join(dir, 'results.json');
     try {
-      await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--out', out]);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--spaces', '3,6', '--out', out]);
       const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, Record<string, unknown>>;
       const latency = results.parkBot?.botAddedLatencyMs as Record<string, { p50: number; p99: number; max: number; count: number }>;
       for (const flow of ['parkFlow', 'retrieveFlow']) {
@@ -28,6 +28,11 @@ describe('benchmark smoke run', () => {
       const perSender = results.parkBot?.upstreamCalls as { firstTimeSender: { park: number }; returningSender: { park: number } };
       assert.ok(perSender.firstTimeSender.park > 0 && perSender.returningSender.park > 0, 'calls per flow for first-time and returning senders');
       assert.ok(results.ratiosToBaseline && results.targets);
+      const spaces = results.spaces as unknown as { spaces: number; stillUp: boolean; firstAnswerMs: { count: number }; afterEverySpaceSpoke: { rssMb: number } }[];
+      assert.deepEqual(spaces.map((s) => [s.spaces, s.firstAnswerMs.count, s.stillUp]), [[3, 3, true], [6, 6, true]], 'every space answered, the bot still up');
+      assert.ok(spaces.every((s) => s.afterEverySpaceSpoke.rssMb > 0));
+      assert.match(stdout, /Webex calls per park \(returning sender\) +\| 5 +\| \d/, 'the before/after table');
+      assert.match(stdout, /6 spaces, each spoke once/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -140,9 +140,13 @@ describe('Parked calls that stay true: each card follows the call’s life', () 
     const other = world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Someone Else', number: '+15550308' } });
     world.sim.telephony.park(rita.id, { callId: other.id });
 
+    const callReads = (): number => world.sim.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/telephony/calls/') && r.personId === sam.id).length;
+    const readsBefore = callReads();
+
     const result = await world.expectBotMessage(frontDesk, () => world.tap(sam, card), 'the retrieved card', (m) => cardText(m).includes('Retrieved by'));
 
     assert.match(cardText(result), /Retrieved by Sam Sales \| Webex handed over Someone Else \(\+15550308\), not Remembered Caller/);
+    assert.equal(callReads(), readsBefore, 'Sam’s own call event said who is on the call: Webex was not asked again');
     assert.match(cardText(result), /Caller \| Someone Else/);
     const ringing = world.sim.telephony.list(sam.id)[0];
     assert.equal(ringing?.state, 'alerting', 'Webex rings the retriever first');
@@ -220,8 +224,8 @@ describe('Parked calls on the clock, and call-events webhooks that come back', (
     }
   });
 
-  it('a person whose webhook cannot be made can still park and be retrieved from; the reason is logged and counted; a later check makes it', async () => {
-    world.sim.failNext({ method: 'POST', path: '/webhooks', status: 403, personId: sam.id });
+  it('a person whose webhook cannot be made can still park, retrieve and be retrieved from; the reason is logged and counted; a later check makes it', async () => {
+    world.sim.failNext({ method: 'POST', path: '/webhooks', status: 403, personId: sam.id, times: 1000 });
     await world.link(sam);
     await waitFor('the failure to be logged', () => world.bot.lines.some((l) => l.event === 'call-events-webhook-failed' && l.reason === 'forbidden'));
     const metrics = await (await fetch(`${world.botUrl}/metrics`)).text();
@@ -232,6 +236,16 @@ describe('Parked calls on the clock, and call-events webhooks that come back', (
     const result = await world.expectBotMessage(frontDesk, () => world.tap(rita, card), 'the retrieved card', (m) => cardText(m).includes('Retrieved by'));
     assert.match(cardText(result), /Retrieved by Rita Reception/);
 
+    // Without his call events, who Webex put through to Sam is asked of Webex with his token.
+    world.hangUpEverything();
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Asked About', number: '+15550403' } });
+    const ritasCard = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'));
+    const samsResult = await world.expectBotMessage(frontDesk, () => world.tap(sam, ritasCard), 'the retrieved card', (m) => cardText(m).includes('Retrieved by'));
+    assert.match(cardText(samsResult), /Retrieved by Sam Sales .*Asked About/);
+    const handed = world.sim.telephony.list(sam.id)[0];
+    assert.ok(world.sim.requests.some((r) => r.method === 'GET' && r.path === `/telephony/calls/${handed?.id ?? ''}` && r.personId === sam.id));
+
+    world.sim.faults.length = 0;
     await world.callEventsWatched(sam);
   });
 

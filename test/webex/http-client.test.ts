@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
 import { WebexHttpClient } from '../../src/webex/http-client.js';
 import { CallingApi } from '../../src/webex/calling-api.js';
+import { MessagingApi } from '../../src/webex/messaging-api.js';
 import { WebexApiError } from '../../src/webex/errors.js';
 import { memoryLogger } from '../support/memory-logger.js';
 
@@ -121,5 +122,18 @@ describe('Webex HTTP client', () => {
     assert.match(text, /"endpoint":"GET \/telephony\/calls"/);
     assert.match(text, /"trackingId":"SIM_/);
     assert.ok(!text.includes(token));
+  });
+
+  it('names requests by endpoint without ids or query, so metrics keep one series per endpoint however many spaces', async () => {
+    const observed: string[] = [];
+    const http = new WebexHttpClient(sim.apiUrl, log.logger, FAST, (endpoint) => observed.push(endpoint));
+    const messaging = new MessagingApi(http, token);
+    for (const title of ['Front desk', 'Sales', 'Support']) {
+      const room = sim.org.createRoom(personId, title);
+      await messaging.people(room.id);
+      const posted = await messaging.post({ roomId: room.id, markdown: 'hello' });
+      await messaging.deleteMessage(posted.id);
+    }
+    assert.deepEqual([...new Set(observed)], ['GET /memberships', 'POST /messages', 'DELETE /messages/{id}']);
   });
 });

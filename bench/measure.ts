@@ -1,0 +1,70 @@
+/** What the benchmark measures with: percentiles, a process's memory, and a watch on the simulator. */
+import { readFileSync } from 'node:fs';
+import type { SimRequestRecord } from '../src/simulator/model.js';
+import type { WebexSimulator } from '../src/simulator/server.js';
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+export const round = (value: number, places = 1): number => Math.round(value * 10 ** places) / 10 ** places;
+
+export function percentiles(samples: number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: round(at(0.5), 3), p99: round(at(0.99), 3), max: round(sorted.at(-1) ?? 0, 3), count: sorted.length };
+}
+
+/** Resident memory of a process, from /proc: now and at its peak (MB). */
+export function memoryOf(pid: number | undefined): { rssMb: number; peakRssMb: number } {
+  const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rssMb: round(kb('VmRSS') / 1024), peakRssMb: round(kb('VmHWM') / 1024) };
+}
+
+/** The bot's own account of its memory, from its Prometheus metrics (MB): JS heap and off-heap. */
+export async function heapOf(botUrl: string): Promise<{ heapUsedMb: number; externalMb: number }> {
+  const text = await (await fetch(`${botUrl}/metrics`)).text();
+  const mb = (name: string): number => round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 1048576);
+  return { heapUsedMb: mb('parkbot_nodejs_heap_size_used_bytes'), externalMb: mb('parkbot_nodejs_external_memory_bytes') };
+}
+
+/** Ids in paths become {id}, so calls group by endpoint. */
+export const endpointOf = (record: SimRequestRecord): string => `${record.method} ${record.path.replace(/\/[A-Za-z0-9+=_-]{30,}/g, '/{id}')}`;
+
+export const bodyMentions = (record: SimRequestRecord, text: string): boolean => JSON.stringify(record.body ?? '').includes(text);
+
+/**
+ * Watches the simulator: when a delivery for a given data id left it, and each answered request.
+ * Both feed the latency figures: bot-added = last Webex call of a flow − its webhook delivery.
+ */
+export class Timeline {
+  readonly sentAt = new Map<string, number>();
+  private readonly waiters: { match: (r: SimRequestRecord) => boolean; resolve: (r: SimRequestRecord) => void }[] = [];
+  requests: SimRequestRecord[] = [];
+  deliveries = 0;
+
+  constructor(sim: WebexSimulator) {
+    sim.webhooks.on('sending', (delivery) => {
+      this.sentAt.set(delivery.dataId, delivery.at);
+      this.deliveries += 1;
+    });
+    sim.events.on('request', (record) => {
+      this.requests.push(record);
+      const index = this.waiters.findIndex((w) => w.match(record));
+      if (index >= 0) this.waiters.splice(index, 1)[0]?.resolve(record);
+    });
+  }
+
+  next(match: (r: SimRequestRecord) => boolean): Promise<SimRequestRecord> {
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  /** The bot's card (or any message) posted in a room. */
+  botPostIn(roomId: string): Promise<SimRequestRecord> {
+    return this.next((r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, roomId));
+  }
+}

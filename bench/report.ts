@@ -1,0 +1,60 @@
+/** The before/after table `npm run bench` prints: the figures the performance work started from, and now. */
+import type { Percentiles } from './measure.js';
+import type { SpacesFigures } from './spaces.js';
+
+export interface Before {
+  callsPerPark: number;
+  callsPerRetrieve: number;
+  parkOneAtATime: { p50: number; p99: number };
+  parkSixteenAtOnce: { p99: number };
+  eventsPerSecond: number;
+  baselineEventsPerSecond: number;
+  peakRssMb: number;
+  peakRssRecords: number;
+  spaces: { spaces: number; rssMb: number | null; peakRssMb: number | null; startUpMs: number; note?: string }[];
+}
+
+export interface After {
+  calls: { park: number; retrieve: number };
+  parkOneAtATime: Percentiles;
+  parkOneAtATimeReturning: Percentiles;
+  parkUnderLoad: Percentiles;
+  eventsPerSecond: number;
+  baselineEventsPerSecond: number;
+  peakRssMb: number;
+  records: number;
+  spaces: SpacesFigures[];
+}
+
+const ms = (p: { p50: number; p99: number }): string => `${p.p50.toFixed(1)} / ${p.p99.toFixed(1)} ms (${(p.p99 / p.p50).toFixed(1)} ×)`;
+
+export function beforeAfterTable(before: Before, after: After): string {
+  const rows: [string, string, string, string][] = [
+    ['', 'before', 'now', 'target'],
+    ['Webex calls per park (returning sender)', String(before.callsPerPark), String(after.calls.park), '≤ 4'],
+    ['Webex calls per retrieve (returning sender)', String(before.callsPerRetrieve), String(after.calls.retrieve), '≤ 4'],
+    ['park one at a time, p50 / p99 (all flows)', ms(before.parkOneAtATime), ms(after.parkOneAtATime), 'p99 ≤ 3 × p50'],
+    ['park one at a time, returning senders', '', ms(after.parkOneAtATimeReturning), 'p99 ≤ 3 × p50'],
+    ['park 16 at once, p99', `${before.parkSixteenAtOnce.p99} ms`, `${after.parkUnderLoad.p99.toFixed(0)} ms`, ''],
+    [
+      'events per second (× like-for-like baseline)',
+      `${before.eventsPerSecond} (${(before.eventsPerSecond / before.baselineEventsPerSecond).toFixed(2)} × a stock one)`,
+      `${after.eventsPerSecond} (${(after.eventsPerSecond / after.baselineEventsPerSecond).toFixed(2)} ×)`,
+      '≥ 1 ×',
+    ],
+    ['peak RSS under load', `${before.peakRssMb} MB at ${before.peakRssRecords} records`, `${after.peakRssMb} MB at ${after.records} records`, '≤ 200 MB'],
+  ];
+  for (const now of after.spaces) {
+    const then = before.spaces.find((s) => s.spaces === now.spaces);
+    const memory = (rss: number | null, peak: number | null, startUpMs: number): string =>
+      rss === null || peak === null ? 'crashed' : `${rss} MB (peak ${peak}), start ${(startUpMs / 1000).toFixed(1)} s`;
+    rows.push([
+      `${now.spaces.toLocaleString('en')} spaces, each spoke once: RSS, start-up`,
+      then ? memory(then.rssMb, then.peakRssMb, then.startUpMs) : '',
+      now.stillUp ? memory(now.afterEverySpaceSpoke.rssMb, now.afterEverySpaceSpoke.peakRssMb, now.startUpMs) : 'crashed',
+      '≤ 200 MB, no crash',
+    ]);
+  }
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ').trimEnd()).join('\n');
+}
