@@ -144,7 +144,8 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));
   app.use(
     oauthRoutes(linkFlow, logger, (personId, stateId) => {
-      subscriptions.ensure(personId).catch(() => logger.warn({ event: 'call-events-webhook-failed' }, 'Could not check a call events webhook'));
+      // Tracked like the rest, so a shutdown waits for it instead of leaving the webhook half made.
+      void inFlight.track(subscriptions.ensure(personId).catch(() => logger.warn({ event: 'call-events-webhook-failed' }, 'Could not check a call events webhook')));
       void inFlight.track(
         messaging
           .post({ toPersonId: personId, markdown: 'Your Webex account is linked. Type `park` during a call to park it, or `help` to see everything I can do.' })

@@ -101,4 +101,14 @@ describe('Running the bot: health, metrics, duplicate deliveries, graceful shutd
     assert.match(world.bot.output, /"event":"drained","complete":true/);
     await world.bot.start();
   });
+
+  it('finishes making a call-events webhook for someone who linked just before a stop', async () => {
+    const priya = world.addPerson('Priya Support', '2003');
+    world.sim.failNext({ method: 'POST', path: '/webhooks', delayMs: 800, personId: priya.id, times: 2 });
+    await world.link(priya);
+
+    assert.equal(await world.bot.stop('SIGTERM'), 0);
+    assert.deepEqual(world.callWebhooks(priya).map((w) => w.event).sort(), ['created', 'updated'], 'both made before the bot exited');
+    await world.bot.start();
+  });
 });
