@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { SimRequestRecord } from '../src/simulator/model.js';
 import type { WebexSimulator } from '../src/simulator/server.js';
+import { endpointOf as endpointName } from '../src/webex/http-client.js';
 
 export interface Percentiles {
   p50: number;
@@ -32,8 +33,8 @@ export async function heapOf(botUrl: string): Promise<{ heapUsedMb: number; exte
   return { heapUsedMb: mb('parkbot_nodejs_heap_size_used_bytes'), externalMb: mb('parkbot_nodejs_external_memory_bytes') };
 }
 
-/** Ids in paths become {id}, so calls group by endpoint. */
-export const endpointOf = (record: SimRequestRecord): string => `${record.method} ${record.path.replace(/\/[A-Za-z0-9+=_-]{30,}/g, '/{id}')}`;
+/** Calls group by endpoint, named as the bot's own metrics name them. */
+export const endpointOf = (record: SimRequestRecord): string => endpointName(record.method, record.path);
 
 export const bodyMentions = (record: SimRequestRecord, text: string): boolean => JSON.stringify(record.body ?? '').includes(text);
 

@@ -78,14 +78,14 @@ async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker)
   return { parkStart: timeline.sentAt.get(message.id) ?? cardRequest.at, park, retrieve, parkCalls, retrieveCalls };
 }
 
+/** A person's own chatting (typing a message, tapping a card), which the bot did not make. */
+const chattedByPerson = (record: SimRequestRecord, people: Set<string>): boolean =>
+  record.tokenKind === 'access' && people.has(record.personId ?? '') && ['/messages', '/attachment/actions'].includes(record.path);
+
 /** Calls the bot made (bot or user tokens, not the people's own chatting), by endpoint. */
 function callsByEndpoint(records: SimRequestRecord[], people: Set<string>): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const record of records) {
-    const byPerson = record.tokenKind === 'access' && people.has(record.personId ?? '') && ['/messages', '/attachment/actions'].includes(record.path);
-    if (byPerson) continue;
-    counts[endpointOf(record)] = (counts[endpointOf(record)] ?? 0) + 1;
-  }
+  for (const record of records.filter((r) => !chattedByPerson(r, people))) counts[endpointOf(record)] = (counts[endpointOf(record)] ?? 0) + 1;
   return counts;
 }
 
@@ -112,7 +112,7 @@ async function benchParkBot() {
   const firstTime = sequential.slice(0, WORKERS);
   const returning = sequential.slice(WORKERS);
   const callsPerFlow = (flows: FlowTimes[], part: 'parkCalls' | 'retrieveCalls'): number =>
-    flows.length ? Math.round((flows.flatMap((f) => f[part]).filter((r) => !(r.tokenKind === 'access' && people.has(r.personId ?? '') && ['/messages', '/attachment/actions'].includes(r.path))).length / flows.length) * 100) / 100 : 0;
+    flows.length ? Math.round((flows.flatMap((f) => f[part]).filter((r) => !chattedByPerson(r, people)).length / flows.length) * 100) / 100 : 0;
   const perPark = callsByEndpoint(sequential.flatMap((f) => f.parkCalls), people);
   // When, after the delivery left Webex, each call of a park flow reached it (mean ms): where time goes.
   const offsets: Record<string, number[]> = {};
