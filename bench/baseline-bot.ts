@@ -34,7 +34,8 @@ const framework = new Framework({
 });
 
 framework.on('message', (bot) => {
-  bot.sendCard(card, 'Hello from the baseline bot').catch(() => undefined);
+  // A card that could not be sent leaves the benchmark waiting: say why on the way out.
+  bot.sendCard(card, 'Hello from the baseline bot').catch((error: unknown) => process.stderr.write(`baseline card not sent: ${String(error)}\n`));
 });
 
 const app = express();

@@ -38,6 +38,9 @@ export const endpointOf = (record: SimRequestRecord): string => endpointName(rec
 
 export const bodyMentions = (record: SimRequestRecord, text: string): boolean => JSON.stringify(record.body ?? '').includes(text);
 
+/** However loaded the machine, a flow takes well under this; a longer wait is a bot that dropped it. */
+const FLOW_TIMEOUT_MS = 30_000;
+
 /**
  * Watches the simulator: when a delivery for a given data id left it, and each answered request.
  * Both feed the latency figures: bot-added = last Webex call of a flow − its webhook delivery.
@@ -60,12 +63,26 @@ export class Timeline {
     });
   }
 
-  next(match: (r: SimRequestRecord) => boolean): Promise<SimRequestRecord> {
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  /** The next request that `matches`; a bot that never makes it fails the run, naming `what` it waited for. */
+  next(what: string, match: (r: SimRequestRecord) => boolean): Promise<SimRequestRecord> {
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (record: SimRequestRecord) => {
+          clearTimeout(timer);
+          resolve(record);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`No ${what} within ${FLOW_TIMEOUT_MS / 1000} s`));
+      }, FLOW_TIMEOUT_MS);
+      this.waiters.push(waiter);
+    });
   }
 
   /** The bot's card (or any message) posted in a room. */
   botPostIn(roomId: string): Promise<SimRequestRecord> {
-    return this.next((r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, roomId));
+    return this.next(`bot message in space ${roomId}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, roomId));
   }
 }

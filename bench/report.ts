@@ -1,5 +1,6 @@
 /** The before/after table `npm run bench` prints: the figures the performance work started from, and now. */
 import type { Percentiles } from './measure.js';
+import type { ClientFigures } from './http-clients.js';
 import type { SpacesFigures } from './spaces.js';
 
 export interface Before {
@@ -19,6 +20,9 @@ export interface After {
   parkOneAtATime: Percentiles;
   parkOneAtATimeReturning: Percentiles;
   parkUnderLoad: Percentiles;
+  /** The like-for-like baseline one message at a time: how long this machine's tail is on its own. */
+  baselineOneAtATime: Percentiles;
+  httpClients: Record<'fetch' | 'undiciRequest', ClientFigures>;
   eventsPerSecond: number;
   baselineEventsPerSecond: number;
   peakRssMb: number;
@@ -35,6 +39,13 @@ export function beforeAfterTable(before: Before, after: After): string {
     ['Webex calls per retrieve (returning sender)', String(before.callsPerRetrieve), String(after.calls.retrieve), '≤ 4'],
     ['park one at a time, p50 / p99 (all flows)', ms(before.parkOneAtATime), ms(after.parkOneAtATime), 'p99 ≤ 3 × p50'],
     ['park one at a time, returning senders', '', ms(after.parkOneAtATimeReturning), 'p99 ≤ 3 × p50'],
+    ['like-for-like baseline one at a time (context)', '', ms(after.baselineOneAtATime), ''],
+    [
+      'CPU per Webex call (client + local server)',
+      `fetch ${after.httpClients.fetch.cpuMicrosPerRequest} µs`,
+      `undici request ${after.httpClients.undiciRequest.cpuMicrosPerRequest} µs`,
+      'the cheaper',
+    ],
     ['park 16 at once, p99', `${before.parkSixteenAtOnce.p99} ms`, `${after.parkUnderLoad.p99.toFixed(0)} ms`, ''],
     [
       'events per second (× like-for-like baseline)',

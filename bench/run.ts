@@ -11,6 +11,7 @@ import { startSimulator } from '../src/simulator/server.js';
 import type { SimMessage, SimRequestRecord, SimRoom } from '../src/simulator/model.js';
 import { bodyMentions, endpointOf, heapOf, memoryOf, percentiles, Timeline } from './measure.js';
 import { benchSpaces } from './spaces.js';
+import { benchHttpClients } from './http-clients.js';
 import { beforeAfterTable, type Before } from './report.js';
 
 const { values: args } = parseArgs({
@@ -21,6 +22,8 @@ const { values: args } = parseArgs({
     sequential: { type: 'string', default: '200' },
     // How many spaces the bot is in, for the memory and start-up curve: a comma-separated list.
     spaces: { type: 'string', default: '100,1000,10000' },
+    // Requests per HTTP client in the fetch / undici comparison.
+    'http-requests': { type: 'string', default: '5000' },
     out: { type: 'string', default: join(__dirname, 'results.json') },
     // Run the TypeScript sources through tsx instead of the built JavaScript (the test suite's smoke run).
     'from-source': { type: 'boolean', default: false },
@@ -59,7 +62,7 @@ async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker)
   const caller = `Bench caller ${(flowCounter += 1)}`;
   world.sim.telephony.placeIncomingCall({ toPersonId: worker.parker.id, from: { name: caller, number: '+15550100' } });
   const firstPark = timeline.requests.length;
-  const cardPosted = timeline.next((r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, caller));
+  const cardPosted = timeline.next(`park card for ${caller}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, caller));
   const message = await world.say(worker.parker, worker.room, 'park my call');
   const cardRequest = await cardPosted;
   const parkCalls = timeline.requests.slice(firstPark).filter((r) => r.at <= cardRequest.at);
@@ -68,7 +71,7 @@ async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker)
   const card = [...world.sim.org.messages.values()].findLast((m: SimMessage) => m.roomId === worker.room.id && JSON.stringify(m.attachments ?? '').includes(caller));
   if (!card) throw new Error('no card');
   const firstRetrieve = timeline.requests.length;
-  const cardDeleted = timeline.next((r) => r.method === 'DELETE' && decodeURIComponent(r.path) === `/messages/${card.id}`);
+  const cardDeleted = timeline.next(`deletion of the waiting card for ${caller}`, (r) => r.method === 'DELETE' && decodeURIComponent(r.path) === `/messages/${card.id}`);
   await world.tap(worker.retriever, card, submitButtons(card)[0]?.data);
   const deleteRequest = await cardDeleted;
   const action = [...world.sim.org.attachmentActions.values()].findLast((a) => a.messageId === card.id);
@@ -203,7 +206,7 @@ async function benchBaseline(likeForLike: boolean) {
     return { person, token: sim.org.issueToken(person.id, 'access', ['spark:all']), room: sim.org.createRoom(person.id, `Room ${i}`, [bot.id]) };
   });
   const oneFlow = async (sender: (typeof senders)[number]): Promise<number> => {
-    const answered = timeline.next((r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, sender.room.id));
+    const answered = timeline.next(`baseline card in space ${sender.room.id}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, sender.room.id));
     const response = await fetch(`${sim.apiUrl}/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' },
@@ -243,6 +246,7 @@ async function main(): Promise<void> {
   const baseline = await benchBaseline(true);
   const spaces = [];
   for (const count of SPACE_COUNTS) spaces.push(await benchSpaces(BOT_ENTRY, count, WORKERS));
+  const httpClients = await benchHttpClients(Number(args['http-requests']));
   const latency = parkBot.botAddedLatencyMs;
   const { returningSender } = parkBot.upstreamCalls;
   const ratio = (a: number, b: number): number => (b ? Math.round((a / b) * 100) / 100 : 0);
@@ -253,6 +257,7 @@ async function main(): Promise<void> {
     parkBot,
     baseline: { likeForLike: baseline, stock: stockBaseline },
     spaces,
+    httpClients,
     // Against the like-for-like baseline: the same SDK settings and Node flags as the bot.
     ratiosToBaseline: {
       parkFlowP50Latency: ratio(latency.parkFlow.p50, baseline.latencyMs.p50),
@@ -280,6 +285,8 @@ async function main(): Promise<void> {
     parkOneAtATime: latency.parkFlow,
     parkOneAtATimeReturning: latency.parkFlowReturningSender,
     parkUnderLoad: latency.parkFlowUnderLoad,
+    baselineOneAtATime: baseline.latencyMs,
+    httpClients,
     eventsPerSecond: parkBot.throughput.eventsPerSecond,
     baselineEventsPerSecond: baseline.throughput.eventsPerSecond,
     peakRssMb: parkBot.memory.peakRssMb,

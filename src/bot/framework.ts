@@ -33,18 +33,16 @@ const WEBHOOK_REGISTRATION_TIMEOUT_MS = 30_000;
  * Resolves once the framework has its identity and its two webhooks exist. The framework itself
  * reports "initialized" before registering them; events sent in between would be lost.
  */
-export async function startFramework(framework: Framework, webhooks: BotWebhooks, messaging: Pick<MessagingApi, 'read'>): Promise<void> {
+export async function startFramework(framework: Framework, webhooks: BotWebhooks, messaging: Pick<MessagingApi, 'read' | 'memberships'>): Promise<void> {
   const initialized = new Promise<void>((resolve) => framework.once('initialized', () => resolve()));
   const started = framework.start();
   // start() makes its Webex SDK handle at once, and only then, asynchronously, deletes and re-creates
   // its webhooks: those calls go to the bot's reconciler instead.
   webhooks.takeOver(framework.webex.webhooks as FrameworkWebhookCalls);
-  cachePeople(framework.webex as unknown as PeopleLookups);
   readThroughClient(framework.webex as unknown as FrameworkReads, messaging);
+  // After the reads are redirected: the cache sits in front of the client's person lookup.
+  cachePeople(framework.webex as unknown as PeopleLookups);
   await started;
-  // The SDK gathers person lookups for 100 ms before asking Webex; the framework looks up the sender
-  // of every event, so each answer waited that long. Gather only what arrives within 1 ms (0 is refused).
-  framework.webex.config.people.batcherWait = 1;
   await initialized;
   const deadline = Date.now() + WEBHOOK_REGISTRATION_TIMEOUT_MS;
   while (!(framework.cardsWebhook && framework.cardsWebhook.id)) {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { request } from 'undici';
 import { preciseNow } from './clock.js';
 import type { SimEvent, SimOrg } from './org.js';
 import type { SimDelivery, SimWebhook } from './model.js';
@@ -22,6 +23,8 @@ function matches(webhook: SimWebhook, event: SimEvent): boolean {
 
 /** Waits before each further try of a delivery that failed (Webex retries; its schedule is not published). */
 const RETRY_DELAYS_MS = [200, 400, 800];
+/** A delivery the receiver has not answered in this long has failed. */
+const DELIVERY_TIMEOUT_MS = 10_000;
 /** A webhook whose deliveries fail this many events in a row is disabled, as Webex does. */
 const DISABLE_AFTER_FAILED_EVENTS = 20;
 
@@ -91,9 +94,9 @@ export class WebhookDispatcher extends EventEmitter<{ sending: [SimDelivery] }> 
     };
     this.emit('sending', record);
     try {
-      const response = await fetch(webhook.targetUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
-      record.status = response.status;
-      await response.arrayBuffer();
+      const response = await request(webhook.targetUrl, { method: 'POST', headers, body, headersTimeout: DELIVERY_TIMEOUT_MS, bodyTimeout: DELIVERY_TIMEOUT_MS });
+      record.status = response.statusCode;
+      await response.body.dump();
     } catch {
       record.status = 'error';
     }

@@ -66,8 +66,15 @@ export class MessagingApi {
     await this.http.request({ method: 'DELETE', path: `/messages/${encodeURIComponent(messageId)}`, token: this.botToken, schema: z.unknown(), safeToRepeat: true });
   }
 
-  /** A message, a card action or a space, read by id: what the framework asks for each event. */
-  async read(kind: 'messages' | 'attachment/actions' | 'rooms', id: string): Promise<WebexObject> {
+  /** A message, a card action, a space or a person, read by id: what the framework asks for each event. */
+  async read(kind: 'messages' | 'attachment/actions' | 'rooms' | 'people', id: string): Promise<WebexObject> {
     return this.http.request({ method: 'GET', path: `/${kind}/${encodeURIComponent(id)}`, token: this.botToken, schema: readSchema, safeToRepeat: true });
+  }
+
+  /** The memberships of a space (of one person, with `personId`), whole, as the framework reads them. */
+  async memberships(filter: { roomId: string; personId?: string }): Promise<WebexObject[]> {
+    const query = new URLSearchParams(filter).toString();
+    const { items } = await this.http.request({ method: 'GET', path: `/memberships?${query}`, token: this.botToken, schema: z.object({ items: z.array(readSchema) }), safeToRepeat: true });
+    return items;
   }
 }

@@ -103,6 +103,16 @@ describe('Webex HTTP client', () => {
     assert.equal((await failure(client.activeCalls(token))).kind, 'network');
   });
 
+  it('gives up on a Webex that does not answer in time, and reports it as a network failure', async () => {
+    sim.failNext({ method: 'GET', path: '/telephony/calls', delayMs: 3000 });
+    // undici checks its timeouts about once a second, so a 100 ms limit fires within about a second.
+    const impatient = new CallingApi(new WebexHttpClient(sim.apiUrl, log.logger, { ...FAST, maxAttempts: 1 }, undefined, 100));
+    const started = performance.now();
+    const error = await failure(impatient.activeCalls(token));
+    assert.equal(error.kind, 'network');
+    assert.ok(performance.now() - started < 2500, 'it did not wait for the slow answer');
+  });
+
   it('parks and retrieves with the token it is given, sending the documented bodies', async () => {
     const call = sim.telephony.placeIncomingCall({ toPersonId: personId, from: { name: 'Acme' } });
     const parkedAgainst = await calling.park(token, { callId: call.id, destination: '1000' });
