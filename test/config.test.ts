@@ -19,7 +19,7 @@ describe('configuration', () => {
     assert.equal(config.publicUrl, 'https://parkbot.example.com');
     assert.equal(config.oauth.redirectUri, 'https://parkbot.example.com/oauth/callback');
     assert.equal(config.tokenEncryptionKey.length, 32);
-    assert.equal(config.maxSpacesInMemory, 5000);
+    assert.equal(config.maxSpacesInMemory, 1000);
   });
 
   it('reports every bad or missing value at once, each naming its variable', () => {

@@ -121,7 +121,10 @@ describe('Linking Webex accounts ("Login with Webex")', () => {
 
     assert.match(cardText(prompt), /Your Webex link has expired/);
     assert.equal(world.sim.telephony.list(sam.id).length, 1, 'nothing was parked');
-    assert.match(await world.followLink(sam, linkUrlIn(prompt)), /^200 /);
+    // Linked again, the park he asked for is carried out with his new token.
+    const card = await world.expectBotMessage(frontDesk, async () => assert.match(await world.followLink(sam, linkUrlIn(prompt)), /^200 /), 'the resumed park');
+    assert.match(cardText(card), /Hooli/);
+    assert.equal(world.sim.telephony.list(sam.id).length, 0, 'the call left his phone for the park');
   });
 
   it('forgets a person’s tokens on unlink', async () => {
