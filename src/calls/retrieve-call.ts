@@ -88,8 +88,9 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
  */
 async function handedOverCaller(deps: RetrieveDeps, personId: string, token: string, callId: string): Promise<{ caller?: ParkedCall['caller'] }> {
   try {
-    const watched = deps.handovers && (await deps.store.subscription(personId))?.status === 'active';
-    const event = watched ? await deps.handovers?.eventFor(personId, callId) : undefined;
+    const { handovers } = deps;
+    const watched = handovers && (await deps.store.subscription(personId))?.status === 'active';
+    const event = watched ? await handovers.eventFor(personId, callId) : undefined;
     const party = event ? event.remoteParty : (await deps.calling.call(token, callId)).remoteParty;
     if (!party || party.privacyEnabled) return { caller: {} };
     return { caller: { ...(party.name ? { name: party.name } : {}), ...(party.number ? { number: party.number } : {}) } };

@@ -15,7 +15,7 @@ export interface OutgoingMessage {
 const readSchema = z.looseObject({ id: z.string().min(1) });
 export type WebexObject = z.infer<typeof readSchema>;
 
-const membershipsSchema = z.object({ items: z.array(z.object({ personId: z.string(), personDisplayName: z.string().optional(), personEmail: z.string().optional() })) });
+const membershipSchema = z.object({ personId: z.string(), personDisplayName: z.string().optional(), personEmail: z.string().optional() });
 
 /**
  * What the bot does with its own token outside a conversation: post and remove cards when a call
@@ -47,8 +47,7 @@ export class MessagingApi {
 
   /** The people of a space, bots left out (a bot's address is at webex.bot), as Webex names them. */
   async people(roomId: string): Promise<{ personId: string; name: string }[]> {
-    const query = new URLSearchParams({ roomId, max: '100' }).toString();
-    const { items } = await this.http.request({ method: 'GET', path: `/memberships?${query}`, token: this.botToken, schema: membershipsSchema, safeToRepeat: true });
+    const items = await this.listMemberships({ roomId, max: '100' }, membershipSchema);
     return items
       .filter((item) => !(item.personEmail ?? '').toLowerCase().endsWith('@webex.bot'))
       .map((item) => ({ personId: item.personId, name: item.personDisplayName || item.personEmail || 'Someone' }));
@@ -56,8 +55,7 @@ export class MessagingApi {
 
   /** The person as a member of the space, named as Webex names them; undefined when not a member. */
   async member(roomId: string, personId: string): Promise<{ personId: string; name: string } | undefined> {
-    const query = new URLSearchParams({ roomId, personId }).toString();
-    const { items } = await this.http.request({ method: 'GET', path: `/memberships?${query}`, token: this.botToken, schema: membershipsSchema, safeToRepeat: true });
+    const items = await this.listMemberships({ roomId, personId }, membershipSchema);
     const membership = items.find((item) => item.personId === personId);
     return membership ? { personId, name: membership.personDisplayName || membership.personEmail || 'Someone' } : undefined;
   }
@@ -73,8 +71,12 @@ export class MessagingApi {
 
   /** The memberships of a space (of one person, with `personId`), whole, as the framework reads them. */
   async memberships(filter: { roomId: string; personId?: string }): Promise<WebexObject[]> {
-    const query = new URLSearchParams(filter).toString();
-    const { items } = await this.http.request({ method: 'GET', path: `/memberships?${query}`, token: this.botToken, schema: z.object({ items: z.array(readSchema) }), safeToRepeat: true });
+    return this.listMemberships(filter, readSchema);
+  }
+
+  private async listMemberships<T>(query: Record<string, string>, item: z.ZodType<T>): Promise<T[]> {
+    const path = `/memberships?${new URLSearchParams(query).toString()}`;
+    const { items } = await this.http.request({ method: 'GET', path, token: this.botToken, schema: z.object({ items: z.array(item) }), safeToRepeat: true });
     return items;
   }
 }
