@@ -29,6 +29,7 @@ import { WebhooksApi } from './webex/webhooks-api.js';
 import { CardBoard } from './bot/card-board.js';
 import { CallEventSubscriptions } from './webhooks/call-event-subscriptions.js';
 import { BotWebhooks } from './webhooks/bot-webhooks.js';
+import { WebhookSecrets } from './webhooks/webhook-secrets.js';
 import { callEventsRoute } from './http/call-events-route.js';
 import { handleCallEvent } from './bot/handlers/call-event.js';
 import { resumePendingPark } from './bot/handlers/park.js';
@@ -96,7 +97,9 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const calling = new CallingApi(http);
   const identity = new IdentityApi(http, config.oauth);
-  const vault = new TokenVault(store, new TokenCipher(config.tokenEncryptionKey), identity, logger);
+  const vault = new TokenVault(store, new TokenCipher(config.tokenEncryptionKey, config.tokenReadOnlyKeys), identity, logger);
+  const secrets = new WebhookSecrets({ current: config.webhookSecret, ...config.webhookSecretRotation }, (signedWith) => metrics.webhookSignatures.inc({ secret: signedWith }));
+  await secrets.startGrace(store, logger);
   const linkFlow = new LinkFlow(
     { publicUrl: config.publicUrl, webexApiUrl: config.webexApiUrl, clientId: config.oauth.clientId, redirectUri: config.oauth.redirectUri },
     store,
@@ -139,8 +142,8 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
-  app.use(webhookRoute(config.webhookSecret, intake, logger));
-  app.use(callEventsRoute((key) => subscriptions.senderFor(key), intake, logger));
+  app.use(webhookRoute(secrets, intake, logger));
+  app.use(callEventsRoute((key) => subscriptions.senderFor(key), secrets, intake, logger));
   app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));
   app.use(
     oauthRoutes(linkFlow, logger, (personId, stateId) => {

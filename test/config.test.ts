@@ -44,4 +44,54 @@ describe('configuration', () => {
   it('treats empty values as missing', () => {
     assert.throws(() => createConfig({ ...valid, WEBEX_BOT_TOKEN: '' }), /WEBEX_BOT_TOKEN is required/);
   });
+
+  describe('key and secret rotation', () => {
+    const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
+
+    it('has nothing to rotate by default, and a grace period of an hour', () => {
+      const config = createConfig(valid);
+      assert.deepEqual(config.tokenReadOnlyKeys, []);
+      assert.deepEqual(config.webhookSecretRotation, { graceMs: 60 * 60_000 });
+    });
+
+    it('reads previous keys (comma-separated), the next key, and the previous and next webhook secrets', () => {
+      const config = createConfig({
+        ...valid,
+        TOKEN_ENCRYPTION_KEYS_PREVIOUS: ` ${key(1)}, ${key(2)} `,
+        TOKEN_ENCRYPTION_KEY_NEXT: key(3),
+        WEBHOOK_SECRET_PREVIOUS: 'the-secret-used-before',
+        WEBHOOK_SECRET_NEXT: 'the-secret-to-use-next',
+        WEBHOOK_SECRET_GRACE_MINUTES: '0.5',
+      });
+      assert.deepEqual(config.tokenReadOnlyKeys.map((k) => k.toString('base64')), [key(1), key(2), key(3)]);
+      assert.deepEqual(config.webhookSecretRotation, { previous: 'the-secret-used-before', next: 'the-secret-to-use-next', graceMs: 30_000 });
+    });
+
+    it('says which rotation setting is wrong, along with every other problem, and never shows a key', () => {
+      try {
+        createConfig({
+          ...valid,
+          PORT: 'eighty',
+          TOKEN_ENCRYPTION_KEYS_PREVIOUS: `${key(1)},not-base64,${key(1)},${valid.TOKEN_ENCRYPTION_KEY}`,
+          TOKEN_ENCRYPTION_KEY_NEXT: valid.TOKEN_ENCRYPTION_KEY,
+          WEBHOOK_SECRET_PREVIOUS: valid.WEBHOOK_SECRET,
+          WEBHOOK_SECRET_NEXT: 'short',
+          WEBHOOK_SECRET_GRACE_MINUTES: '-5',
+        });
+        assert.fail('expected a ConfigError');
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        const text = error.message;
+        assert.match(text, /- PORT /);
+        assert.match(text, /- TOKEN_ENCRYPTION_KEYS_PREVIOUS key 2 must be exactly 32 bytes, base64-encoded/);
+        assert.match(text, /- TOKEN_ENCRYPTION_KEYS_PREVIOUS key 3 is listed twice/);
+        assert.match(text, /- TOKEN_ENCRYPTION_KEYS_PREVIOUS must not list TOKEN_ENCRYPTION_KEY itself/);
+        assert.match(text, /- TOKEN_ENCRYPTION_KEY_NEXT is TOKEN_ENCRYPTION_KEY itself/);
+        assert.match(text, /- WEBHOOK_SECRET_PREVIOUS is WEBHOOK_SECRET itself/);
+        assert.match(text, /- WEBHOOK_SECRET_NEXT must be at least 16 characters/);
+        assert.match(text, /- WEBHOOK_SECRET_GRACE_MINUTES /);
+        for (const secret of [key(1), valid.TOKEN_ENCRYPTION_KEY, valid.WEBHOOK_SECRET]) assert.ok(!text.includes(secret), 'a key or secret in the message');
+      }
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { callEventSchema } from '../webex/schemas.js';
 import { CALL_EVENTS_PATH, type CallEventsSender } from '../webhooks/call-event-subscriptions.js';
 import { answerDelivery, MAX_BODY, parseDelivery, refuseDelivery, type Intake, type WebhookTarget } from './webhook-route.js';
+import type { WebhookSecrets } from '../webhooks/webhook-secrets.js';
 import type { Logger } from '../logger.js';
 
 /** A `telephony_calls` delivery: Webex's envelope around a call event (shared/webex-spec/NOTES.md). */
@@ -24,9 +25,15 @@ export interface CallEventsTarget extends Pick<WebhookTarget, 'rejected'> {
 
 /**
  * `POST /webhook/calls/<key>`: one person's call events. The key names whose webhook it is, and so
- * the secret the raw body must be signed with; nothing is parsed before that signature matches.
+ * the secret the raw body must be signed with (derived from WEBHOOK_SECRET, or during a rotation from
+ * another secret `secrets` accepts); nothing is parsed before that signature matches.
  */
-export function callEventsRoute(senderFor: (key: string) => Promise<CallEventsSender | undefined>, target: CallEventsTarget, logger: Logger): Router {
+export function callEventsRoute(
+  senderFor: (key: string) => Promise<CallEventsSender | undefined>,
+  secrets: Pick<WebhookSecrets, 'verify'>,
+  target: CallEventsTarget,
+  logger: Logger,
+): Router {
   const router = express.Router();
   router.post(`${CALL_EVENTS_PATH}/:key`, express.raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
     let sender: CallEventsSender | undefined;
@@ -39,7 +46,13 @@ export function callEventsRoute(senderFor: (key: string) => Promise<CallEventsSe
     }
     // An unknown key (a person who unlinked, or a guess) has no secret to check against.
     if (!sender) return refuseDelivery(res, { status: 401, reason: 'unknown-webhook', error: 'Missing or invalid X-Spark-Signature' }, target, logger);
-    const parsed = parseDelivery(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.get('x-spark-signature'), sender.secret, callEventDeliverySchema);
+    const { deriveSecret } = sender;
+    const parsed = parseDelivery(
+      Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      req.get('x-spark-signature'),
+      (raw, signature) => secrets.verify(raw, signature, deriveSecret),
+      callEventDeliverySchema,
+    );
     if (!parsed.ok) return refuseDelivery(res, parsed, target, logger);
     if (parsed.delivery.createdBy !== sender.personId) {
       return refuseDelivery(res, { status: 400, reason: 'wrong-owner', error: 'This delivery is not from the webhook at this address' }, target, logger);

@@ -1,6 +1,6 @@
 import express, { type Response, type Router } from 'express';
 import { z } from 'zod';
-import { isValidSignature } from './verify-signature.js';
+import type { SignatureCheck, WebhookSecrets } from '../webhooks/webhook-secrets.js';
 import type { Logger } from '../logger.js';
 
 /** A webhook delivery's envelope (shared/webex-spec/NOTES.md); `data` is checked by whoever reads it. */
@@ -18,16 +18,15 @@ export type WebhookDelivery = z.infer<typeof deliverySchema>;
 
 export type ParsedDelivery<T = WebhookDelivery> = { ok: true; delivery: T } | { ok: false; status: 400 | 401; reason: string; error: string };
 
-/** Checks one raw delivery: the signature over the exact bytes first, then JSON, then the shape. */
+/** Checks one raw delivery: the signature over the exact bytes first (`verify`), then JSON, then the shape. */
 export function parseDelivery<T = WebhookDelivery>(
   raw: Buffer,
   signature: string | undefined,
-  secret: string,
+  verify: (raw: Buffer, signature: string | undefined) => SignatureCheck,
   schema: z.ZodType<T> = deliverySchema as unknown as z.ZodType<T>,
 ): ParsedDelivery<T> {
-  if (!isValidSignature(raw, signature, secret)) {
-    return { ok: false, status: 401, reason: signature ? 'bad-signature' : 'no-signature', error: 'Missing or invalid X-Spark-Signature' };
-  }
+  const signed = verify(raw, signature);
+  if (!signed.ok) return { ok: false, status: 401, reason: signed.reason, error: 'Missing or invalid X-Spark-Signature' };
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -80,11 +79,14 @@ export function refuseDelivery(res: Response, refusal: { status: number; reason:
   res.status(refusal.status).json({ error: refusal.error });
 }
 
-/** `POST /webhook`: nothing is parsed before the signature matches; a bad one gets 401 and no effect. */
-export function webhookRoute(secret: string, target: WebhookTarget, logger: Logger): Router {
+/**
+ * `POST /webhook`: nothing is parsed before the signature matches WEBHOOK_SECRET (or, during a
+ * rotation, another secret `secrets` accepts); a bad one gets 401 and no effect.
+ */
+export function webhookRoute(secrets: Pick<WebhookSecrets, 'verify'>, target: WebhookTarget, logger: Logger): Router {
   const router = express.Router();
   router.post('/webhook', express.raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
-    const parsed = parseDelivery(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.get('x-spark-signature'), secret);
+    const parsed = parseDelivery(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.get('x-spark-signature'), (raw, signature) => secrets.verify(raw, signature));
     if (!parsed.ok) return refuseDelivery(res, parsed, target, logger);
     await answerDelivery(res, () => target.receive(parsed.delivery), logger);
   });

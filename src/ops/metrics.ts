@@ -14,6 +14,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly webhookRejections = new Counter({ name: 'parkbot_webhook_rejections_total', help: 'Webhook deliveries refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly webhookSignatures = new Counter({
+    name: 'parkbot_webhook_signatures_total',
+    help: 'Webhook deliveries accepted, by the secret that signed them (current; previous during a rotation\'s grace period; next)',
+    labelNames: ['secret'],
+    registers: [this.registry],
+  });
   readonly callEventSubscriptions = new Counter({
     name: 'parkbot_call_event_webhooks_total',
     help: "Checks of people's call-events webhooks, by outcome (kept, created, updated, removed, failed) and failure reason",

@@ -22,6 +22,7 @@ import {
   type LinkState,
   type ParkedCall,
   type ParkedCallMove,
+  type SealedTokens,
   type Store,
 } from './store.js';
 
@@ -184,6 +185,14 @@ export class PostgresStore implements Store {
     return ((await this.pool.query('DELETE FROM linked_accounts WHERE person_id = $1', [personId])).rowCount ?? 0) > 0;
   }
 
+  async resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean> {
+    const result = await this.pool.query(
+      'UPDATE linked_accounts SET sealed_access_token = $1, sealed_refresh_token = $2 WHERE person_id = $3 AND sealed_access_token = $4 AND sealed_refresh_token = $5',
+      [to.sealedAccessToken, to.sealedRefreshToken, personId, from.sealedAccessToken, from.sealedRefreshToken],
+    );
+    return result.rowCount === 1;
+  }
+
   async saveLinkState(state: LinkState): Promise<void> {
     await this.pool.query('DELETE FROM link_states WHERE expires_at <= $1', [Date.now()]);
     await this.pool.query('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES ($1, $2, $3, $4)', [
@@ -273,6 +282,14 @@ export class PostgresStore implements Store {
       [name, nowMs + leaseMs, nowMs],
     );
     return result.rowCount === 1;
+  }
+
+  async deadline(name: string, proposedMs: number): Promise<number> {
+    const { rows } = await this.pool.query<{ lease_until: string }>(
+      'INSERT INTO leases (name, lease_until) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET lease_until = leases.lease_until RETURNING lease_until',
+      [name, proposedMs],
+    );
+    return Number(rows[0]?.lease_until);
   }
 
   async ping(): Promise<void> {

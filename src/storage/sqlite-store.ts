@@ -10,6 +10,7 @@ import {
   type LinkState,
   type ParkedCall,
   type ParkedCallMove,
+  type SealedTokens,
   type Store,
 } from './store.js';
 import {
@@ -218,6 +219,14 @@ export class SqliteStore implements Store {
     return this.changes('DELETE FROM linked_accounts WHERE person_id = ?', personId) > 0;
   }
 
+  async resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean> {
+    return (
+      this
+        .statement('UPDATE linked_accounts SET sealed_access_token = ?, sealed_refresh_token = ? WHERE person_id = ? AND sealed_access_token = ? AND sealed_refresh_token = ?')
+        .run(to.sealedAccessToken, to.sealedRefreshToken, personId, from.sealedAccessToken, from.sealedRefreshToken).changes === 1
+    );
+  }
+
   async saveLinkState(state: LinkState): Promise<void> {
     this.changes('DELETE FROM link_states WHERE expires_at <= ?', Date.now());
     this.changes('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES (?, ?, ?, ?)', state.id, state.personId, state.codeVerifier, state.expiresAt);
@@ -304,6 +313,13 @@ export class SqliteStore implements Store {
         nowMs,
       ) === 1
     );
+  }
+
+  async deadline(name: string, proposedMs: number): Promise<number> {
+    const row = this
+      .statement('INSERT INTO leases (name, lease_until) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET lease_until = leases.lease_until RETURNING lease_until')
+      .get(name, proposedMs) as { lease_until: number };
+    return Number(row.lease_until);
   }
 
   async ping(): Promise<void> {

@@ -87,6 +87,9 @@ export interface LinkedAccount {
   linkedAt: string;
 }
 
+/** A linked account's two sealed tokens, as stored. */
+export type SealedTokens = Pick<LinkedAccount, 'sealedAccessToken' | 'sealedRefreshToken'>;
+
 /** An OAuth login in progress: single-use, expiring, bound to the person who asked. */
 export interface LinkState {
   id: string;
@@ -124,6 +127,12 @@ export interface Store {
   linkedPersonIds(): Promise<string[]>;
   saveAccount(account: LinkedAccount): Promise<void>;
   deleteAccount(personId: string): Promise<boolean>;
+  /**
+   * Replaces the person's sealed tokens with `to` (the same tokens sealed under another key) only if
+   * they are still `from`: a compare-and-set, so tokens a refresh saved meanwhile are never lost.
+   * True when it replaced them.
+   */
+  resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean>;
 
   saveLinkState(state: LinkState): Promise<void>;
   linkState(id: string, nowMs: number): Promise<LinkState | undefined>;
@@ -163,6 +172,11 @@ export interface Store {
 
   /** A job only one instance should run at a time: true for the one that may, until `nowMs + leaseMs`. */
   takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  /**
+   * The deadline recorded under `name`, recording `proposedMs` first when there is none: every
+   * instance, and every restart, gets the first one recorded. Kept beside the leases (another name).
+   */
+  deadline(name: string, proposedMs: number): Promise<number>;
 
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;

@@ -30,7 +30,13 @@ export interface SubscriptionSettings {
 /** What the call-events route needs to check a delivery made to `/webhook/calls/<key>`. */
 export interface CallEventsSender {
   personId: string;
-  secret: string;
+  /** The person's secret derived from a webhook secret: WEBHOOK_SECRET, or during a rotation another accepted one. */
+  deriveSecret: (webhookSecret: string) => string;
+}
+
+/** A person's own webhook secret: derived from the bot's webhook secret and their webhook's key. */
+export function personalSecret(webhookSecret: string, key: string): string {
+  return createHmac('sha256', webhookSecret).update(`telephony_calls:${key}`).digest('hex');
 }
 
 /**
@@ -103,7 +109,7 @@ export class CallEventSubscriptions {
   /** Who a delivery to `/webhook/calls/<key>` must come from, and the secret it must be signed with. */
   async senderFor(key: string): Promise<CallEventsSender | undefined> {
     const subscription = await this.store.subscriptionByKey(key);
-    return subscription ? { personId: subscription.personId, secret: this.secretFor(key) } : undefined;
+    return subscription ? { personId: subscription.personId, deriveSecret: (webhookSecret) => personalSecret(webhookSecret, key) } : undefined;
   }
 
   private async reconcile(token: string, subscription: CallEventSubscription, settings: WebhookSettings): Promise<{ webhookId: string; outcome: ReconcileOutcome }> {
@@ -136,7 +142,7 @@ export class CallEventSubscriptions {
   }
 
   private secretFor(key: string): string {
-    return createHmac('sha256', this.settings.webhookSecret).update(`telephony_calls:${key}`).digest('hex');
+    return personalSecret(this.settings.webhookSecret, key);
   }
 }
 

@@ -91,6 +91,31 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     assert.equal((await store.account('RITA'))?.sealedRefreshToken, 'v1.b');
   });
 
+  it('re-seals tokens only while they are still the ones read: a refresh saved meanwhile wins', async () => {
+    const account = { personId: 'RITA', displayName: 'Rita', sealedAccessToken: 'v1.old-a', sealedRefreshToken: 'v1.old-r', accessExpiresAt: 1, scope: 's', linkedAt: 'now' };
+    await store.saveAccount(account);
+    const resealed = { sealedAccessToken: 'v1.new-a', sealedRefreshToken: 'v1.new-r' };
+    assert.equal(await store.resealAccount('RITA', account, resealed), true);
+    assert.deepEqual(await store.account('RITA'), { ...account, ...resealed });
+    await store.saveAccount({ ...account, sealedAccessToken: 'v1.refreshed-a', sealedRefreshToken: 'v1.refreshed-r', accessExpiresAt: 2 });
+    assert.equal(await store.resealAccount('RITA', resealed, { sealedAccessToken: 'v1.x', sealedRefreshToken: 'v1.y' }), false);
+    assert.equal((await store.account('RITA'))?.sealedAccessToken, 'v1.refreshed-a');
+    assert.equal(await store.resealAccount('NOBODY', resealed, resealed), false);
+  });
+
+  it('records a deadline once: every instance and restart gets the first one', async () => {
+    const other = await reopen();
+    try {
+      const firsts = await Promise.all([store.deadline('grace', 1_000), other.deadline('grace', 2_000)]);
+      assert.equal(firsts[0], firsts[1]);
+      assert.ok(firsts[0] === 1_000 || firsts[0] === 2_000);
+      assert.equal(await other.deadline('grace', 5_000), firsts[0]);
+      assert.equal(await store.deadline('another', 7_000), 7_000);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('hands out a link state once, and never after it expires', async () => {
     const now = Date.now();
     await store.saveLinkState({ id: 'S1', personId: 'RITA', codeVerifier: 'v', expiresAt: now + 1000 });
