@@ -15,7 +15,13 @@ type Name = 'rita' | 'sam' | 'priya';
 /** The cast of the end-to-end tests: a receptionist and two colleagues, the bot running, some linked. */
 export async function openFrontDesk(linked: Name[], options: WorldOptions = {}): Promise<FrontDesk> {
   const world = await World.create(options);
-  await world.start();
+  try {
+    await world.start();
+  } catch (error) {
+    // Nothing left listening when the bot cannot start, or mocha never exits.
+    await world.close().catch(() => undefined);
+    throw error;
+  }
   const rita = world.addPerson('Rita Reception', '2001');
   const sam = world.addPerson('Sam Sales', '2002');
   const priya = world.addPerson('Priya Support', '2003');
