@@ -33,6 +33,16 @@ const databaseUrl = z
 
 export type DatabaseSetting = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
+const toDatabaseSetting = (value: string): DatabaseSetting =>
+  value.startsWith('sqlite:') ? { kind: 'sqlite', path: value.slice('sqlite:'.length) } : { kind: 'postgres', url: value };
+
+/** DATABASE_URL alone, for the operations scripts (backup) that need nothing else. */
+export function databaseSetting(env: NodeJS.ProcessEnv = process.env): DatabaseSetting {
+  const parsed = databaseUrl.safeParse(env.DATABASE_URL || undefined);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `DATABASE_URL ${issue.message}`));
+  return toDatabaseSetting(parsed.data);
+}
+
 const schema = z.object({
   WEBEX_BOT_TOKEN: required("the bot's access token from developer.webex.com > My Webex Apps"),
   WEBEX_API_URL: url('the Webex REST API base').default(PUBLIC_WEBEX_API),
@@ -112,7 +122,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookSecret: v.WEBHOOK_SECRET,
     oauth: { clientId: v.WEBEX_CLIENT_ID, clientSecret: v.WEBEX_CLIENT_SECRET, redirectUri: `${v.PUBLIC_URL}/oauth/callback` },
     tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY,
-    database: v.DATABASE_URL.startsWith('sqlite:') ? { kind: 'sqlite', path: v.DATABASE_URL.slice('sqlite:'.length) } : { kind: 'postgres', url: v.DATABASE_URL },
+    database: toDatabaseSetting(v.DATABASE_URL),
     eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
     parkedCalls: { maxWaitMs: v.PARKED_CALL_MAX_WAIT_MINUTES * 60_000, retentionMs: v.CLOSED_CALL_RETENTION_DAYS * 24 * 60 * 60_000 },
     webhookCheckMs: v.WEBHOOK_CHECK_MINUTES * 60_000,

@@ -1,3 +1,4 @@
+import './ops/supported-node.js';
 import 'dotenv/config';
 import { ConfigError, createConfig } from './config.js';
 import { createLogger } from './logger.js';

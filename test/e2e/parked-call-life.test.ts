@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { openFrontDesk } from '../support/front-desk.js';
 import { World, cardText, submitButtons, type TestPerson } from '../support/world.js';
 import { waitFor } from '../support/wait.js';
@@ -216,7 +216,7 @@ describe('Parked calls on the clock, and call-events webhooks that come back', (
     const list = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'parked'));
     assert.equal(list.text, 'No calls are waiting in this space.');
 
-    const database = new Database(world.databaseFile, { readonly: true, fileMustExist: true });
+    const database = new DatabaseSync(world.databaseFile, { readOnly: true });
     try {
       await waitFor('the closed record to be pruned', () => database.prepare('SELECT 1 FROM parked_calls WHERE id = ?').get(parkId) === undefined, 8000);
     } finally {
