@@ -22,8 +22,9 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-# Pure JavaScript (SQLite is node:sqlite): nothing to compile, no install script to run.
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
+# Pure JavaScript (SQLite is node:sqlite): nothing to compile, no install script to run. --omit on the
+# command line replaces .npmrc's omit=optional, hence both (optional: the Webex SDK's React Native tree).
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --omit=optional --ignore-scripts
 COPY --from=build /app/dist ./dist
 # Adaptive Card templates, read at run time.
 COPY cards ./cards

@@ -100,18 +100,23 @@ describe('The production image, done outside a container as its Dockerfile says 
     assert.equal(healthcheck[0], 'node', 'the health check needs no curl');
   });
 
-  it('installs the production dependencies and none of the development ones', () => {
+  it('installs the production dependencies, none of the development ones, and none of the optional ones .npmrc leaves out', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
     for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(app, 'node_modules', name, 'package.json')), `${name} is installed`);
     // Those only development needs (a few, such as @types/node, are also wanted by production packages).
     const devOnly = Object.keys(pkg.devDependencies).filter((name) => lock.packages[`node_modules/${name}`]?.dev);
     assert.ok(['typescript', 'mocha', 'tsx'].every((name) => devOnly.includes(name)));
     for (const name of devOnly) assert.equal(existsSync(join(app, 'node_modules', name)), false, `${name} (a development dependency) is not installed`);
+    if (/^omit=.*\boptional\b/m.test(readFileSync(join(ROOT, '.npmrc'), 'utf8'))) {
+      const optional = Object.keys(lock.packages).filter((path) => path && lock.packages[path]?.optional);
+      const installed = optional.filter((path) => existsSync(join(app, path)));
+      assert.deepEqual(installed, [], 'optional packages (.npmrc: omit=optional; an --omit on the command line replaces it)');
+    }
     assert.equal(existsSync(join(app, 'src', 'main.ts')), false, 'no TypeScript sources, only dist/');
   });
 
-  it('parks and retrieves through the simulator, keeps its SQLite database in data/, answers its health check and stops cleanly on SIGTERM', async () => {
+  it('parks and retrieves through the simulator, keeps its SQLite database in data/ (and backs it up), answers its health check and stops cleanly on SIGTERM', async () => {
     desk = await openFrontDesk(['rita', 'sam'], {
       cwd: app,
       entry,
@@ -130,6 +135,9 @@ describe('The production image, done outside a container as its Dockerfile says 
     assert.match(cardText(taken), /Retrieved by Sam Sales/);
     assert.equal(world.sim.telephony.list(sam.id)[0]?.remoteParty.name, 'Acme Corp', 'Sam has the caller');
     assert.ok(existsSync(join(app, 'data', 'parkbot.db')), 'the database is in the folder the image makes for its volume');
+    const backup = spawnSync(process.execPath, ['dist/ops/backup.js', 'data/backup.db'], { cwd: app, env: { ...env, DATABASE_URL: 'sqlite:./data/parkbot.db' }, encoding: 'utf8' });
+    assert.equal(backup.status, 0, `a backup from the installed image, while it runs: ${backup.stderr}`);
+    assert.ok(existsSync(join(app, 'data', 'backup.db')));
 
     const probe = (): number | null =>
       spawnSync(process.execPath, healthcheck.slice(1), { env: { PORT: String(world.botPort) }, timeout: 10_000 }).status;
