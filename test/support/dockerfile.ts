@@ -115,6 +115,7 @@ export function replayCopy(args: string, context: string, stages: Record<string,
   const ignore = from ? [] : readDockerignore(context);
   const into = inStage(target, dest);
   for (const source of parts) {
+    if (/[*?[]/.test(source)) throw new Error(`COPY ${source}: wildcards are not replayed; name the files or folder`);
     const path = from ? inStage(from, source) : join(context, source);
     if (!from && dockerIgnored(ignore, posix.normalize(source))) throw new Error(`COPY ${source}: .dockerignore keeps it out of the build context`);
     if (!existsSync(path)) throw new Error(`COPY ${source}: not found at ${path}`);
