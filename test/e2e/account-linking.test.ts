@@ -117,7 +117,9 @@ describe('Linking Webex accounts ("Login with Webex")', () => {
     const samDm = world.directSpace(sam);
     world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Hooli' } });
 
+    const seenInDesk = world.seenIn(frontDesk);
     const prompt = await world.expectBotMessage(samDm, () => world.say(sam, frontDesk, 'park'), 'the relink prompt');
+    await world.newBotMessage(frontDesk, seenInDesk, 'the pointer to the private message', (m) => /I have sent you a private message/.test(m.text ?? ''));
 
     assert.match(cardText(prompt), /Your Webex link has expired/);
     assert.equal(world.sim.telephony.list(sam.id).length, 1, 'nothing was parked');
