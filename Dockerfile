@@ -3,7 +3,7 @@
 # test/deploy/production-install.test.ts reads this file and does what the runtime stage does, outside
 # a container: a file the bot needs and this file forgets fails that test.
 
-# The current Node LTS, pinned to a release; bump it deliberately.
+# The current Node LTS, pinned: the release package.json's `node` gives the tests (a test checks they agree).
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # --- build: every dependency, then TypeScript to dist/ ---------------------------------------------

@@ -100,6 +100,14 @@ describe('The production image, done outside a container as its Dockerfile says 
     assert.equal(healthcheck[0], 'node', 'the health check needs no curl');
   });
 
+  it('runs on the Node.js release the project runs its tests on (package.json’s own node)', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const image = /^ARG NODE_IMAGE=node:(\d+\.\d+\.\d+)-[\w-]*slim$/m.exec(dockerfile)?.[1];
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    assert.equal(image, pkg.devDependencies.node, 'ARG NODE_IMAGE: a slim image of the same Node.js release');
+    assert.ok(stages.every((stage) => stage.image === '${NODE_IMAGE}'), 'every stage starts from it');
+  });
+
   it('installs the production dependencies, none of the development ones, and none of the optional ones .npmrc leaves out', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
