@@ -21,13 +21,15 @@ export class BotProcess {
   output = '';
   private child?: ChildProcess;
 
-  /** `entry` is the script to run, relative to the project; `ready` is the log text that says it is up. */
+  /** `entry` is the script to run, relative to `cwd`; `ready` is the log text that says it is up. */
   constructor(
     private readonly env: Record<string, string>,
     private readonly entry = join('src', 'main.ts'),
     private readonly ready = '"event":"bot-ready"',
     /** Node's own flags; by default those in BOT_NODE_OPTIONS (the benchmark sets `npm start`'s). */
     private readonly nodeOptions = process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [],
+    /** The folder the bot runs in: the project, or an installation of it elsewhere. */
+    private readonly cwd = ROOT,
   ) {}
 
   get pid(): number | undefined {
@@ -46,8 +48,8 @@ export class BotProcess {
     const from = this.output.length;
     const nodeOptions = this.nodeOptions;
     const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...nodeOptions, ...loader, join(ROOT, this.entry)], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [...nodeOptions, ...loader, join(this.cwd, this.entry)], {
+      cwd: this.cwd,
       env: { PATH: process.env.PATH ?? '', ...this.env, ...changes },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

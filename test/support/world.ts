@@ -50,6 +50,10 @@ export interface WorldOptions {
   databaseUrl?: string;
   /** The bot's entry script: the TypeScript source by default, or the built `dist/main.js`. */
   entry?: string;
+  /** The folder the bot runs in, `entry` being relative to it: the project by default. */
+  cwd?: string;
+  /** Node's own flags for the bot (BOT_NODE_OPTIONS by default). */
+  nodeOptions?: string[];
 }
 
 export class World {
@@ -62,10 +66,10 @@ export class World {
     readonly botPort: number,
     instancePorts: number[],
     env: Record<string, string>,
-    entry: string | undefined,
+    process: Pick<WorldOptions, 'entry' | 'cwd' | 'nodeOptions'>,
     private readonly balancer?: LoadBalancer,
   ) {
-    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, entry));
+    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, process.entry, undefined, process.nodeOptions, process.cwd));
   }
 
   static async create(options: WorldOptions = {}): Promise<World> {
@@ -92,7 +96,7 @@ export class World {
       LOG_LEVEL: 'info',
       ...options.env,
     };
-    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, options.entry, balancer);
+    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, options, balancer);
   }
 
   /** The first (or only) bot instance. */
