@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyWeakness, secretWeakness } from './secret-strength.js';
 
 const PUBLIC_WEBEX_API = 'https://webexapis.com/v1';
 
@@ -11,17 +12,32 @@ const url = (what: string) =>
 
 const required = (what: string) => z.string({ error: `is required: ${what}` }).trim().min(1, { error: `is required: ${what}` });
 
-const encryptionKey = z
-  .string({ error: 'is required: 32 random bytes, base64 (make one with `openssl rand -base64 32`)' })
+const MAKE_KEY = 'make one with `openssl rand -base64 32`';
+const MAKE_SECRET = 'make one with `openssl rand -hex 32`';
+
+/** 32 random bytes in base64, not constant or patterned. Exported for the previous keys kept while rotating. */
+export const encryptionKey = z
+  .string({ error: `is required: 32 random bytes, base64 (${MAKE_KEY})` })
   .trim()
   .transform((value, ctx) => {
     const key = Buffer.from(value, 'base64');
     if (key.length !== 32 || key.toString('base64') !== value) {
-      ctx.addIssue({ code: 'custom', message: 'must be exactly 32 bytes, base64-encoded (make one with `openssl rand -base64 32`)' });
+      ctx.addIssue({ code: 'custom', message: `must be exactly 32 bytes, base64-encoded (${MAKE_KEY})` });
+      return z.NEVER;
+    }
+    const weakness = keyWeakness(key);
+    if (weakness) {
+      ctx.addIssue({ code: 'custom', message: `${weakness} (${MAKE_KEY})` });
       return z.NEVER;
     }
     return key;
   });
+
+/** A webhook secret: 32 characters or more, not a typed pattern. Exported for the previous secrets kept while rotating. */
+export const webhookSecret = required(`a random string Webex signs webhook deliveries with (${MAKE_SECRET})`).superRefine((value, ctx) => {
+  const weakness = secretWeakness(value);
+  if (weakness) ctx.addIssue({ code: 'custom', message: `${weakness} (${MAKE_SECRET})` });
+});
 
 const databaseUrl = z
   .string()
@@ -39,9 +55,7 @@ const schema = z.object({
   WEBEX_U2C_URL: url('the Webex service catalog URL').optional(),
   PUBLIC_URL: url('the address Webex and browsers reach this bot at, e.g. https://parkbot.example.com'),
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).default(3000),
-  WEBHOOK_SECRET: required('a random string Webex signs webhook deliveries with').refine((s) => s.length >= 16, {
-    error: 'must be at least 16 characters',
-  }),
+  WEBHOOK_SECRET: webhookSecret,
   WEBEX_CLIENT_ID: required("the integration's Client ID"),
   WEBEX_CLIENT_SECRET: required("the integration's Client Secret"),
   TOKEN_ENCRYPTION_KEY: encryptionKey,

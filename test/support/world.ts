@@ -23,7 +23,8 @@ export function contractViolations(sim: WebexSimulator): string[] {
   return [...found];
 }
 
-export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+/** Strong, as the bot requires (`openssl rand -hex 32`); fixed so tests can sign deliveries with it. */
+export const WEBHOOK_SECRET = '9c4e1f7a2b8d05e3c6a91f4d7b2e8c05a3f6d9b1e4c7a02f5d8b3e6c9a1f4d7b';
 
 export interface TestPerson {
   person: SimPerson;
