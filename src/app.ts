@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import webhookHandler from 'webex-node-bot-framework/webhook';
 import type { Config } from './config.js';
-import type { Logger } from './logger.js';
+import { pseudonym, type Logger } from './logger.js';
 import { openStore } from './storage/open-store.js';
 import { WebexHttpClient } from './webex/http-client.js';
 import { CallingApi } from './webex/calling-api.js';
@@ -30,6 +30,8 @@ import { CardBoard } from './bot/card-board.js';
 import { CallEventSubscriptions } from './webhooks/call-event-subscriptions.js';
 import { BotWebhooks } from './webhooks/bot-webhooks.js';
 import { callEventsRoute } from './http/call-events-route.js';
+import { RefusedDeliveries } from './http/refused-deliveries.js';
+import { onlyHosts } from './http/only-hosts.js';
 import { handleCallEvent } from './bot/handlers/call-event.js';
 import { resumePendingPark } from './bot/handlers/park.js';
 import { startBackgroundJobs } from './bot/background-jobs.js';
@@ -76,16 +78,6 @@ function jsonErrors(logger: Logger): express.ErrorRequestHandler {
   };
 }
 
-/** Refuses requests addressed to any other host name: a DNS-rebinding page cannot reach the server. */
-function onlyHosts(hosts: string[]): express.RequestHandler {
-  const allowed = new Set(hosts.map((host) => host.toLowerCase()));
-  return (req, res, next) => {
-    const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
-    if (allowed.has(host)) return next();
-    res.status(403).json({ error: `This server only answers at ${hosts[0] ?? 'localhost'}` });
-  };
-}
-
 /** Builds every part from the configuration, starts the HTTP server, then the framework. */
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {
   const metrics = new Metrics();
@@ -123,7 +115,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   const intake = new EventIntake(
     {
       framework: webhookHandler(framework),
-      callEvent: (delivery, key) => handleCallEvent(services, delivery, logger.child({ eventKey: key })),
+      callEvent: (delivery, key) => handleCallEvent(services, delivery, logger.child({ eventKey: pseudonym(key) })),
     },
     store,
     metrics,
@@ -139,8 +131,11 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
-  app.use(webhookRoute(config.webhookSecret, intake, logger));
-  app.use(callEventsRoute((key) => subscriptions.senderFor(key), intake, logger));
+  // Refused deliveries are limited per client before any is read, counted, and logged in aggregate.
+  const refusals = new RefusedDeliveries(metrics, logger);
+  app.use('/webhook', refusals.gate());
+  app.use(webhookRoute(config.webhookSecret, intake, refusals, logger));
+  app.use(callEventsRoute((key) => subscriptions.senderFor(key), intake, refusals, logger));
   app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));
   app.use(
     oauthRoutes(linkFlow, logger, (personId, stateId) => {
@@ -201,6 +196,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      refusals.stop();
       await store.close();
     },
   };

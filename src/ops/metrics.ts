@@ -13,7 +13,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly webhookRejections = new Counter({ name: 'parkbot_webhook_rejections_total', help: 'Webhook deliveries refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly webhookRejections = new Counter({
+    name: 'parkbot_webhook_rejections_total',
+    help: 'Webhook deliveries refused, by reason (bad-signature, no-signature, unknown-webhook, wrong-owner, rate-limited, stale, undated, future, too-large, ...)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly callEventSubscriptions = new Counter({
     name: 'parkbot_call_event_webhooks_total',
     help: "Checks of people's call-events webhooks, by outcome (kept, created, updated, removed, failed) and failure reason",
