@@ -32,6 +32,7 @@ import { BotWebhooks } from './webhooks/bot-webhooks.js';
 import { callEventsRoute } from './http/call-events-route.js';
 import { RefusedDeliveries } from './http/refused-deliveries.js';
 import { onlyHosts } from './http/only-hosts.js';
+import { defaultTotalConnections, limitConnections } from './http/connection-limits.js';
 import { handleCallEvent } from './bot/handlers/call-event.js';
 import { resumePendingPark } from './bot/handlers/park.js';
 import { startBackgroundJobs } from './bot/background-jobs.js';
@@ -157,21 +158,29 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   app.use(jsonErrors(logger));
 
   // A client that sends its request slowly is cut off rather than holding a connection open; Node
-  // looks for such requests every `connectionsCheckingInterval`, which is set here to match.
+  // looks for such requests every `connectionsCheckingInterval`, which is set here to match. A
+  // connection that sends nothing at all, and crowds of connections, are limitConnections' part.
+  const headersTimeout = Math.min(config.requestTimeoutMs, 10_000);
   const server: Server = createServer(
     {
       requestTimeout: config.requestTimeoutMs,
-      headersTimeout: Math.min(config.requestTimeoutMs, 10_000),
+      headersTimeout,
       connectionsCheckingInterval: Math.min(config.requestTimeoutMs / 2, 5_000),
     },
     app,
   );
+  const trustedProxy = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  const connections = { perClient: config.connections.perClient, total: config.connections.total ?? defaultTotalConnections(), idleMs: headersTimeout };
+  limitConnections(server, connections, (address) => trustedProxy(address, 0), (reason) => metrics.connectionsClosed.inc({ reason }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  logger.info({ event: 'http-listening', port, host: options.host ?? 'all interfaces' }, 'HTTP server listening');
+  logger.info(
+    { event: 'http-listening', port, host: options.host ?? 'all interfaces', maxConnections: connections.total, maxConnectionsPerClient: connections.perClient, idleSeconds: connections.idleMs / 1000 },
+    'HTTP server listening',
+  );
 
   try {
     await startFramework(framework, botWebhooks, messaging);

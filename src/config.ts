@@ -71,6 +71,8 @@ const schema = z.object({
     .default('false')
     .refine((value) => /^(true|false|\d+|[\w.:/, -]+)$/.test(value), { error: 'must be false, true, a number of proxies, or addresses/subnets such as loopback' }),
   METRICS_TOKEN: z.string().trim().min(16, { error: 'must be at least 16 characters' }).optional(),
+  MAX_CONNECTIONS: z.coerce.number({ error: 'must be a number of connections' }).int().min(16).max(1_000_000).optional(),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number({ error: 'must be a number of connections' }).int().min(4).max(100_000).default(100),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -99,6 +101,8 @@ export interface Config {
   metricsToken?: string;
   /** How long a request (headers and body) may take to arrive. */
   requestTimeoutMs: number;
+  /** Open connections allowed per client address and in all (in all: from the open-file limit when unset). */
+  connections: { perClient: number; total?: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -134,6 +138,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: v.TRUST_PROXY === 'true' ? true : v.TRUST_PROXY === 'false' ? false : /^\d+$/.test(v.TRUST_PROXY) ? Number(v.TRUST_PROXY) : v.TRUST_PROXY,
     ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),
     requestTimeoutMs: v.REQUEST_TIMEOUT_SECONDS * 1000,
+    connections: { perClient: v.MAX_CONNECTIONS_PER_CLIENT, ...(v.MAX_CONNECTIONS ? { total: v.MAX_CONNECTIONS } : {}) },
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -42,6 +42,12 @@ export class Metrics {
     help: 'Quiet spaces dropped from memory past MAX_SPACES_IN_MEMORY (rediscovered on their next event)',
     registers: [this.registry],
   });
+  readonly connectionsClosed = new Counter({
+    name: 'parkbot_connections_closed_total',
+    help: 'Connections the server closed itself: silent too long (idle), over the per-client cap (per-client), or to make room under the total cap (total)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly duplicateDeliveries = new Counter({ name: 'parkbot_duplicate_deliveries_total', help: 'Webhook deliveries ignored as already seen', registers: [this.registry] });
 
   constructor() {

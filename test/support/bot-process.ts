@@ -28,6 +28,8 @@ export class BotProcess {
     private readonly ready = '"event":"bot-ready"',
     /** Node's own flags; by default those in BOT_NODE_OPTIONS (the benchmark sets `npm start`'s). */
     private readonly nodeOptions = process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [],
+    /** A command that runs Node, such as `['prlimit', '--nofile=1024:1024']`; Node itself when empty. */
+    private readonly launcher: string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -46,7 +48,8 @@ export class BotProcess {
     const from = this.output.length;
     const nodeOptions = this.nodeOptions;
     const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...nodeOptions, ...loader, join(ROOT, this.entry)], {
+    const [command = process.execPath, ...launcherArgs] = this.launcher.length ? [...this.launcher, process.execPath] : [];
+    const child = spawn(command, [...launcherArgs, ...nodeOptions, ...loader, join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...this.env, ...changes },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -51,6 +51,8 @@ export interface WorldOptions {
   databaseUrl?: string;
   /** The bot's entry script: the TypeScript source by default, or the built `dist/main.js`. */
   entry?: string;
+  /** A command the bot's Node runs under, such as `['prlimit', '--nofile=1024:1024']`. */
+  launcher?: string[];
 }
 
 export class World {
@@ -65,8 +67,9 @@ export class World {
     env: Record<string, string>,
     entry: string | undefined,
     private readonly balancer?: LoadBalancer,
+    launcher: string[] = [],
   ) {
-    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, entry));
+    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, entry, undefined, undefined, launcher));
   }
 
   static async create(options: WorldOptions = {}): Promise<World> {
@@ -93,7 +96,7 @@ export class World {
       LOG_LEVEL: 'info',
       ...options.env,
     };
-    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, options.entry, balancer);
+    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, options.entry, balancer, options.launcher);
   }
 
   /** The first (or only) bot instance. */
