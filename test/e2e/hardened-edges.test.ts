@@ -158,6 +158,7 @@ describe('Hardened edges: dates, padding, floods, bots, and ids in logs', () => 
     assert.ok(refusalLines().length <= allowed + 1, `${refusalLines().length} lines in all`);
     const summary = refusalLines().find((line) => line.event === 'webhook-refusals');
     assert.ok(((summary?.refused as Record<string, number> | undefined)?.['rate-limited'] ?? 0) > 1000, JSON.stringify(summary));
+    process.stdout.write(`      flood: ${JSON.stringify(Object.fromEntries(statuses))} in ${floodMs} ms, ${refusalLines().length} log lines for 2,001 refusals\n`);
   });
 
   it('keeps working through duplicates, stale replays and a crash replay', async () => {
