@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyWeakness, secretWeakness } from './secret-strength.js';
 
 const PUBLIC_WEBEX_API = 'https://webexapis.com/v1';
 
@@ -11,19 +12,31 @@ const url = (what: string) =>
 
 const required = (what: string) => z.string({ error: `is required: ${what}` }).trim().min(1, { error: `is required: ${what}` });
 
-const encryptionKey = z
-  .string({ error: 'is required: 32 random bytes, base64 (make one with `openssl rand -base64 32`)' })
+const MAKE_KEY = 'make one with `openssl rand -base64 32`';
+const MAKE_SECRET = 'make one with `openssl rand -hex 32`';
+
+/** 32 random bytes in base64, not constant or patterned. Exported for the previous keys kept while rotating. */
+export const encryptionKey = z
+  .string({ error: `is required: 32 random bytes, base64 (${MAKE_KEY})` })
   .trim()
   .transform((value, ctx) => {
     const key = Buffer.from(value, 'base64');
     if (key.length !== 32 || key.toString('base64') !== value) {
-      ctx.addIssue({ code: 'custom', message: 'must be exactly 32 bytes, base64-encoded (make one with `openssl rand -base64 32`)' });
+      ctx.addIssue({ code: 'custom', message: `must be exactly 32 bytes, base64-encoded (${MAKE_KEY})` });
+      return z.NEVER;
+    }
+    const weakness = keyWeakness(key);
+    if (weakness) {
+      ctx.addIssue({ code: 'custom', message: `${weakness} (${MAKE_KEY})` });
       return z.NEVER;
     }
     return key;
   });
 
-/** Keys that still open stored tokens but never seal new ones: comma-separated, each like TOKEN_ENCRYPTION_KEY. */
+/**
+ * Keys that still open stored tokens but never seal new ones: comma-separated, each like
+ * TOKEN_ENCRYPTION_KEY. Not held to the strength check: rotating away from a weak key must be possible.
+ */
 const readOnlyKeys = z
   .string()
   .trim()
@@ -39,6 +52,12 @@ const readOnlyKeys = z
     }
     return keys;
   });
+
+/** A webhook secret: 32 characters or more, not a typed pattern. Exported for the previous secrets kept while rotating. */
+export const webhookSecret = required(`a random string Webex signs webhook deliveries with (${MAKE_SECRET})`).superRefine((value, ctx) => {
+  const weakness = secretWeakness(value);
+  if (weakness) ctx.addIssue({ code: 'custom', message: `${weakness} (${MAKE_SECRET})` });
+});
 
 const databaseUrl = z
   .string()
@@ -66,16 +85,15 @@ const schema = z.object({
   WEBEX_U2C_URL: url('the Webex service catalog URL').optional(),
   PUBLIC_URL: url('the address Webex and browsers reach this bot at, e.g. https://parkbot.example.com'),
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).default(3000),
-  WEBHOOK_SECRET: required('a random string Webex signs webhook deliveries with').refine((s) => s.length >= 16, {
-    error: 'must be at least 16 characters',
-  }),
+  WEBHOOK_SECRET: webhookSecret,
   WEBEX_CLIENT_ID: required("the integration's Client ID"),
   WEBEX_CLIENT_SECRET: required("the integration's Client Secret"),
   TOKEN_ENCRYPTION_KEY: encryptionKey,
   TOKEN_ENCRYPTION_KEYS_PREVIOUS: readOnlyKeys.optional(),
   TOKEN_ENCRYPTION_KEY_NEXT: encryptionKey.optional(),
+  // Not held to the strength check either: it is the secret being rotated away from.
   WEBHOOK_SECRET_PREVIOUS: z.string().trim().min(16, { error: 'must be at least 16 characters, like WEBHOOK_SECRET' }).optional(),
-  WEBHOOK_SECRET_NEXT: z.string().trim().min(16, { error: 'must be at least 16 characters, like WEBHOOK_SECRET' }).optional(),
+  WEBHOOK_SECRET_NEXT: webhookSecret.optional(),
   WEBHOOK_SECRET_GRACE_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(7 * 24 * 60).default(60),
   DATABASE_URL: databaseUrl,
   EVENT_LEASE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(3600).default(30),
@@ -89,6 +107,8 @@ const schema = z.object({
     .default('false')
     .refine((value) => /^(true|false|\d+|[\w.:/, -]+)$/.test(value), { error: 'must be false, true, a number of proxies, or addresses/subnets such as loopback' }),
   METRICS_TOKEN: z.string().trim().min(16, { error: 'must be at least 16 characters' }).optional(),
+  MAX_CONNECTIONS: z.coerce.number({ error: 'must be a number of connections' }).int().min(16).max(1_000_000).optional(),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number({ error: 'must be a number of connections' }).int().min(4).max(100_000).default(100),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -144,6 +164,8 @@ export interface Config {
   metricsToken?: string;
   /** How long a request (headers and body) may take to arrive. */
   requestTimeoutMs: number;
+  /** Open connections allowed per client address and in all (in all: from the open-file limit when unset). */
+  connections: { perClient: number; total?: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -184,6 +206,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: v.TRUST_PROXY === 'true' ? true : v.TRUST_PROXY === 'false' ? false : /^\d+$/.test(v.TRUST_PROXY) ? Number(v.TRUST_PROXY) : v.TRUST_PROXY,
     ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),
     requestTimeoutMs: v.REQUEST_TIMEOUT_SECONDS * 1000,
+    connections: { perClient: v.MAX_CONNECTIONS_PER_CLIENT, ...(v.MAX_CONNECTIONS ? { total: v.MAX_CONNECTIONS } : {}) },
     logLevel: v.LOG_LEVEL,
   };
 }

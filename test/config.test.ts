@@ -1,14 +1,28 @@
 import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, createConfig } from '../src/config.js';
 
 const valid = {
   WEBEX_BOT_TOKEN: 'bot-token',
   PUBLIC_URL: 'https://parkbot.example.com/',
-  WEBHOOK_SECRET: 'a-long-enough-secret',
+  WEBHOOK_SECRET: '5f0c2a9e7b1d48c3a6e09f2b7d4c1e8a3b6f9d2c5e8a1b4d7f0c3e6a9b2d5f81',
   WEBEX_CLIENT_ID: 'client',
   WEBEX_CLIENT_SECRET: 'secret',
-  TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  TOKEN_ENCRYPTION_KEY: 'p3Vq9Xb2LmT8rZc5Wn1Yk7Hs4Dg6Jf0Ae2Qu8Ri5Ot0=',
 };
+
+/** Refused, with the variable and the way to make a good one in the message. */
+function refused(changes: Record<string, string>, name: string, fix: RegExp): string {
+  try {
+    createConfig({ ...valid, ...changes });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, new RegExp(`- ${name} `));
+    assert.match(error.message, fix);
+    return error.message;
+  }
+  return assert.fail(`${name}=${changes[name]} was accepted`);
+}
 
 describe('configuration', () => {
   it('fills in the defaults', () => {
@@ -39,6 +53,25 @@ describe('configuration', () => {
 
   it('selects PostgreSQL for a postgres:// DATABASE_URL', () => {
     assert.deepEqual(createConfig({ ...valid, DATABASE_URL: 'postgres://bot:pw@db:5432/parkbot' }).database, { kind: 'postgres', url: 'postgres://bot:pw@db:5432/parkbot' });
+  });
+
+  it('refuses a short or low-entropy WEBHOOK_SECRET, saying how to make a good one', () => {
+    for (const secret of ['a-long-enough-secret', 'a'.repeat(16), 'a'.repeat(64), 'abcd'.repeat(10), '0123456789abcdefghijklmnopqrstuvwxyz', 'ab'.repeat(20) + 'x']) {
+      refused({ WEBHOOK_SECRET: secret }, 'WEBHOOK_SECRET', /openssl rand -hex 32/);
+    }
+    assert.match(refused({ WEBHOOK_SECRET: 'aaaaaaaaaaaaaaaa' }, 'WEBHOOK_SECRET', /openssl rand -hex 32/), /at least 32 characters/);
+  });
+
+  it('refuses an all-zero, constant or patterned TOKEN_ENCRYPTION_KEY, saying how to make a good one', () => {
+    const keys = [Buffer.alloc(32), Buffer.alloc(32, 7), Buffer.from(Array.from({ length: 32 }, (_, i) => i)), Buffer.from('0123456789abcdef0123456789abcdef')];
+    for (const key of keys) refused({ TOKEN_ENCRYPTION_KEY: key.toString('base64') }, 'TOKEN_ENCRYPTION_KEY', /openssl rand -base64 32/);
+  });
+
+  it('accepts what openssl rand makes, every time', () => {
+    for (let i = 0; i < 2000; i += 1) {
+      const config = createConfig({ ...valid, WEBHOOK_SECRET: randomBytes(i % 2 ? 32 : 24).toString(i % 3 ? 'hex' : 'base64'), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+      assert.equal(config.tokenEncryptionKey.length, 32);
+    }
   });
 
   it('treats empty values as missing', () => {

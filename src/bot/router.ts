@@ -13,7 +13,7 @@ import { handleDesk, handleHelp, handleWelcome } from './handlers/help.js';
 import type { BotServices, HandlerContext } from './context.js';
 import { eventKey, type EventIntake } from './event-intake.js';
 import { parkIdFor } from '../calls/park-call.js';
-import { createHash } from 'node:crypto';
+import { pseudonym } from '../logger.js';
 
 const UNKNOWN = "Sorry, I didn't catch that.";
 
@@ -92,7 +92,7 @@ export function registerHandlers(framework: Framework, services: BotServices, in
       conversation: conversationIn(services.messaging, bot.room.id),
       isDirect: bot.isDirect,
       fromCard,
-      logger: services.logger.child({ eventKey: key, person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
+      logger: services.logger.child({ eventKey: pseudonym(key), person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
     };
     intake.track(
       key,
@@ -122,6 +122,3 @@ export function registerHandlers(framework: Framework, services: BotServices, in
     if (tap) run(bot, eventKey('attachmentActions', 'created', tap.actionId), tap.by.personId, (ctx) => runCardTap(ctx, tap), true);
   });
 }
-
-/** Logs name people by a stable pseudonym, never by their Webex id. */
-const pseudonym = (personId: string): string => createHash('sha256').update(personId).digest('hex').slice(0, 12);

@@ -4,7 +4,7 @@ import { Template } from 'adaptivecards-templating';
 import type { Call } from '../webex/schemas.js';
 import type { ParkedCall, PersonRef } from '../storage/store.js';
 import { isClosed, type ClosedState } from '../calls/lifecycle.js';
-import { escapeMarkdown } from '../chat/markdown.js';
+import { escapeMarkdown, visibleText } from '../chat/markdown.js';
 
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
 export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
@@ -214,7 +214,8 @@ export interface ParkChoiceContext {
 export function callPickerCard(calls: Call[], context: ParkChoiceContext): RenderedCard {
   const choices = calls.map((call) => ({
     id: call.id,
-    label: `${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})`,
+    // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
+    label: visibleText(`${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})`),
   }));
   return {
     card: expand('call-picker', {
@@ -245,7 +246,7 @@ export function linkAccountCard(url: string, reason: string): RenderedCard {
  */
 export function deskCard(people: PersonRef[]): RenderedCard {
   return {
-    card: expand('desk', { people: people.map((person) => ({ personId: person.personId, name: person.name })) }),
+    card: expand('desk', { people: people.map((person) => ({ personId: person.personId, name: visibleText(person.name) })) }),
     fallback: 'Front desk: type `park` during a call to park it, `park for @Person` to park it for someone, `group park`, or `parked` to see what waits.',
   };
 }

@@ -9,6 +9,7 @@ import { SimOrg } from './org.js';
 import { SimTelephony } from './telephony.js';
 import { SimOAuth } from './oauth.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { onlyHosts } from '../http/only-hosts.js';
 import type { SimFault, SimRequestRecord } from './model.js';
 
 /** The Webex catalog service the SDK asks for on start; an empty catalog keeps it on `/v1`. */
@@ -39,6 +40,8 @@ export interface SimulatorOptions {
   host?: string;
   /** How long a parked call waits before ringing back its parker (Webex's default: 45 s). */
   recallMs?: number;
+  /** Answer only requests whose Host header names one of these (port aside); any Host when unset. */
+  allowedHosts?: string[];
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<WebexSimulator> {
@@ -52,6 +55,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
 
   const app = express();
   app.disable('x-powered-by');
+  if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
   const catalog = { serviceLinks: {}, hostCatalog: {} };
   app.get([`${U2C_PATH}/limited/catalog`, `${U2C_PATH}/catalog`], (_req, res) => {
     res.json(catalog);

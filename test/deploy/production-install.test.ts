@@ -156,7 +156,7 @@ describe('The production image, done outside a container as its Dockerfile says 
 
   it('serves the playground from what it copied, when no bot token is set', async () => {
     const port = await freePort();
-    const playground = new BotProcess({ ...env, PORT: String(port), DOTENV_CONFIG_PATH: '/nonexistent/.env' }, entry, undefined, nodeFlags, app);
+    const playground = new BotProcess({ ...env, PORT: String(port), DOTENV_CONFIG_PATH: '/nonexistent/.env' }, { entry, nodeOptions: nodeFlags, cwd: app });
     try {
       await playground.start();
       for (const path of ['/playground', '/playground/app.js', '/playground/adaptivecards.js']) {

@@ -112,6 +112,29 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
     assert.equal(await withHost(`attacker.example:${port}`), 403);
   });
 
+  it('the simulator’s own port answers only to a local Host too', async () => {
+    const someone = (await state()).people.at(-1) ?? assert.fail('no people');
+    await post('say', { personId: someone.id, text: 'link' });
+    const prompt = await waitFor('the link card', async () => (await person(someone.name)).privateMessages.find((m) => m.card));
+    const start = prompt.card?.actions?.find((a) => a.type === 'Action.OpenUrl')?.url ?? '';
+    const simulator = new URL((await fetch(start, { redirect: 'manual' })).headers.get('location') ?? '');
+    const withHost = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port: simulator.port, path, headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    for (const path of ['/u2c/api/v1/catalog', `/v1/authorize${simulator.search}`, '/_sim/people']) {
+      assert.equal(await withHost(path, `attacker.example:${simulator.port}`), 403, path);
+      assert.equal(await withHost(path, 'attacker.example'), 403, path);
+    }
+    assert.equal(await withHost('/u2c/api/v1/catalog', `127.0.0.1:${simulator.port}`), 200);
+    assert.equal(await withHost(`/v1/authorize${simulator.search}`, `localhost:${simulator.port}`), 200);
+  });
+
   it('answers bad requests with 400 and a reason', async () => {
     const response = await post('say', { personId: 'nobody', text: '' });
     assert.equal(response.status, 400);

@@ -23,7 +23,8 @@ export function contractViolations(sim: WebexSimulator): string[] {
   return [...found];
 }
 
-export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+/** Strong, as the bot requires (`openssl rand -hex 32`); fixed so tests can sign deliveries with it. */
+export const WEBHOOK_SECRET = '9c4e1f7a2b8d05e3c6a91f4d7b2e8c05a3f6d9b1e4c7a02f5d8b3e6c9a1f4d7b';
 
 export interface TestPerson {
   person: SimPerson;
@@ -54,6 +55,8 @@ export interface WorldOptions {
   cwd?: string;
   /** Node's own flags for the bot (BOT_NODE_OPTIONS by default). */
   nodeOptions?: string[];
+  /** A command the bot's Node runs under, such as `['prlimit', '--nofile=1024:1024']`. */
+  launcher?: string[];
 }
 
 export class World {
@@ -66,10 +69,10 @@ export class World {
     readonly botPort: number,
     instancePorts: number[],
     env: Record<string, string>,
-    process: Pick<WorldOptions, 'entry' | 'cwd' | 'nodeOptions'>,
+    process: Pick<WorldOptions, 'entry' | 'cwd' | 'nodeOptions' | 'launcher'>,
     private readonly balancer?: LoadBalancer,
   ) {
-    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, process.entry, undefined, process.nodeOptions, process.cwd));
+    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, process));
   }
 
   static async create(options: WorldOptions = {}): Promise<World> {
