@@ -88,16 +88,29 @@ describe('configuration', () => {
     });
 
     it('reads previous keys (comma-separated), the next key, and the previous and next webhook secrets', () => {
+      const nextKey = randomBytes(32).toString('base64');
+      const nextSecret = randomBytes(32).toString('hex');
+      // The previous key and secret are weak on purpose: rotating away from a weak one must be possible.
       const config = createConfig({
         ...valid,
         TOKEN_ENCRYPTION_KEYS_PREVIOUS: ` ${key(1)}, ${key(2)} `,
-        TOKEN_ENCRYPTION_KEY_NEXT: key(3),
+        TOKEN_ENCRYPTION_KEY_NEXT: nextKey,
         WEBHOOK_SECRET_PREVIOUS: 'the-secret-used-before',
-        WEBHOOK_SECRET_NEXT: 'the-secret-to-use-next',
+        WEBHOOK_SECRET_NEXT: nextSecret,
         WEBHOOK_SECRET_GRACE_MINUTES: '0.5',
       });
-      assert.deepEqual(config.tokenReadOnlyKeys.map((k) => k.toString('base64')), [key(1), key(2), key(3)]);
-      assert.deepEqual(config.webhookSecretRotation, { previous: 'the-secret-used-before', next: 'the-secret-to-use-next', graceMs: 30_000 });
+      assert.deepEqual(config.tokenReadOnlyKeys.map((k) => k.toString('base64')), [key(1), key(2), nextKey]);
+      assert.deepEqual(config.webhookSecretRotation, { previous: 'the-secret-used-before', next: nextSecret, graceMs: 30_000 });
+    });
+
+    it('holds the next key and secret to the same strength as the current ones', () => {
+      assert.throws(
+        () => createConfig({ ...valid, TOKEN_ENCRYPTION_KEY_NEXT: key(3), WEBHOOK_SECRET_NEXT: 'a'.repeat(40) }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.problems.some((p) => p.startsWith('TOKEN_ENCRYPTION_KEY_NEXT is too easy to guess')) &&
+          error.problems.some((p) => p.startsWith('WEBHOOK_SECRET_NEXT ') && /openssl rand -hex 32/.test(p)),
+      );
     });
 
     it('says which rotation setting is wrong, along with every other problem, and never shows a key', () => {
@@ -121,7 +134,7 @@ describe('configuration', () => {
         assert.match(text, /- TOKEN_ENCRYPTION_KEYS_PREVIOUS must not list TOKEN_ENCRYPTION_KEY itself/);
         assert.match(text, /- TOKEN_ENCRYPTION_KEY_NEXT is TOKEN_ENCRYPTION_KEY itself/);
         assert.match(text, /- WEBHOOK_SECRET_PREVIOUS is WEBHOOK_SECRET itself/);
-        assert.match(text, /- WEBHOOK_SECRET_NEXT must be at least 16 characters/);
+        assert.match(text, /- WEBHOOK_SECRET_NEXT must be at least 32 characters/);
         assert.match(text, /- WEBHOOK_SECRET_GRACE_MINUTES /);
         for (const secret of [key(1), valid.TOKEN_ENCRYPTION_KEY, valid.WEBHOOK_SECRET]) assert.ok(!text.includes(secret), 'a key or secret in the message');
       }

@@ -48,7 +48,12 @@ async function main(): Promise<void> {
         `${counts.unreadable} unreadable with every configured key, ${counts.skipped} skipped (unlinked or changed meanwhile).\n`,
     );
     if (counts.unreadable) {
-      process.stdout.write('Unreadable accounts count as expired links: those people are asked to link again when they next use the bot.\n');
+      process.stdout.write(
+        'Unreadable accounts count as expired links: those people are asked to link again when they next use the bot. ' +
+          'If that is not expected, a key is missing from TOKEN_ENCRYPTION_KEYS_PREVIOUS.\n',
+      );
+      // Not a success for a scheduled job: someone will be asked to link again.
+      process.exitCode = 2;
     }
     if (counts.skipped) process.stdout.write('Run it again to re-seal the skipped ones.\n');
   } finally {
@@ -58,7 +63,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `Rekey failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    const reason = error instanceof ConfigError ? `fix ${error.problems.join('; ')} (see .env.example)` : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`Rekey did not run: ${reason}\n`);
     process.exit(1);
   });
 }

@@ -29,13 +29,14 @@ import {
 } from './rows.js';
 
 /**
- * How every connection is set up. WAL lets readers (and `npm run backup`) go on while the bot writes.
+ * How every connection is set up, the busy timeout first: switching to WAL takes a lock a backup or
+ * another process starting may hold for a moment. WAL lets readers (and `npm run backup`) go on while the bot writes.
  * `synchronous = NORMAL`, as better-sqlite3 was built: a commit survives the bot crashing or being
  * killed at any point; only an OS crash or power cut can lose the last ones. SQLite's own default, FULL,
  * waits for an fsync at every commit on the event loop (measured: 1.5 ms per write against 0.1 ms,
  * bench/sqlite-drivers.ts); use PostgreSQL where that guarantee is needed.
  */
-export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000'];
+export const SQLITE_PRAGMAS = ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL'];
 
 /**
  * The embedded store: one SQLite file, created with its folder on first start, through Node's built-in

@@ -107,6 +107,8 @@ describe('Rotating TOKEN_ENCRYPTION_KEY and WEBHOOK_SECRET while parks go on', (
   before(async () => {
     ({ world, rita, sam, priya, frontDesk } = await openFrontDesk(['rita', 'sam', 'priya'], { env: { TOKEN_ENCRYPTION_KEY: OLD_KEY.toString('base64') } }));
     await Promise.all([rita, sam, priya].map((person) => world.callEventsWatched(person)));
+    // The test waits out the grace period with a call parked: it must not ring back meanwhile.
+    world.sim.telephony.recallMs = 10 * 60_000;
   });
 
   after(async () => {
@@ -148,7 +150,8 @@ describe('Rotating TOKEN_ENCRYPTION_KEY and WEBHOOK_SECRET while parks go on', (
     assert.equal(world.callControl('/retrieve').at(-1)?.personId, sam.id, 'with Sam’s own token, sealed under the old key');
     const callEventUrl = world.sim.org.webhooks.get(inFlight.callEvent.webhookId)?.targetUrl ?? '';
     assert.equal(await post(callEventUrl, inFlight.callEvent.body, inFlight.callEvent.signature ?? ''), 200, 'Rita’s call event, signed with her secret derived from the old one');
-    assert.equal(await metric(/^parkbot_webhook_signatures_total\{secret="previous"\}/), 2);
+    // Two, or more where Webex's own retries of the deliveries it could not make also arrived in time.
+    assert.ok((await metric(/^parkbot_webhook_signatures_total\{secret="previous"\}/)) >= 2, 'both counted as signed with the previous secret');
 
     // Rita parks the call that rang meanwhile: no prompt to link again.
     globexCard = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'));
