@@ -10,10 +10,12 @@ import {
   type LinkState,
   type ParkedCall,
   type ParkedCallMove,
+  type ParkState,
   type Store,
 } from './store.js';
 import {
   INSERT_PARKED_COLUMNS,
+  OPEN_STATES,
   PARKED_COLUMNS,
   movedColumns,
   parkedCallValues,
@@ -72,37 +74,44 @@ export class SqliteStore implements Store {
     return row ? toParkedCall(row) : undefined;
   }
 
-  private waiting(where: string, value: string): ParkedCall[] {
-    const rows = this.statement(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE ${where} AND state = 'waiting' ORDER BY parked_at`).all(value) as ParkedRow[];
+  private inStates(where: string, value: string, states: readonly ParkState[]): ParkedCall[] {
+    const rows = this
+      .statement(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE ${where} AND state IN (SELECT value FROM json_each(?)) ORDER BY parked_at`)
+      .all(value, JSON.stringify(states)) as ParkedRow[];
     return rows.map(toParkedCall);
   }
 
   async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
-    return this.waiting('room_id = ?', roomId);
+    return this.inStates('room_id = ?', roomId, ['waiting']);
   }
 
-  async waitingOnNumber(number: string): Promise<ParkedCall[]> {
-    return this.waiting('park_number = ?', number);
+  async parkedOnNumber(number: string, states: readonly ParkState[]): Promise<ParkedCall[]> {
+    return this.inStates('park_number = ?', number, states);
   }
 
-  async waitingWithCaller(number: string): Promise<ParkedCall[]> {
-    return this.waiting('caller_number = ?', number);
+  async openParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
+    return this.inStates('parked_at < ?', parkedAtIso, OPEN_STATES);
   }
 
-  async waitingParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
-    return this.waiting('parked_at < ?', parkedAtIso);
+  async parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined> {
+    const row = this.statement(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE handed_call_id = ?`).get(callId) as ParkedRow | undefined;
+    return row ? toParkedCall(row) : undefined;
   }
 
-  async isHandedCall(callId: string): Promise<boolean> {
-    return this.statement('SELECT 1 FROM parked_calls WHERE handed_call_id = ?').get(callId) !== undefined;
+  async attachCard(id: string, cardMessageId: string): Promise<string | undefined> {
+    return this.db.transaction(() => {
+      const row = this.statement("SELECT json_extract(record, '$.cardMessageId') AS previous FROM parked_calls WHERE id = ?").get(id) as { previous: string | null } | undefined;
+      this.statement("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?").run(cardMessageId, id);
+      return row?.previous ?? undefined;
+    })();
   }
 
-  async attachCard(id: string, cardMessageId: string): Promise<void> {
-    this.statement("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?").run(cardMessageId, id);
-  }
-
-  async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<void> {
-    this.statement("UPDATE parked_calls SET record = json_set(record, '$.privateCard', json(?)) WHERE id = ?").run(JSON.stringify(card), id);
+  async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined> {
+    return this.db.transaction(() => {
+      const row = this.statement("SELECT json_extract(record, '$.privateCard') AS previous FROM parked_calls WHERE id = ?").get(id) as { previous: string | null } | undefined;
+      this.statement("UPDATE parked_calls SET record = json_set(record, '$.privateCard', json(?)) WHERE id = ?").run(JSON.stringify(card), id);
+      return row?.previous ? (JSON.parse(row.previous) as { roomId: string; messageId: string }) : undefined;
+    })();
   }
 
   async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
@@ -122,7 +131,7 @@ export class SqliteStore implements Store {
       .statement(
         `UPDATE parked_calls SET state = ?, record = json_patch(record, ?), claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
            park_number = COALESCE(?, park_number), handed_call_id = COALESCE(?, handed_call_id), closed_at = COALESCE(?, closed_at)
-         WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR claimed_by = ?)`,
+         WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR claimed_by = ?) AND (? IS NULL OR handed_call_id = ?)`,
       )
       .run(
         move.to,
@@ -134,6 +143,8 @@ export class SqliteStore implements Store {
         JSON.stringify(move.from),
         move.claimedBy ?? null,
         move.claimedBy ?? null,
+        move.handedCallId ?? null,
+        move.handedCallId ?? null,
       );
     return result.changes === 1;
   }
