@@ -16,6 +16,8 @@ export const callEventDeliverySchema = z.object({
   name: z.string(),
   resource: z.literal('telephony_calls'),
   event: z.string().min(1),
+  /** The organisation of the person whose webhook it is: their events never touch another's cards. */
+  orgId: z.string().min(1),
   createdBy: z.string().min(1),
   data: callEventSchema,
 });

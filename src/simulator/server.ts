@@ -23,7 +23,12 @@ export interface WebexSimulator {
   /** What the SDK takes as U2C_SERVICE_URL. */
   u2cUrl: string;
   org: SimOrg;
+  /** The home organisation's calls and park slots. */
   telephony: SimTelephony;
+  /** Another organisation, with its own people's calls and park slots (its own 2001). */
+  addOrganisation(): { orgId: string; telephony: SimTelephony };
+  /** The calls and park slots of the organisation `orgId`. */
+  telephonyOf(orgId: string): SimTelephony;
   oauth: SimOAuth;
   webhooks: WebhookDispatcher;
   faults: SimFault[];
@@ -46,7 +51,20 @@ export interface SimulatorOptions {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<WebexSimulator> {
   const org = new SimOrg();
-  const telephony = new SimTelephony(org, options.recallMs === undefined ? {} : { recallMs: options.recallMs });
+  const recall = options.recallMs === undefined ? {} : { recallMs: options.recallMs };
+  const telephony = new SimTelephony(org, recall);
+  const telephonies = new Map([[org.orgId, telephony]]);
+  const telephonyOf = (orgId: string): SimTelephony => {
+    const found = telephonies.get(orgId);
+    if (!found) throw new Error(`No organisation ${orgId}`);
+    return found;
+  };
+  const addOrganisation = (): { orgId: string; telephony: SimTelephony } => {
+    const orgId = org.addOrganisation();
+    const theirs = new SimTelephony(org, { ...recall, orgId });
+    telephonies.set(orgId, theirs);
+    return { orgId, telephony: theirs };
+  };
   const oauth = new SimOAuth(org);
   const webhooks = new WebhookDispatcher(org);
   const faults: SimFault[] = [];
@@ -62,8 +80,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
   });
   app.use('/v1', recordRequests(org, requests, (record) => events.emit('request', record)));
   app.use('/v1', oauthRoutes(org, oauth));
-  app.use('/v1', apiRoutes({ org, telephony, faults }));
-  app.use('/_sim', controlRoutes({ org, telephony, faults }));
+  app.use('/v1', apiRoutes({ org, telephonyOf, faults }));
+  app.use('/_sim', controlRoutes({ org, telephony, telephonyOf, faults }));
   app.use(webexErrorHandler);
 
   const host = options.host ?? '127.0.0.1';
@@ -80,6 +98,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
     u2cUrl: `${url}${U2C_PATH}`,
     org,
     telephony,
+    addOrganisation,
+    telephonyOf,
     oauth,
     webhooks,
     faults,
@@ -87,7 +107,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
     events,
     failNext: (fault) => faults.push({ times: 1, ...fault }),
     close: async () => {
-      telephony.reset();
+      for (const phones of telephonies.values()) phones.reset();
       await webhooks.settled();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

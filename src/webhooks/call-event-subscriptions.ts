@@ -12,10 +12,11 @@ import type { Logger } from '../logger.js';
 export const CALL_EVENTS_WEBHOOK_NAME = 'Park Bot call events';
 export const CALL_EVENTS_PATH = '/webhook/calls';
 /**
- * Rings (new calls, and parked calls ringing back) arrive as `created`, answers as `updated`; the
- * subset's webhook events have no `all`, so each is its own webhook.
+ * Rings (new calls, and parked calls ringing back) arrive as `created`, answers as `updated`, calls
+ * ending (a retrieve declined or not answered) as `deleted`; the subset's webhook events have no
+ * `all`, so each is its own webhook.
  */
-const SUBSCRIBED_EVENTS = ['created', 'updated'] as const;
+const SUBSCRIBED_EVENTS = ['created', 'updated', 'deleted'] as const;
 const storedIds = (subscription: CallEventSubscription): string[] => subscription.webhookId?.split(',') ?? [];
 
 /** How long one instance may take over checking one person's webhook. */

@@ -71,11 +71,12 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
 
     const retrieve = card.card?.actions?.find((a) => a.type === 'Action.Submit');
     assert.equal((await post('tap', { personId: sam.id, messageId: card.id, inputs: retrieve?.data })).status, 201);
-    await waitFor('retrieved by Sam', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Retrieved by Sam Sales')));
+    await waitFor('Sam’s phone ringing, on the card', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Ringing Sam Sales…')));
     const ringing = (await person('Sam Sales')).calls[0];
     assert.deepEqual([ringing?.with, ringing?.state], ['Acme Corp', 'alerting']);
     assert.equal((await post('phone', { personId: sam.id, callId: ringing?.id, action: 'answer' })).status, 204);
     assert.equal((await person('Sam Sales')).calls[0]?.state, 'connected');
+    await waitFor('retrieved by Sam', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Retrieved by Sam Sales')));
   });
 
   it('lets the caller of a parked call hang up, shows when it would ring back, and the card follows', async () => {

@@ -20,6 +20,7 @@ const pendingParkSchema = z.object({
     parkId: z.string(),
     roomId: z.string(),
     by: z.object({ personId: z.string(), name: z.string() }),
+    orgId: z.string().optional(),
     destination: z.string().optional(),
     groupPark: z.boolean().optional(),
     forPersonId: z.string().optional(),
