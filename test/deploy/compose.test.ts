@@ -44,7 +44,7 @@ describe('compose.yaml and the Caddyfile', () => {
     const config = createConfig({
       WEBEX_BOT_TOKEN: 'token',
       PUBLIC_URL: 'https://parkbot.example.com',
-      WEBHOOK_SECRET: 'a-webhook-secret-long-enough',
+      WEBHOOK_SECRET: randomBytes(32).toString('hex'),
       WEBEX_CLIENT_ID: 'id',
       WEBEX_CLIENT_SECRET: 'secret',
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
