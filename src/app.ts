@@ -34,6 +34,8 @@ import { handleCallEvent } from './bot/handlers/call-event.js';
 import { resumePendingPark } from './bot/handlers/park.js';
 import { startBackgroundJobs } from './bot/background-jobs.js';
 import type { BotServices } from './bot/context.js';
+import { DatabaseGate } from './storage/database-gate.js';
+import { DeliverySpool } from './storage/delivery-spool.js';
 
 export interface ParkBot {
   /** Where the HTTP server listens, e.g. `http://127.0.0.1:3000`. */
@@ -90,7 +92,19 @@ function onlyHosts(hosts: string[]): express.RequestHandler {
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {
   const metrics = new Metrics();
   const inFlight = new InFlight();
-  const store = await openStore(config.database);
+  const database = await openStore(config.database, logger);
+  // Everything goes through the gate: work meeting a database outage waits for it to come back.
+  const gate = new DatabaseGate(database, logger);
+  const store = gate.store;
+  metrics.databaseUp.set(1);
+  gate.on('down', () => metrics.databaseUp.set(0));
+  gate.on('up', () => metrics.databaseUp.set(1));
+  // One file per instance (named by its port) where deliveries wait while the database is away.
+  const spool = new DeliverySpool(config.spoolDir, `inbox-${config.port}`, (deliveries) =>
+    logger.info({ event: 'spool-replayed', deliveries }, 'Put the deliveries kept during the outage into the inbox'),
+  );
+  const leftOver = await spool.open();
+  if (leftOver) logger.warn({ event: 'spool-found', deliveries: leftOver }, 'Deliveries kept during an earlier outage are replayed now');
   const http = new WebexHttpClient(config.webexApiUrl, logger, options.retryPolicy, (endpoint, status, seconds) =>
     metrics.webexLatency.observe({ endpoint, status }, seconds),
   );
@@ -131,6 +145,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     logger,
     { leaseMs: config.eventLeaseMs, maxAttempts: MAX_EVENT_ATTEMPTS },
     (json) => signBody(json, config.webhookSecret),
+    { gate, spool },
   );
   registerHandlers(framework, services, intake);
   limitSpacesInMemory(framework, config.maxSpacesInMemory, (count) => metrics.spacesForgotten.inc(count));
@@ -201,6 +216,8 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      gate.close();
+      await spool.close();
       await store.close();
     },
   };

@@ -67,6 +67,7 @@ const schema = z.object({
     .default('false')
     .refine((value) => /^(true|false|\d+|[\w.:/, -]+)$/.test(value), { error: 'must be false, true, a number of proxies, or addresses/subnets such as loopback' }),
   METRICS_TOKEN: z.string().trim().min(16, { error: 'must be at least 16 characters' }).optional(),
+  SPOOL_DIR: z.string().trim().min(1).default('./data/spool'),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -95,6 +96,8 @@ export interface Config {
   metricsToken?: string;
   /** How long a request (headers and body) may take to arrive. */
   requestTimeoutMs: number;
+  /** Where deliveries are kept on local disk while the database is unavailable. */
+  spoolDir: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -130,6 +133,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: v.TRUST_PROXY === 'true' ? true : v.TRUST_PROXY === 'false' ? false : /^\d+$/.test(v.TRUST_PROXY) ? Number(v.TRUST_PROXY) : v.TRUST_PROXY,
     ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),
     requestTimeoutMs: v.REQUEST_TIMEOUT_SECONDS * 1000,
+    spoolDir: v.SPOOL_DIR,
     logLevel: v.LOG_LEVEL,
   };
 }

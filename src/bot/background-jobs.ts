@@ -24,8 +24,16 @@ export function startBackgroundJobs(
     for (const call of expired) await services.board.show(call);
     if (expired.length || pruned) logger.info({ event: 'housekeeping', expired: expired.length, pruned }, 'Expired and pruned parked calls');
   };
-  const guarded = (name: string, job: () => Promise<void>) => (): void => {
-    job().catch((error: unknown) => logger.error({ event: `${name}-failed`, error: error instanceof Error ? error.message : 'unknown' }, `${name} failed`));
+  // A run still waiting (for the database to come back, or for Webex) is not joined by another.
+  const guarded = (name: string, job: () => Promise<void>) => {
+    let running = false;
+    return (): void => {
+      if (running) return;
+      running = true;
+      job()
+        .catch((error: unknown) => logger.error({ event: `${name}-failed`, error: error instanceof Error ? error.message : 'unknown' }, `${name} failed`))
+        .finally(() => (running = false));
+    };
   };
   const runHousekeeping = guarded('housekeeping', housekeeping);
   const checkWebhooks = guarded('webhook-check', async () => {

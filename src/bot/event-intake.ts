@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { InFlight } from '../ops/in-flight.js';
 import { RoomQueue } from './room-queue.js';
+import { DatabaseUnavailableError, type DatabaseGate } from '../storage/database-gate.js';
+import type { DeliverySpool, SpooledDelivery } from '../storage/delivery-spool.js';
 
 /** Who works on an event: the framework (messages, card taps), or the bot itself (call events). */
 export interface EventHandlers {
@@ -29,11 +31,21 @@ export interface IntakeSettings {
   maxAttempts: number;
 }
 
+/** What keeps deliveries while the database is away. */
+export interface OutageCover {
+  /** Whether the database is up, and since when. */
+  gate: Pick<DatabaseGate, 'isUp' | 'upSince' | 'on'>;
+  spool: DeliverySpool;
+}
+
 /**
  * Between the webhook route and the framework, an inbox in the shared database. Each event is taken
  * once (a Webex retry or a second instance's copy has no effect) and processed in arrival order for
  * its space; it is marked done only when the framework and the handler it started have finished. An
  * event whose instance died half-way is replayed by a live instance once its lease runs out.
+ *
+ * While the database is unavailable, deliveries are kept in a spool on local disk and acknowledged
+ * (Webex does not say how long it retries one), then put into the inbox in order once it is back.
  */
 export class EventIntake implements WebhookTarget, CallEventsTarget {
   private accepting = false;
@@ -51,14 +63,24 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     private readonly settings: IntakeSettings,
     /** Signs a body the way the framework's own check expects (it re-signs JSON.stringify of the body). */
     private readonly sign: (json: string) => string,
-  ) {}
+    private readonly outage: OutageCover,
+  ) {
+    outage.gate.on('up', () => {
+      // Our own events first: their leases lapsed meanwhile, and other instances wait a lease before replaying.
+      for (const key of this.handlerWork.keys()) void this.renew(key);
+      void this.replaySpool();
+    });
+  }
 
   /** Starts taking events, and replaying the ones a dead instance left unfinished. */
   open(botPersonId: string): void {
     this.botPersonId = botPersonId;
     this.accepting = true;
-    void this.replayStale();
-    this.recovery = setInterval(() => void this.replayStale(), Math.max(250, this.settings.leaseMs / 2));
+    void this.replaySpool().then(() => this.replayStale());
+    this.recovery = setInterval(() => {
+      if (this.outage.spool.pending) void this.replaySpool();
+      void this.replayStale();
+    }, Math.max(250, this.settings.leaseMs / 2));
   }
 
   /** From now on deliveries get 503, so Webex sends them to another instance or later. */
@@ -93,13 +115,51 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
       return 'stale';
     }
     const body = JSON.stringify(delivery);
-    if (!(await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs))) {
+    // Behind anything already kept, so a space's events stay in order.
+    if (this.outage.spool.pending || !this.outage.gate.isUp) return this.keep({ key, body });
+    let taken: boolean;
+    try {
+      taken = await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs);
+    } catch (error) {
+      if (!(error instanceof DatabaseUnavailableError)) throw error;
+      return this.keep({ key, body });
+    }
+    if (!taken) {
       this.metrics.duplicateDeliveries.inc();
       this.logger.info({ event: 'duplicate-delivery', eventKey: key }, 'Ignored a delivery already taken');
       return 'duplicate';
     }
     this.process(key, body);
     return 'accepted';
+  }
+
+  /** Keeps a delivery on disk until the database is back; throws when even that fails (Webex then retries). */
+  private async keep(delivery: SpooledDelivery): Promise<Intake> {
+    await this.outage.spool.append(delivery);
+    this.metrics.spooledDeliveries.inc();
+    this.logger.warn({ event: 'delivery-spooled', eventKey: delivery.key, waiting: this.outage.spool.size }, 'Kept a delivery on disk until the database is back');
+    if (this.outage.gate.isUp) void this.replaySpool();
+    return 'accepted';
+  }
+
+  /** Puts the kept deliveries into the inbox, oldest first, and processes those no one had taken. */
+  private async replaySpool(): Promise<void> {
+    if (!this.accepting || !this.outage.gate.isUp) return;
+    try {
+      await this.outage.spool.replay(async ({ key, body }) => {
+        if (await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs)) this.process(key, body);
+        else this.metrics.duplicateDeliveries.inc();
+      });
+    } catch (error) {
+      this.logger.warn({ event: 'spool-replay-stopped', error: error instanceof Error ? error.message : 'unknown' }, 'Stopped replaying kept deliveries; the rest stay on disk');
+    }
+  }
+
+  private async renew(key: string): Promise<void> {
+    if (!this.outage.gate.isUp) return;
+    await this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>
+      this.logger.warn({ eventKey: key, error: error instanceof Error ? error.message : 'unknown' }, 'Could not renew an event lease'),
+    );
   }
 
   rejected(reason: string): void {
@@ -120,11 +180,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     const delivery = JSON.parse(body) as WebhookDelivery | CallEventDelivery;
     this.handlerWork.set(key, []);
     // Slow Webex answers can outlast a lease; while the work goes on, the lease is renewed.
-    const renew = setInterval(() => {
-      this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>
-        this.logger.warn({ eventKey: key, error: error instanceof Error ? error.message : 'unknown' }, 'Could not renew an event lease'),
-      );
-    }, this.settings.leaseMs / 3);
+    const renew = setInterval(() => void this.renew(key), this.settings.leaseMs / 3);
     const work = async (): Promise<void> => {
       try {
         if (delivery.resource === 'telephony_calls') {
@@ -151,7 +207,11 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   }
 
   private async replayStale(): Promise<void> {
-    if (!this.accepting) return;
+    if (!this.accepting || !this.outage.gate.isUp) return;
+    // After an outage, live instances renew their leases as soon as they see the database again; only
+    // a lease still lapsed a whole lease later belongs to an instance that died.
+    const { upSince } = this.outage.gate;
+    if (upSince && Date.now() - upSince < this.settings.leaseMs) return;
     try {
       const stale = await this.store.staleDeliveries(Date.now(), this.settings.leaseMs, this.settings.maxAttempts);
       for (const { eventKey: key, body } of stale) {

@@ -25,6 +25,9 @@ import {
   type Store,
 } from './store.js';
 
+/** A connection that cannot be made in this long counts as an outage, rather than hanging the caller. */
+const CONNECT_TIMEOUT_MS = 5000;
+
 /** Any fixed number: every instance takes this advisory lock to migrate, one at a time. */
 const MIGRATION_LOCK = 72_731_001;
 
@@ -34,9 +37,16 @@ export class PostgresStore implements Store {
 
   private constructor(private readonly pool: pg.Pool) {}
 
-  /** Connects and brings the schema up to date; safe when several instances start at once. */
-  static async open(url: string): Promise<PostgresStore> {
-    const store = new PostgresStore(new pg.Pool({ connectionString: url, max: 10 }));
+  /**
+   * Connects and brings the schema up to date; safe when several instances start at once.
+   * `onIdleError` hears of pooled connections that break while idle (the server restarting says
+   * "terminating connection due to administrator command" on each): the pool drops them and makes
+   * new ones, and without a listener node-postgres would end the process.
+   */
+  static async open(url: string, onIdleError: (error: Error) => void = () => undefined): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    pool.on('error', onIdleError);
+    const store = new PostgresStore(pool);
     try {
       await store.migrate();
     } catch (error) {

@@ -37,6 +37,13 @@ import {
 export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000'];
 
 /**
+ * Once migrated, how long a statement waits for another process's write lock. node:sqlite waits on
+ * the event loop, so this stays short: a lock held longer is an outage, which src/storage/database-gate.ts
+ * waits out without blocking (its probe does not wait at all).
+ */
+const RUNNING_BUSY_TIMEOUT_MS = 1000;
+
+/**
  * The embedded store: one SQLite file, created with its folder on first start, through Node's built-in
  * `node:sqlite` (no native module to build, so the same install runs on every supported Node line).
  */
@@ -51,6 +58,7 @@ export class SqliteStore implements Store {
     this.db = new DatabaseSync(path);
     SQLITE_PRAGMAS.forEach((pragma) => this.db.exec(`PRAGMA ${pragma}`));
     this.migrate();
+    this.db.exec(`PRAGMA busy_timeout = ${RUNNING_BUSY_TIMEOUT_MS}`);
   }
 
   private statement(sql: string): StatementSync {
@@ -306,8 +314,18 @@ export class SqliteStore implements Store {
     );
   }
 
+  /**
+   * Throws unless the database can be written now: takes the write lock without waiting for it (a
+   * read would succeed while another process holds that lock) and lets it go.
+   */
   async ping(): Promise<void> {
-    this.row('SELECT 1');
+    this.db.exec('PRAGMA busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${RUNNING_BUSY_TIMEOUT_MS}`);
+    }
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import type { Webhook } from '../webex/schemas.js';
 import type { CallEventSubscription, Store } from '../storage/store.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Logger } from '../logger.js';
+import { DatabaseUnavailableError } from '../storage/database-gate.js';
 
 export const CALL_EVENTS_WEBHOOK_NAME = 'Park Bot call events';
 export const CALL_EVENTS_PATH = '/webhook/calls';
@@ -40,6 +41,9 @@ export interface CallEventsSender {
  * logged and counted, and never stands in the way of parking or retrieving.
  */
 export class CallEventSubscriptions {
+  /** Whose webhook each key is, as last read: deliveries are still checked while the database is away. */
+  private readonly owners = new Map<string, string>();
+
   constructor(
     private readonly settings: SubscriptionSettings,
     private readonly store: Store,
@@ -53,6 +57,7 @@ export class CallEventSubscriptions {
   /** The person's webhooks exist, point here, are signed with their secret and are on. */
   async ensure(personId: string): Promise<void> {
     const subscription = await this.store.openSubscription(personId, randomBytes(18).toString('base64url'));
+    this.owners.set(subscription.key, personId);
     if (!(await this.store.leaseSubscription(personId, this.now(), CHECK_LEASE_MS))) return;
     const settings = this.settingsFor(subscription.key);
     try {
@@ -80,6 +85,7 @@ export class CallEventSubscriptions {
   async remove(personId: string): Promise<void> {
     const subscription = await this.store.subscription(personId);
     if (!subscription) return;
+    this.owners.delete(subscription.key);
     const settings = this.settingsFor(subscription.key);
     try {
       await this.vault.withToken(personId, async (token) => {
@@ -102,8 +108,18 @@ export class CallEventSubscriptions {
 
   /** Who a delivery to `/webhook/calls/<key>` must come from, and the secret it must be signed with. */
   async senderFor(key: string): Promise<CallEventsSender | undefined> {
-    const subscription = await this.store.subscriptionByKey(key);
-    return subscription ? { personId: subscription.personId, secret: this.secretFor(key) } : undefined;
+    let personId: string | undefined;
+    try {
+      personId = (await this.store.subscriptionByKey(key))?.personId;
+    } catch (error) {
+      // The database is away: a key this instance has seen stands, so the delivery can be kept for later.
+      personId = error instanceof DatabaseUnavailableError ? this.owners.get(key) : undefined;
+      if (!personId) throw error;
+      return { personId, secret: this.secretFor(key) };
+    }
+    if (personId) this.owners.set(key, personId);
+    else this.owners.delete(key);
+    return personId ? { personId, secret: this.secretFor(key) } : undefined;
   }
 
   private async reconcile(token: string, subscription: CallEventSubscription, settings: WebhookSettings): Promise<{ webhookId: string; outcome: ReconcileOutcome }> {
