@@ -6,6 +6,7 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  * wins, and a record never leaves a closed state.
  *
  *   parking ──parked──▶ waiting ──claimed──▶ retrieving ──retrieved──▶ retrieved
+ *      └──not-parked──▶ gone                   (Webex refused or failed the park: no card was posted)
  *                        │  ▲                   │
  *                        │  └─────released──────┤
  *                        │                      └──gone──▶ gone
@@ -17,6 +18,7 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  */
 export type ParkMove =
   | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst'] }
+  | { type: 'not-parked'; reason: string }
   | { type: 'released'; by: string }
   | { type: 'retrieved'; by: PersonRef; handedCallId?: string; handedOver?: ParkedCall['caller'] }
   | { type: 'gone'; claimedBy?: string }
@@ -27,6 +29,7 @@ export type ParkMove =
 
 const TRANSITIONS: Record<ParkMove['type'], { from: ParkState[]; to: ParkState }> = {
   parked: { from: ['parking'], to: 'waiting' },
+  'not-parked': { from: ['parking'], to: 'gone' },
   released: { from: ['retrieving'], to: 'waiting' },
   retrieved: { from: ['retrieving'], to: 'retrieved' },
   gone: { from: ['waiting', 'retrieving'], to: 'gone' },
@@ -48,6 +51,8 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
   switch (move.type) {
     case 'parked':
       return { parkedAgainst: move.parkedAgainst };
+    case 'not-parked':
+      return { notParked: move.reason, closedAt: at };
     case 'released':
       return {};
     case 'retrieved':

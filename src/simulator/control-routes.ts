@@ -2,13 +2,13 @@ import express, { type Router } from 'express';
 import { badRequest } from './errors.js';
 import type { SimOrg } from './org.js';
 import type { SimTelephony } from './telephony.js';
-import type { SimFault } from './model.js';
+import type { SimFault, SimOutage } from './model.js';
 
 /**
  * What Webex does not offer but a try-out needs: ring a person, see everyone's calls, ask for
  * failures. Mounted at `/_sim`, never under the API base.
  */
-export function controlRoutes({ org, telephony, faults }: { org: SimOrg; telephony: SimTelephony; faults: SimFault[] }): Router {
+export function controlRoutes({ org, telephony, faults, outages = [] }: { org: SimOrg; telephony: SimTelephony; faults: SimFault[]; outages?: SimOutage[] }): Router {
   const router = express.Router();
   router.use(express.json());
 
@@ -71,6 +71,22 @@ export function controlRoutes({ org, telephony, faults }: { org: SimOrg; telepho
     };
     faults.push(fault);
     res.status(201).json(fault);
+  });
+
+  /** Webex fails every matching request for `forMs`: `{ status, forMs, retryAfterSeconds?, method?, pathPrefix?, tokenKind? }`. */
+  router.post('/outages', (req, res) => {
+    const body = req.body as Partial<SimOutage> & { forMs?: unknown };
+    if (typeof body.status !== 'number' || typeof body.forMs !== 'number') throw badRequest('status and forMs are required');
+    const outage: SimOutage = {
+      status: body.status,
+      until: Date.now() + body.forMs,
+      ...(typeof body.retryAfterSeconds === 'number' ? { retryAfterSeconds: body.retryAfterSeconds } : {}),
+      ...(typeof body.method === 'string' ? { method: body.method.toUpperCase() } : {}),
+      ...(typeof body.pathPrefix === 'string' ? { pathPrefix: body.pathPrefix } : {}),
+      ...(body.tokenKind === 'access' || body.tokenKind === 'bot' ? { tokenKind: body.tokenKind } : {}),
+    };
+    outages.push(outage);
+    res.status(201).json(outage);
   });
 
   return router;

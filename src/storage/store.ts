@@ -41,6 +41,8 @@ export interface ParkedCall {
   pickedUpBy?: PersonRef;
   /** The park that took its number. */
   supersededBy?: string;
+  /** Webex refused or failed the park (the error's kind): the call stayed with the person, and no card was posted. */
+  notParked?: string;
   /** How long it had waited, in seconds, when the bot stopped tracking it. */
   waitedSeconds?: number;
   parkedAt: string;
