@@ -36,6 +36,7 @@ import { startBackgroundJobs } from './bot/background-jobs.js';
 import type { BotServices } from './bot/context.js';
 import { DatabaseGate } from './storage/database-gate.js';
 import { DeliverySpool } from './storage/delivery-spool.js';
+import { Upkeep } from './webhooks/upkeep.js';
 
 export interface ParkBot {
   /** Where the HTTP server listens, e.g. `http://127.0.0.1:3000`. */
@@ -58,6 +59,8 @@ export interface ParkBotOptions {
 
 /** An event whose processing died this many times (with its instance) is given up, not retried forever. */
 const MAX_EVENT_ATTEMPTS = 3;
+/** A refresh token ending within this is renewed by upkeep (Webex's last 90 days). */
+const REFRESH_MARGIN_MS = 14 * 24 * 60 * 60_000;
 /** Generous enough for a whole office behind one NAT address linking at once. */
 const OAUTH_REQUESTS_PER_MINUTE = 300;
 
@@ -122,7 +125,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   const webhooksApi = new WebhooksApi(http);
   const botWebhooks = new BotWebhooks(webhooksApi, config.botToken, store, metrics, logger);
   const subscriptions = new CallEventSubscriptions(
-    { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret },
+    { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret, checkEveryMs: config.webhookCheckMs },
     store,
     vault,
     webhooksApi,
@@ -202,7 +205,15 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     throw new Error(`could not connect the bot to Webex at ${config.webexApiUrl} (check WEBEX_BOT_TOKEN and WEBEX_API_URL): ${reason}`);
   }
   intake.open(framework.person.id);
-  const jobs = startBackgroundJobs(services, { subscriptions, botWebhooks }, { ...config.parkedCalls, webhookCheckMs: config.webhookCheckMs });
+  const jobs = startBackgroundJobs(services, { botWebhooks }, { ...config.parkedCalls, webhookCheckMs: config.webhookCheckMs });
+  const upkeep = new Upkeep(
+    subscriptions,
+    vault,
+    store,
+    { checkEveryMs: config.webhookCheckMs, requestsPerMinute: config.upkeepRequestsPerMinute, refreshMarginMs: REFRESH_MARGIN_MS },
+    logger,
+  );
+  upkeep.start();
   logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');
 
   return {
@@ -210,6 +221,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     stop: async () => {
       intake.close();
       jobs.stop();
+      upkeep.stop();
       const drained = await inFlight.drain(options.drainTimeoutMs ?? 10_000);
       logger.info({ event: 'drained', complete: drained, unfinished: inFlight.size }, 'Work in flight finished');
       // framework.stop() is not called: it deletes the bot's webhooks, which other instances share.

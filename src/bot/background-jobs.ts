@@ -1,21 +1,19 @@
 import { keepHouse, type HousekeepingSettings } from '../calls/housekeeping.js';
-import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
 import type { BotWebhooks } from '../webhooks/bot-webhooks.js';
 import type { BotServices } from './context.js';
 
 export interface BackgroundSettings extends HousekeepingSettings {
-  /** How often the bot's webhooks and every linked person's call-events webhooks are checked. */
+  /** How often the bot's webhooks are checked. */
   webhookCheckMs: number;
 }
 
 /**
  * What the bot does on its own, on every instance: expire and prune parked calls (often enough that
- * an expired card changes within a quarter of the wait), and check the bot's webhooks and people's
- * call-events webhooks.
+ * an expired card changes within a quarter of the wait), and check the bot's webhooks.
  */
 export function startBackgroundJobs(
   services: BotServices,
-  webhooks: { subscriptions: CallEventSubscriptions; botWebhooks: BotWebhooks },
+  webhooks: { botWebhooks: BotWebhooks },
   settings: BackgroundSettings,
 ): { stop(): void } {
   const { logger } = services;
@@ -36,10 +34,8 @@ export function startBackgroundJobs(
     };
   };
   const runHousekeeping = guarded('housekeeping', housekeeping);
-  const checkWebhooks = guarded('webhook-check', async () => {
-    await webhooks.botWebhooks.check(settings.webhookCheckMs);
-    await webhooks.subscriptions.ensureAll();
-  });
+  // People's call-events webhooks are kept up a few at a time, within a budget (src/webhooks/upkeep.ts).
+  const checkWebhooks = guarded('webhook-check', () => webhooks.botWebhooks.check(settings.webhookCheckMs));
   const timers = [
     setInterval(runHousekeeping, Math.min(60_000, Math.max(250, settings.maxWaitMs / 4))),
     setInterval(checkWebhooks, settings.webhookCheckMs),

@@ -277,6 +277,20 @@ export class PostgresStore implements Store {
     await this.pool.query('DELETE FROM call_event_subscriptions WHERE person_id = $1', [personId]);
   }
 
+  async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ person_id: string }>(
+      `SELECT a.person_id FROM linked_accounts a LEFT JOIN call_event_subscriptions s ON s.person_id = a.person_id
+       WHERE s.checked_at IS NULL OR s.checked_at < $1 OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < $2)
+       ORDER BY LEAST(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT $3`,
+      [checkedBeforeMs, refreshBeforeMs, limit],
+    );
+    return rows.map((row) => row.person_id);
+  }
+
+  async touchSubscription(personId: string, nowMs: number): Promise<void> {
+    await this.pool.query("UPDATE call_event_subscriptions SET checked_at = $1 WHERE person_id = $2 AND status = 'active'", [nowMs, personId]);
+  }
+
   async takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean> {
     const result = await this.pool.query(
       'INSERT INTO leases (name, lease_until) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET lease_until = EXCLUDED.lease_until WHERE leases.lease_until < $3',

@@ -303,6 +303,21 @@ export class SqliteStore implements Store {
     this.changes('DELETE FROM call_event_subscriptions WHERE person_id = ?', personId);
   }
 
+  async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {
+    return this.rows<{ person_id: string }>(
+      `SELECT a.person_id FROM linked_accounts a LEFT JOIN call_event_subscriptions s ON s.person_id = a.person_id
+       WHERE s.checked_at IS NULL OR s.checked_at < ? OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < ?)
+       ORDER BY MIN(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT ?`,
+      checkedBeforeMs,
+      refreshBeforeMs,
+      limit,
+    ).map((row) => row.person_id);
+  }
+
+  async touchSubscription(personId: string, nowMs: number): Promise<void> {
+    this.changes("UPDATE call_event_subscriptions SET checked_at = ? WHERE person_id = ? AND status = 'active'", nowMs, personId);
+  }
+
   async takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean> {
     return (
       this.changes(

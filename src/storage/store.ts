@@ -157,6 +157,14 @@ export interface Store {
   /** Records what the check found, and ends the lease. */
   recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void>;
   deleteSubscription(personId: string): Promise<void>;
+  /**
+   * Linked people whose upkeep is due, longest due first, at most `limit`: their call-events webhooks
+   * were last checked before `checkedBeforeMs` (or never), or their refresh token ends before
+   * `refreshBeforeMs`.
+   */
+  dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]>;
+  /** The person's webhooks just delivered their events: as good as a check at `nowMs` (active ones only). */
+  touchSubscription(personId: string, nowMs: number): Promise<void>;
 
   /** A park asked for by someone not linked yet, to go ahead once they link (one per person). */
   savePendingPark(personId: string, request: string, nowMs: number): Promise<void>;

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { NotLinkedError } from '../auth/errors.js';
-import { WebexApiError } from '../webex/errors.js';
+import { WebexApiError, isPassing } from '../webex/errors.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { WebhooksApi, WebhookSettings } from '../webex/webhooks-api.js';
 import { reconcileWebhook, type ReconcileOutcome } from './reconcile.js';
@@ -26,6 +26,16 @@ export interface SubscriptionSettings {
   publicUrl: string;
   /** Each person's webhook secret is derived from this and their webhook's key. */
   webhookSecret: string;
+  /** How often a person's webhooks are checked; events they deliver count as a check. */
+  checkEveryMs?: number;
+}
+
+/** What one check cost and found. */
+export interface CheckResult {
+  /** Requests made to Webex. */
+  requests: number;
+  /** Webex was failing (5xx, 429, no answer): nothing was recorded, and the check is due again. */
+  passing?: WebexApiError;
 }
 
 /** What the call-events route needs to check a delivery made to `/webhook/calls/<key>`. */
@@ -43,6 +53,8 @@ export interface CallEventsSender {
 export class CallEventSubscriptions {
   /** Whose webhook each key is, as last read: deliveries are still checked while the database is away. */
   private readonly owners = new Map<string, string>();
+  /** When each person's webhooks last delivered a `created` and an `updated` event here, and when that was recorded. */
+  private readonly delivered = new Map<string, { created: number; updated: number; recorded: number }>();
 
   constructor(
     private readonly settings: SubscriptionSettings,
@@ -54,31 +66,67 @@ export class CallEventSubscriptions {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The person's webhooks exist, point here, are signed with their secret and are on. */
-  async ensure(personId: string): Promise<void> {
+  /**
+   * The person's webhooks exist, point here, are signed with their secret and are on. With
+   * `unlessCheckedAfter`, a person someone else checked since then is left alone.
+   */
+  async ensure(personId: string, unlessCheckedAfter?: number): Promise<CheckResult> {
     const subscription = await this.store.openSubscription(personId, randomBytes(18).toString('base64url'));
     this.owners.set(subscription.key, personId);
-    if (!(await this.store.leaseSubscription(personId, this.now(), CHECK_LEASE_MS))) return;
+    if (unlessCheckedAfter !== undefined && (subscription.checkedAt ?? 0) >= unlessCheckedAfter) return { requests: 0 };
+    if (!(await this.store.leaseSubscription(personId, this.now(), CHECK_LEASE_MS))) return { requests: 0 };
     const settings = this.settingsFor(subscription.key);
+    let requests = 0;
+    const counted = countingRequests(this.webhooks, () => (requests += 1));
     try {
-      const { webhookId, outcome } = await this.vault.withToken(personId, (token) => this.reconcile(token, subscription, settings));
+      const { webhookId, outcome } = await this.vault.withToken(personId, (token) => this.reconcile(counted, token, subscription, settings));
       await this.store.recordSubscription(personId, { webhookId, status: 'active', fingerprint: fingerprint(settings), checkedAt: this.now() });
       this.metrics.callEventSubscriptions.inc({ outcome, reason: '' });
       if (outcome !== 'kept') this.logger.info({ event: 'call-events-webhook', outcome }, `A person's call events webhook was ${outcome}`);
+      return { requests };
     } catch (error) {
       const reason = error instanceof NotLinkedError ? 'not-linked' : error instanceof WebexApiError ? error.kind : 'internal';
+      this.metrics.callEventSubscriptions.inc({ outcome: 'failed', reason });
+      if (isPassing(error)) {
+        // Webex failing for now says nothing about this person's webhook: it stays as it was, due again.
+        await this.store.recordSubscription(personId, {
+          ...(subscription.webhookId ? { webhookId: subscription.webhookId } : {}),
+          status: subscription.status,
+          ...(subscription.reason ? { reason: subscription.reason } : {}),
+          ...(subscription.fingerprint ? { fingerprint: subscription.fingerprint } : {}),
+          ...(subscription.checkedAt !== undefined ? { checkedAt: subscription.checkedAt } : {}),
+        });
+        return { requests, passing: error };
+      }
       await this.store.recordSubscription(personId, {
         ...(subscription.webhookId ? { webhookId: subscription.webhookId } : {}),
         status: 'failed',
         reason,
         checkedAt: this.now(),
       });
-      this.metrics.callEventSubscriptions.inc({ outcome: 'failed', reason });
       this.logger.warn(
         { event: 'call-events-webhook-failed', reason, ...(error instanceof WebexApiError ? error.toLog() : {}) },
         "Could not register a person's call events webhook; their cards change only when someone taps them",
       );
+      return { requests };
     }
+  }
+
+  /**
+   * A call event from the person's webhooks arrived here: once both have delivered lately, that is
+   * as good as a check, and the person's scheduled check is skipped (no request to Webex).
+   */
+  async sawEvent(personId: string, event: string): Promise<void> {
+    const every = this.settings.checkEveryMs;
+    if (!every || (event !== 'created' && event !== 'updated')) return;
+    const now = this.now();
+    const seen = this.delivered.get(personId) ?? { created: 0, updated: 0, recorded: 0 };
+    seen[event] = now;
+    this.delivered.set(personId, seen);
+    const recent = now - every / 2;
+    if (seen.created < recent || seen.updated < recent || seen.recorded > recent) return;
+    seen.recorded = now;
+    await this.store.touchSubscription(personId, now);
   }
 
   /** On unlink: the webhook goes (while the token still works), then the record. */
@@ -86,6 +134,7 @@ export class CallEventSubscriptions {
     const subscription = await this.store.subscription(personId);
     if (!subscription) return;
     this.owners.delete(subscription.key);
+    this.delivered.delete(personId);
     const settings = this.settingsFor(subscription.key);
     try {
       await this.vault.withToken(personId, async (token) => {
@@ -99,11 +148,6 @@ export class CallEventSubscriptions {
       );
     }
     await this.store.deleteSubscription(personId);
-  }
-
-  /** Every linked person's webhook, one after another: at start, and every few minutes. */
-  async ensureAll(): Promise<void> {
-    for (const personId of await this.store.linkedPersonIds()) await this.ensure(personId);
   }
 
   /** Who a delivery to `/webhook/calls/<key>` must come from, and the secret it must be signed with. */
@@ -122,13 +166,18 @@ export class CallEventSubscriptions {
     return personId ? { personId, secret: this.secretFor(key) } : undefined;
   }
 
-  private async reconcile(token: string, subscription: CallEventSubscription, settings: WebhookSettings): Promise<{ webhookId: string; outcome: ReconcileOutcome }> {
-    const mine = this.ours(await this.webhooks.list(token), subscription, settings);
+  private async reconcile(
+    webhooks: WebhooksApi,
+    token: string,
+    subscription: CallEventSubscription,
+    settings: WebhookSettings,
+  ): Promise<{ webhookId: string; outcome: ReconcileOutcome }> {
+    const mine = this.ours(await webhooks.list(token), subscription, settings);
     const refresh = subscription.fingerprint !== undefined && subscription.fingerprint !== fingerprint(settings);
     const kept: string[] = [];
     let outcome: ReconcileOutcome = 'kept';
     for (const event of SUBSCRIBED_EVENTS) {
-      const result = await reconcileWebhook(this.webhooks, token, { ...settings, resource: 'telephony_calls', event }, mine.filter((webhook) => webhook.event === event), {
+      const result = await reconcileWebhook(webhooks, token, { ...settings, resource: 'telephony_calls', event }, mine.filter((webhook) => webhook.event === event), {
         refresh,
         preferIds: storedIds(subscription),
       });
@@ -158,3 +207,17 @@ export class CallEventSubscriptions {
 
 /** Changes when the target URL or the secret does (a new PUBLIC_URL or WEBHOOK_SECRET). */
 const fingerprint = (settings: WebhookSettings): string => createHash('sha256').update(`${settings.targetUrl}\n${settings.secret}`).digest('hex').slice(0, 16);
+
+/** The same API, counting each request made through it. */
+function countingRequests(api: WebhooksApi, count: () => void): WebhooksApi {
+  return new Proxy(api, {
+    get: (target, name, receiver) => {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        count();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}

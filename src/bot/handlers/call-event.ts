@@ -9,6 +9,7 @@ import type { Logger } from '../../logger.js';
  */
 export async function handleCallEvent(services: BotServices, delivery: CallEventDelivery, logger: Logger): Promise<void> {
   services.handovers.saw(delivery.createdBy, delivery.data);
+  await services.subscriptions.sawEvent(delivery.createdBy, delivery.event).catch(() => undefined);
   const closed = await followCallEvent(services, delivery.createdBy, delivery.data);
   for (const call of closed) {
     logger.info({ event: `call-${call.state}`, parkId: call.id }, 'A parked call changed outside the bot');
