@@ -14,6 +14,7 @@ import { TokenVault } from './auth/token-vault.js';
 import { LinkFlow } from './auth/link-flow.js';
 import { createFramework, startFramework } from './bot/framework.js';
 import { limitSpacesInMemory } from './bot/spaces-in-memory.js';
+import { withReadsChecked } from './bot/framework-reads.js';
 import { Handovers } from './calls/handovers.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
@@ -137,9 +138,10 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, handovers: new Handovers() };
 
   const framework = createFramework(config);
+  const handleWebhook = webhookHandler(framework);
   const intake = new EventIntake(
     {
-      framework: webhookHandler(framework),
+      framework: (request) => withReadsChecked(() => handleWebhook(request)),
       callEvent: (delivery, key) => handleCallEvent(services, delivery, logger.child({ eventKey: key })),
     },
     store,

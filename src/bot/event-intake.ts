@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { InFlight } from '../ops/in-flight.js';
 import { RoomQueue } from './room-queue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isPassing } from '../webex/errors.js';
 import { DatabaseUnavailableError, type DatabaseGate } from '../storage/database-gate.js';
 import type { DeliverySpool, SpooledDelivery } from '../storage/delivery-spool.js';
 
@@ -20,6 +22,9 @@ export interface EventHandlers {
  * again; Webex's own retries come within minutes.
  */
 export const MAX_EVENT_AGE_MS = 60 * 60 * 1000;
+
+/** How long an event whose message Webex would not give to read is tried again before the lease's replay takes over. */
+const FRAMEWORK_PATIENCE_MS = 120_000;
 
 /** One key per Webex event, the same for every delivery of it. */
 export const eventKey = (resource: string, event: string, id: string): string => `${resource}:${event}:${id}`;
@@ -190,9 +195,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
         } else {
           const message = delivery as WebhookDelivery;
           // Only the framework's part is queued per space; the handlers it starts run side by side.
-          await this.rooms.run(message.data.roomId ?? message.data.id, () =>
-            this.handlers.framework({ body: message, headers: { 'x-spark-signature': this.sign(body) } }),
-          );
+          await this.rooms.run(message.data.roomId ?? message.data.id, () => this.frameworkPatiently(key, message, body));
         }
         await Promise.allSettled(this.handlerWork.get(key) ?? []);
         await this.store.finishDelivery(key, Date.now());
@@ -204,6 +207,26 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
       }
     };
     void this.inFlight.track(work());
+  }
+
+  /**
+   * The framework's part of an event. When Webex fails to give the framework the message or card
+   * action to read, the event is tried again here after 1 s, 2 s, 4 s… for up to two minutes (its
+   * lease renewed meanwhile) before it is left to the lease's replay; never once a handler has started.
+   */
+  private async frameworkPatiently(key: string, message: WebhookDelivery, body: string): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.handlers.framework({ body: message, headers: { 'x-spark-signature': this.sign(body) } });
+        return;
+      } catch (error) {
+        const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+        if (!isPassing(error) || (this.handlerWork.get(key)?.length ?? 0) > 0 || Date.now() - started + delay > FRAMEWORK_PATIENCE_MS || !this.accepting) throw error;
+        this.logger.warn({ event: 'event-read-retry', eventKey: key, attempt, retryInMs: delay, ...error.toLog() }, 'Webex would not give the event to read; trying again');
+        await sleep(delay);
+      }
+    }
   }
 
   private async replayStale(): Promise<void> {

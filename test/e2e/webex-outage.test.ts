@@ -89,6 +89,17 @@ describe('Webex failing for a while', function () {
     assert.match(cardText(result), /Retrieved by Sam Sales/);
   });
 
+  it('does not drop a message the bot could not read while Webex failed: it parks once Webex answers', async () => {
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Read later' } });
+    const seen = world.seenIn(frontDesk);
+    world.sim.outage({ status: 503, forMs: 3000, method: 'GET', pathPrefix: '/messages', tokenKind: 'bot' });
+
+    await world.say(rita, frontDesk, 'park');
+
+    const card = await waitFor('the card, once Webex lets the bot read the message', () => world.botMessages(frontDesk).find(isCard(seen, /Read later/)), 20_000);
+    assert.match(cardText(card), /2001/);
+  });
+
   it('posts the card of a park that went through while Webex failed to take messages, once, when it is back', async () => {
     world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Card later' } });
     const seen = world.seenIn(frontDesk);
