@@ -150,9 +150,7 @@ async function benchBaseline(likeForLike: boolean) {
       WEBHOOK_SECRET,
       ...(likeForLike ? { BASELINE_PEOPLE_BATCHER_WAIT_MS: '1' } : {}),
     },
-    BASELINE_ENTRY,
-    '"event":"baseline-ready"',
-    likeForLike ? undefined : [],
+    { entry: BASELINE_ENTRY, ready: '"event":"baseline-ready"', ...(likeForLike ? {} : { nodeOptions: [] }) },
   );
   await baselineBot.start();
   const senders = Array.from({ length: WORKERS }, (_, i) => {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import webhookHandler from 'webex-node-bot-framework/webhook';
 import type { Config } from './config.js';
-import type { Logger } from './logger.js';
+import { pseudonym, type Logger } from './logger.js';
 import { openStore } from './storage/open-store.js';
 import { WebexHttpClient } from './webex/http-client.js';
 import { CallingApi } from './webex/calling-api.js';
@@ -15,7 +15,7 @@ import { LinkFlow } from './auth/link-flow.js';
 import { createFramework, startFramework } from './bot/framework.js';
 import { limitSpacesInMemory } from './bot/spaces-in-memory.js';
 import { withReadsChecked } from './bot/framework-reads.js';
-import { Handovers } from './calls/handovers.js';
+import { RecentCalls } from './calls/recent-calls.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
 import { webhookRoute } from './http/webhook-route.js';
@@ -30,7 +30,11 @@ import { WebhooksApi } from './webex/webhooks-api.js';
 import { CardBoard } from './bot/card-board.js';
 import { CallEventSubscriptions } from './webhooks/call-event-subscriptions.js';
 import { BotWebhooks } from './webhooks/bot-webhooks.js';
+import { WebhookSecrets } from './webhooks/webhook-secrets.js';
 import { callEventsRoute } from './http/call-events-route.js';
+import { RefusedDeliveries } from './http/refused-deliveries.js';
+import { onlyHosts } from './http/only-hosts.js';
+import { defaultTotalConnections, limitConnections } from './http/connection-limits.js';
 import { handleCallEvent } from './bot/handlers/call-event.js';
 import { resumePendingPark } from './bot/handlers/park.js';
 import { startBackgroundJobs } from './bot/background-jobs.js';
@@ -82,16 +86,6 @@ function jsonErrors(logger: Logger): express.ErrorRequestHandler {
   };
 }
 
-/** Refuses requests addressed to any other host name: a DNS-rebinding page cannot reach the server. */
-function onlyHosts(hosts: string[]): express.RequestHandler {
-  const allowed = new Set(hosts.map((host) => host.toLowerCase()));
-  return (req, res, next) => {
-    const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
-    if (allowed.has(host)) return next();
-    res.status(403).json({ error: `This server only answers at ${hosts[0] ?? 'localhost'}` });
-  };
-}
-
 /** Builds every part from the configuration, starts the HTTP server, then the framework. */
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {
   const metrics = new Metrics();
@@ -114,7 +108,9 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const calling = new CallingApi(http);
   const identity = new IdentityApi(http, config.oauth);
-  const vault = new TokenVault(store, new TokenCipher(config.tokenEncryptionKey), identity, logger);
+  const vault = new TokenVault(store, new TokenCipher(config.tokenEncryptionKey, config.tokenReadOnlyKeys), identity, logger);
+  const secrets = new WebhookSecrets({ current: config.webhookSecret, ...config.webhookSecretRotation }, (signedWith) => metrics.webhookSignatures.inc({ secret: signedWith }));
+  await secrets.startGrace(store, logger);
   const linkFlow = new LinkFlow(
     { publicUrl: config.publicUrl, webexApiUrl: config.webexApiUrl, clientId: config.oauth.clientId, redirectUri: config.oauth.redirectUri },
     store,
@@ -135,14 +131,14 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const messaging = new MessagingApi(http, config.botToken);
   const board = new CardBoard(messaging, store, metrics, logger);
-  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, handovers: new Handovers() };
+  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls() };
 
   const framework = createFramework(config);
   const handleWebhook = webhookHandler(framework);
   const intake = new EventIntake(
     {
       framework: (request) => withReadsChecked(() => handleWebhook(request)),
-      callEvent: (delivery, key) => handleCallEvent(services, delivery, logger.child({ eventKey: key })),
+      callEvent: (delivery, key) => handleCallEvent(services, delivery, logger.child({ eventKey: pseudonym(key) })),
     },
     store,
     metrics,
@@ -159,8 +155,11 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
-  app.use(webhookRoute(config.webhookSecret, intake, logger));
-  app.use(callEventsRoute((key) => subscriptions.senderFor(key), intake, logger));
+  // Refused deliveries are limited per client before any is read, counted, and logged in aggregate.
+  const refusals = new RefusedDeliveries(metrics, logger);
+  app.use('/webhook', refusals.gate());
+  app.use(webhookRoute(secrets, intake, refusals, logger));
+  app.use(callEventsRoute((key) => subscriptions.senderFor(key), secrets, intake, refusals, logger));
   app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));
   app.use(
     oauthRoutes(linkFlow, logger, (personId, stateId) => {
@@ -182,21 +181,29 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   app.use(jsonErrors(logger));
 
   // A client that sends its request slowly is cut off rather than holding a connection open; Node
-  // looks for such requests every `connectionsCheckingInterval`, which is set here to match.
+  // looks for such requests every `connectionsCheckingInterval`, which is set here to match. A
+  // connection that sends nothing at all, and crowds of connections, are limitConnections' part.
+  const headersTimeout = Math.min(config.requestTimeoutMs, 10_000);
   const server: Server = createServer(
     {
       requestTimeout: config.requestTimeoutMs,
-      headersTimeout: Math.min(config.requestTimeoutMs, 10_000),
+      headersTimeout,
       connectionsCheckingInterval: Math.min(config.requestTimeoutMs / 2, 5_000),
     },
     app,
   );
+  const trustedProxy = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  const connections = { perClient: config.connections.perClient, total: config.connections.total ?? defaultTotalConnections(), idleMs: headersTimeout };
+  limitConnections(server, connections, (address) => trustedProxy(address, 0), (reason) => metrics.connectionsClosed.inc({ reason }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  logger.info({ event: 'http-listening', port, host: options.host ?? 'all interfaces' }, 'HTTP server listening');
+  logger.info(
+    { event: 'http-listening', port, host: options.host ?? 'all interfaces', maxConnections: connections.total, maxConnectionsPerClient: connections.perClient, idleSeconds: connections.idleMs / 1000 },
+    'HTTP server listening',
+  );
 
   try {
     await startFramework(framework, botWebhooks, messaging);
@@ -230,6 +237,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      refusals.stop();
       gate.close();
       await spool.close();
       await store.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyWeakness, secretWeakness } from './secret-strength.js';
 
 const PUBLIC_WEBEX_API = 'https://webexapis.com/v1';
 
@@ -11,17 +12,52 @@ const url = (what: string) =>
 
 const required = (what: string) => z.string({ error: `is required: ${what}` }).trim().min(1, { error: `is required: ${what}` });
 
-const encryptionKey = z
-  .string({ error: 'is required: 32 random bytes, base64 (make one with `openssl rand -base64 32`)' })
+const MAKE_KEY = 'make one with `openssl rand -base64 32`';
+const MAKE_SECRET = 'make one with `openssl rand -hex 32`';
+
+/** 32 random bytes in base64, not constant or patterned. Exported for the previous keys kept while rotating. */
+export const encryptionKey = z
+  .string({ error: `is required: 32 random bytes, base64 (${MAKE_KEY})` })
   .trim()
   .transform((value, ctx) => {
     const key = Buffer.from(value, 'base64');
     if (key.length !== 32 || key.toString('base64') !== value) {
-      ctx.addIssue({ code: 'custom', message: 'must be exactly 32 bytes, base64-encoded (make one with `openssl rand -base64 32`)' });
+      ctx.addIssue({ code: 'custom', message: `must be exactly 32 bytes, base64-encoded (${MAKE_KEY})` });
+      return z.NEVER;
+    }
+    const weakness = keyWeakness(key);
+    if (weakness) {
+      ctx.addIssue({ code: 'custom', message: `${weakness} (${MAKE_KEY})` });
       return z.NEVER;
     }
     return key;
   });
+
+/**
+ * Keys that still open stored tokens but never seal new ones: comma-separated, each like
+ * TOKEN_ENCRYPTION_KEY. Not held to the strength check: rotating away from a weak key must be possible.
+ */
+const readOnlyKeys = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const keys: Buffer[] = [];
+    for (const [index, part] of value.split(',').map((p) => p.trim()).filter(Boolean).entries()) {
+      const key = Buffer.from(part, 'base64');
+      if (key.length !== 32 || key.toString('base64') !== part) {
+        ctx.addIssue({ code: 'custom', message: `key ${index + 1} must be exactly 32 bytes, base64-encoded like TOKEN_ENCRYPTION_KEY` });
+      } else if (keys.some((k) => k.equals(key))) {
+        ctx.addIssue({ code: 'custom', message: `key ${index + 1} is listed twice` });
+      } else keys.push(key);
+    }
+    return keys;
+  });
+
+/** A webhook secret: 32 characters or more, not a typed pattern. Exported for the previous secrets kept while rotating. */
+export const webhookSecret = required(`a random string Webex signs webhook deliveries with (${MAKE_SECRET})`).superRefine((value, ctx) => {
+  const weakness = secretWeakness(value);
+  if (weakness) ctx.addIssue({ code: 'custom', message: `${weakness} (${MAKE_SECRET})` });
+});
 
 const databaseUrl = z
   .string()
@@ -49,12 +85,16 @@ const schema = z.object({
   WEBEX_U2C_URL: url('the Webex service catalog URL').optional(),
   PUBLIC_URL: url('the address Webex and browsers reach this bot at, e.g. https://parkbot.example.com'),
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535).default(3000),
-  WEBHOOK_SECRET: required('a random string Webex signs webhook deliveries with').refine((s) => s.length >= 16, {
-    error: 'must be at least 16 characters',
-  }),
+  WEBHOOK_SECRET: webhookSecret,
   WEBEX_CLIENT_ID: required("the integration's Client ID"),
   WEBEX_CLIENT_SECRET: required("the integration's Client Secret"),
   TOKEN_ENCRYPTION_KEY: encryptionKey,
+  TOKEN_ENCRYPTION_KEYS_PREVIOUS: readOnlyKeys.optional(),
+  TOKEN_ENCRYPTION_KEY_NEXT: encryptionKey.optional(),
+  // Not held to the strength check either: it is the secret being rotated away from.
+  WEBHOOK_SECRET_PREVIOUS: z.string().trim().min(16, { error: 'must be at least 16 characters, like WEBHOOK_SECRET' }).optional(),
+  WEBHOOK_SECRET_NEXT: webhookSecret.optional(),
+  WEBHOOK_SECRET_GRACE_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(7 * 24 * 60).default(60),
   DATABASE_URL: databaseUrl,
   EVENT_LEASE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(3600).default(30),
   PARKED_CALL_MAX_WAIT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(30),
@@ -69,9 +109,34 @@ const schema = z.object({
     .refine((value) => /^(true|false|\d+|[\w.:/, -]+)$/.test(value), { error: 'must be false, true, a number of proxies, or addresses/subnets such as loopback' }),
   METRICS_TOKEN: z.string().trim().min(16, { error: 'must be at least 16 characters' }).optional(),
   SPOOL_DIR: z.string().trim().min(1).default('./data/spool'),
+  MAX_CONNECTIONS: z.coerce.number({ error: 'must be a number of connections' }).int().min(16).max(1_000_000).optional(),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number({ error: 'must be a number of connections' }).int().min(4).max(100_000).default(100),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/**
+ * A key or secret being rotated must differ from the ones beside it, or the rotation does nothing.
+ * Checked on the raw values so these problems are listed along with every other one (base64 keys
+ * are compared as text: only the canonical spelling of a key is accepted).
+ */
+function rotationProblems(env: Record<string, string | undefined>): string[] {
+  const value = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const key = value('TOKEN_ENCRYPTION_KEY');
+  const previousKeys = value('TOKEN_ENCRYPTION_KEYS_PREVIOUS')?.split(',').map((k) => k.trim()) ?? [];
+  const nextKey = value('TOKEN_ENCRYPTION_KEY_NEXT');
+  const secret = value('WEBHOOK_SECRET');
+  const previousSecret = value('WEBHOOK_SECRET_PREVIOUS');
+  const nextSecret = value('WEBHOOK_SECRET_NEXT');
+  const problems: string[] = [];
+  if (key && previousKeys.includes(key)) problems.push('TOKEN_ENCRYPTION_KEYS_PREVIOUS must not list TOKEN_ENCRYPTION_KEY itself: it holds the keys used before it');
+  if (nextKey && nextKey === key) problems.push('TOKEN_ENCRYPTION_KEY_NEXT is TOKEN_ENCRYPTION_KEY itself: it is the key that will replace it');
+  if (nextKey && previousKeys.includes(nextKey)) problems.push('TOKEN_ENCRYPTION_KEY_NEXT is also in TOKEN_ENCRYPTION_KEYS_PREVIOUS');
+  if (previousSecret && previousSecret === secret) problems.push('WEBHOOK_SECRET_PREVIOUS is WEBHOOK_SECRET itself: it is the secret WEBHOOK_SECRET replaced');
+  if (nextSecret && nextSecret === secret) problems.push('WEBHOOK_SECRET_NEXT is WEBHOOK_SECRET itself: it is the secret that will replace it');
+  if (nextSecret && nextSecret === previousSecret) problems.push('WEBHOOK_SECRET_NEXT is also WEBHOOK_SECRET_PREVIOUS');
+  return problems;
+}
 
 export interface Config {
   botToken: string;
@@ -82,6 +147,10 @@ export interface Config {
   webhookSecret: string;
   oauth: { clientId: string; clientSecret: string; redirectUri: string };
   tokenEncryptionKey: Buffer;
+  /** Keys that still open stored tokens but never seal: the previous ones, then the next one. */
+  tokenReadOnlyKeys: Buffer[];
+  /** Other webhook secrets accepted: the previous one during its grace period, the next one always. */
+  webhookSecretRotation: { previous?: string; next?: string; graceMs: number };
   database: DatabaseSetting;
   /** How long an instance holds an event before another instance replays it. */
   eventLeaseMs: number;
@@ -101,6 +170,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Where deliveries are kept on local disk while the database is unavailable. */
   spoolDir: string;
+  /** Open connections allowed per client address and in all (in all: from the open-file limit when unset). */
+  connections: { perClient: number; total?: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -115,9 +186,8 @@ export class ConfigError extends Error {
 export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
-  }
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`)), ...rotationProblems(present)];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const v = parsed.data;
   return {
     botToken: v.WEBEX_BOT_TOKEN,
@@ -128,6 +198,12 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookSecret: v.WEBHOOK_SECRET,
     oauth: { clientId: v.WEBEX_CLIENT_ID, clientSecret: v.WEBEX_CLIENT_SECRET, redirectUri: `${v.PUBLIC_URL}/oauth/callback` },
     tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY,
+    tokenReadOnlyKeys: [...(v.TOKEN_ENCRYPTION_KEYS_PREVIOUS ?? []), ...(v.TOKEN_ENCRYPTION_KEY_NEXT ? [v.TOKEN_ENCRYPTION_KEY_NEXT] : [])],
+    webhookSecretRotation: {
+      ...(v.WEBHOOK_SECRET_PREVIOUS ? { previous: v.WEBHOOK_SECRET_PREVIOUS } : {}),
+      ...(v.WEBHOOK_SECRET_NEXT ? { next: v.WEBHOOK_SECRET_NEXT } : {}),
+      graceMs: v.WEBHOOK_SECRET_GRACE_MINUTES * 60_000,
+    },
     database: toDatabaseSetting(v.DATABASE_URL),
     eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
     parkedCalls: { maxWaitMs: v.PARKED_CALL_MAX_WAIT_MINUTES * 60_000, retentionMs: v.CLOSED_CALL_RETENTION_DAYS * 24 * 60 * 60_000 },
@@ -138,6 +214,7 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),
     requestTimeoutMs: v.REQUEST_TIMEOUT_SECONDS * 1000,
     spoolDir: v.SPOOL_DIR,
+    connections: { perClient: v.MAX_CONNECTIONS_PER_CLIENT, ...(v.MAX_CONNECTIONS ? { total: v.MAX_CONNECTIONS } : {}) },
     logLevel: v.LOG_LEVEL,
   };
 }

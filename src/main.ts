@@ -22,7 +22,19 @@ async function start(): Promise<ParkBot> {
 }
 
 async function main(): Promise<void> {
-  let bot: ParkBot;
+  let bot: ParkBot | undefined;
+  // Listened for from the first moment: as PID 1 in a container, a signal nobody handles is ignored, so
+  // a bot stuck starting (Webex not answering) would not stop. Until it has started there is nothing
+  // to drain: deliveries already taken are in the inbox, and another instance or the next start replays them.
+  const shutdown = (): void => {
+    if (!bot) process.exit(0);
+    bot.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   try {
     bot = await start();
   } catch (error) {
@@ -32,14 +44,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const shutdown = (): void => {
-    bot.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
 }
 
 main().catch((error: unknown) => {

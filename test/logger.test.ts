@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { Writable } from 'node:stream';
 import { memoryLogger } from './support/memory-logger.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, pseudonym } from '../src/logger.js';
+import { webexId } from '../src/simulator/ids.js';
 
 describe('logger', () => {
   it('censors anything shaped like a credential, however deep', () => {
@@ -34,5 +35,16 @@ describe('logger', () => {
     assert.match(text, /event: "call-parked"/);
     assert.throws(() => JSON.parse(text.trim()), 'not JSON');
     assert.ok(!text.includes('SECRET-T1'));
+  });
+
+  it('writes any Webex id that reaches a line, in a field or a message, as its pseudonym', () => {
+    const { logger, text } = memoryLogger();
+    const person = webexId('PEOPLE');
+    const call = webexId('CALL');
+    logger.warn({ error: `GET /people/${person} failed`, nested: { key: `telephony_calls:updated:${person}:${call}` } }, `Call ${call} was not found`);
+    const line = text();
+    assert.ok(!line.includes(person) && !line.includes(call), line);
+    assert.ok(line.includes(`id:${pseudonym(person)}`) && line.includes(`id:${pseudonym(call)}`));
+    assert.doesNotThrow(() => JSON.parse(line));
   });
 });

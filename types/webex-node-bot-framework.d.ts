@@ -30,6 +30,7 @@ declare module 'webex-node-bot-framework' {
     displayName?: string;
     emails?: string[];
     type?: string;
+    orgId?: string;
   }
 
   export interface Trigger {

@@ -2,12 +2,33 @@ import { NotLinkedError } from './errors.js';
 import { WebexApiError } from '../webex/errors.js';
 import type { TokenCipher } from './token-cipher.js';
 import type { IdentityApi } from '../webex/identity-api.js';
-import type { LinkedAccount, Store } from '../storage/store.js';
+import type { LinkedAccount, SealedTokens, Store } from '../storage/store.js';
 import type { TokenResponse } from '../webex/schemas.js';
 import type { Logger } from '../logger.js';
 
 /** Refresh a little before Webex would refuse the token. */
 const EXPIRY_MARGIN_MS = 60_000;
+
+export type ResealOutcome = 'resealed' | 'current' | 'unreadable' | 'changed';
+
+/**
+ * Seals an account's tokens anew under the current key when a previous key sealed them: `current`
+ * when nothing needed it, `unreadable` when no configured key opens them, `changed` when the stored
+ * tokens were no longer the ones read (someone refreshed or re-sealed them meanwhile; read again).
+ * Used on each use of a token (the vault) and for every account at once (`npm run rekey`).
+ */
+export async function resealAccount(store: Pick<Store, 'resealAccount'>, cipher: TokenCipher, account: LinkedAccount): Promise<ResealOutcome> {
+  let resealed: { access: string | undefined; refresh: string | undefined };
+  try {
+    resealed = { access: cipher.reseal(account.sealedAccessToken), refresh: cipher.reseal(account.sealedRefreshToken) };
+  } catch {
+    return 'unreadable';
+  }
+  if (resealed.access === undefined && resealed.refresh === undefined) return 'current';
+  const from: SealedTokens = { sealedAccessToken: account.sealedAccessToken, sealedRefreshToken: account.sealedRefreshToken };
+  const to: SealedTokens = { sealedAccessToken: resealed.access ?? from.sealedAccessToken, sealedRefreshToken: resealed.refresh ?? from.sealedRefreshToken };
+  return (await store.resealAccount(account.personId, from, to)) ? 'resealed' : 'changed';
+}
 
 /**
  * Each person's Webex tokens, sealed at rest. `withToken` runs an action with the person's own access
@@ -40,7 +61,7 @@ export class TokenVault {
   async withToken<T>(personId: string, action: (accessToken: string) => Promise<T>): Promise<T> {
     const account = await this.store.account(personId);
     if (!account) throw new NotLinkedError(personId, 'never-linked');
-    const token = account.accessExpiresAt - EXPIRY_MARGIN_MS > this.now() ? this.open(account, account.sealedAccessToken) : await this.refresh(account);
+    const token = account.accessExpiresAt - EXPIRY_MARGIN_MS > this.now() ? await this.openAccess(account) : await this.refresh(account);
     try {
       return await action(token);
     } catch (error) {
@@ -100,16 +121,38 @@ export class TokenVault {
   }
 
   /**
-   * A token sealed with another key (TOKEN_ENCRYPTION_KEY changed or lost) cannot be read: the link is
-   * as good as expired, and the person is asked to link again.
+   * The access token; when a previous key sealed it, both tokens are sealed anew under the current
+   * key on the way (TOKEN_ENCRYPTION_KEYS_PREVIOUS can then be dropped once everyone has been seen,
+   * or after `npm run rekey`). A failure to save them re-sealed never stands in the way of the action.
+   */
+  private async openAccess(account: LinkedAccount): Promise<string> {
+    const { value: token, current } = this.unseal(account, account.sealedAccessToken);
+    if (current) return token;
+    try {
+      const outcome = await resealAccount(this.store, this.cipher, account);
+      if (outcome === 'resealed') this.logger.info({ event: 'token-resealed' }, "Sealed a person's tokens anew under the current TOKEN_ENCRYPTION_KEY");
+    } catch (error) {
+      this.logger.warn({ event: 'token-reseal-failed', error: error instanceof Error ? error.message : 'unknown' }, "Could not save a person's tokens sealed under the current key; will try at next use");
+    }
+    return token;
+  }
+
+  /**
+   * A token sealed with a key that is no longer configured (TOKEN_ENCRYPTION_KEY changed or lost, and
+   * not listed in TOKEN_ENCRYPTION_KEYS_PREVIOUS) cannot be read: the link is as good as expired, and
+   * the person is asked to link again.
    */
   private open(account: LinkedAccount, sealed: string): string {
+    return this.unseal(account, sealed).value;
+  }
+
+  private unseal(account: LinkedAccount, sealed: string): { value: string; current: boolean } {
     try {
-      return this.cipher.open(sealed);
+      return this.cipher.unseal(sealed);
     } catch {
       this.logger.warn(
         { event: 'token-undecryptable' },
-        'A stored Webex token cannot be decrypted (was TOKEN_ENCRYPTION_KEY changed?); the person will be asked to link again',
+        'A stored Webex token cannot be decrypted (was TOKEN_ENCRYPTION_KEY changed without listing the old one in TOKEN_ENCRYPTION_KEYS_PREVIOUS?); the person will be asked to link again',
       );
       throw new NotLinkedError(account.personId, 'expired');
     }

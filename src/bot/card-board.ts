@@ -1,4 +1,4 @@
-import { parkedCallCard } from '../cards/render.js';
+import { parkedCallCard, stillParkedNotice } from '../cards/render.js';
 import type { MessagingApi } from '../webex/messaging-api.js';
 import type { ParkedCall, Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
@@ -30,8 +30,12 @@ export class CardBoard {
   ) {}
 
   /**
-   * Shows the call's card as its state now is. When Webex is failing for a while (5xx, 429) the
-   * change is not lost: it is made again later from the record as it is then, with backoff.
+   * Replaces the call's cards with ones for `call` as it now is. Two changes of one call can be shown
+   * at once (a tap and an event, on two instances): each card replaces whichever card was attached
+   * when it was (an atomic swap). A card that replaced another change's card, of a call that has
+   * moved on since, is shown again as the call now is, so the card left standing is the latest one.
+   * When Webex is failing for a while (5xx, 429) the change is not lost: it is made again later from
+   * the record as it is then, with backoff.
    */
   async show(call: ParkedCall): Promise<void> {
     try {
@@ -71,15 +75,44 @@ export class CardBoard {
   }
 
   private async showNow(call: ParkedCall): Promise<void> {
+    let shown = call;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      // A close is counted once its card is attached (a change deferred while Webex fails counts when it is made).
+      if (!(await this.replaceCards(shown, attempt === 0))) return;
+      const now = await this.store.parkedCall(call.id);
+      if (!now || now.state === shown.state) return;
+      shown = now;
+    }
+  }
+
+  /**
+   * Posts the call's cards and removes the ones they replace; true when one of those was another
+   * change's. `countClose`: a closed call's close is counted here.
+   */
+  private async replaceCards(call: ParkedCall, countClose: boolean): Promise<boolean> {
     const { card, fallback } = parkedCallCard(call);
     const posted = await this.messaging.postCard({ roomId: call.roomId }, card, fallback);
-    await this.store.attachCard(call.id, posted.id);
-    if (isClosed(call)) this.metrics.parkedCallsClosed.inc({ state: call.state });
-    await this.remove(call, call.cardMessageId);
+    const replaced = await this.store.attachCard(call.id, posted.id);
+    if (countClose && isClosed(call)) this.metrics.parkedCallsClosed.inc({ state: call.state });
+    await this.remove(call, replaced);
+    let interleaved = replaced !== call.cardMessageId;
     if (call.privateCard) {
       const moved = await this.messaging.postCard({ roomId: call.privateCard.roomId }, card, fallback);
-      await this.store.attachPrivateCard(call.id, { roomId: moved.roomId, messageId: moved.id });
-      await this.remove(call, call.privateCard.messageId);
+      const replacedPrivately = (await this.store.attachPrivateCard(call.id, { roomId: moved.roomId, messageId: moved.id }))?.messageId;
+      await this.remove(call, replacedPrivately);
+      interleaved ||= replacedPrivately !== call.privateCard.messageId;
+    }
+    return interleaved;
+  }
+
+  /**
+   * A ringing retrieve came to an end: the card says how. When the retriever's phone did not connect
+   * (the call is waiting again), they are told privately that it is still parked.
+   */
+  async showRingEnd(call: ParkedCall): Promise<void> {
+    await this.show(call);
+    if (call.state === 'waiting' && call.ringingFor) {
+      await this.messaging.post({ toPersonId: call.ringingFor.personId, markdown: stillParkedNotice(call) });
     }
   }
 

@@ -10,7 +10,7 @@ import type { CardBoard } from './card-board.js';
 import type { SpaceMembers } from '../calls/park-call.js';
 import type { MessagingApi } from '../webex/messaging-api.js';
 import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
-import type { Handovers } from '../calls/handovers.js';
+import type { RecentCalls } from '../calls/recent-calls.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
 export interface BotServices {
@@ -25,7 +25,7 @@ export interface BotServices {
   subscriptions: CallEventSubscriptions;
   members: SpaceMembers;
   messaging: MessagingApi;
-  handovers: Handovers;
+  recentCalls: RecentCalls;
 }
 
 /** One incoming event: where to answer and with what. */

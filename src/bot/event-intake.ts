@@ -1,7 +1,7 @@
-import type { WebhookDelivery, WebhookTarget, Intake } from '../http/webhook-route.js';
+import type { WebhookDelivery, WebhookTarget, Intake, IntakeRefusal } from '../http/webhook-route.js';
 import { callEventDeliverySchema, type CallEventDelivery, type CallEventsTarget } from '../http/call-events-route.js';
 import type { Store } from '../storage/store.js';
-import type { Logger } from '../logger.js';
+import { pseudonym, type Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { InFlight } from '../ops/in-flight.js';
 import { RoomQueue } from './room-queue.js';
@@ -22,6 +22,21 @@ export interface EventHandlers {
  * again; Webex's own retries come within minutes.
  */
 export const MAX_EVENT_AGE_MS = 60 * 60 * 1000;
+
+/** A delivery dated further ahead than this is refused: no clock is that wrong, and it would outlive its key. */
+export const MAX_EVENT_AHEAD_MS = 5 * 60 * 1000;
+
+/** The most an event may take in the inbox; a Webex event the bot reads is well under 2 kB. */
+export const MAX_STORED_EVENT_BYTES = 16 * 1024;
+
+/** Why an event dated `happenedAt` is not acted on at `now`: undated, too old, or from the future. */
+export function dateRefusal(happenedAt: unknown, now: number): IntakeRefusal | undefined {
+  const happened = typeof happenedAt === 'string' ? Date.parse(happenedAt) : Number.NaN;
+  if (!Number.isFinite(happened)) return 'undated';
+  if (now - happened > MAX_EVENT_AGE_MS) return 'stale';
+  if (happened - now > MAX_EVENT_AHEAD_MS) return 'future';
+  return undefined;
+}
 
 /** How long an event whose message Webex would not give to read is tried again before the lease's replay takes over. */
 const FRAMEWORK_PATIENCE_MS = 120_000;
@@ -113,13 +128,14 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   }
 
   private async take(key: string, delivery: unknown, happenedAt: unknown): Promise<Intake> {
-    const happened = typeof happenedAt === 'string' ? Date.parse(happenedAt) : Number.NaN;
-    if (Date.now() - happened > MAX_EVENT_AGE_MS) {
-      this.metrics.webhookRejections.inc({ reason: 'stale' });
-      this.logger.warn({ event: 'webhook-rejected', reason: 'stale', eventKey: key }, 'Refused a delivery about an event too old to act on');
-      return 'stale';
-    }
     const body = JSON.stringify(delivery);
+    const refusal = dateRefusal(happenedAt, Date.now()) ?? (Buffer.byteLength(body) > MAX_STORED_EVENT_BYTES ? 'too-large' : undefined);
+    if (refusal) {
+      // Signed deliveries only get here, so one line each is no flood.
+      this.metrics.webhookRejections.inc({ reason: refusal });
+      this.logger.warn({ event: 'webhook-rejected', reason: refusal, eventKey: pseudonym(key) }, 'Refused a signed delivery it cannot act on');
+      return refusal;
+    }
     // Behind anything already kept, so a space's events stay in order.
     if (this.outage.spool.pending || !this.outage.gate.isUp) return this.keep({ key, body });
     let taken: boolean;
@@ -131,7 +147,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     }
     if (!taken) {
       this.metrics.duplicateDeliveries.inc();
-      this.logger.info({ event: 'duplicate-delivery', eventKey: key }, 'Ignored a delivery already taken');
+      this.logger.info({ event: 'duplicate-delivery', eventKey: pseudonym(key) }, 'Ignored a delivery already taken');
       return 'duplicate';
     }
     this.process(key, body);
@@ -142,7 +158,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   private async keep(delivery: SpooledDelivery): Promise<Intake> {
     await this.outage.spool.append(delivery);
     this.metrics.spooledDeliveries.inc();
-    this.logger.warn({ event: 'delivery-spooled', eventKey: delivery.key, waiting: this.outage.spool.size }, 'Kept a delivery on disk until the database is back');
+    this.logger.warn({ event: 'delivery-spooled', eventKey: pseudonym(delivery.key), waiting: this.outage.spool.size }, 'Kept a delivery on disk until the database is back');
     if (this.outage.gate.isUp) void this.replaySpool();
     return 'accepted';
   }
@@ -163,12 +179,8 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   private async renew(key: string): Promise<void> {
     if (!this.outage.gate.isUp) return;
     await this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>
-      this.logger.warn({ eventKey: key, error: error instanceof Error ? error.message : 'unknown' }, 'Could not renew an event lease'),
+      this.logger.warn({ eventKey: pseudonym(key), error: error instanceof Error ? error.message : 'unknown' }, 'Could not renew an event lease'),
     );
-  }
-
-  rejected(reason: string): void {
-    this.metrics.webhookRejections.inc({ reason });
   }
 
   /**
@@ -200,7 +212,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
         await Promise.allSettled(this.handlerWork.get(key) ?? []);
         await this.store.finishDelivery(key, Date.now());
       } catch (error) {
-        this.logger.error({ eventKey: key, error: error instanceof Error ? error.message : 'unknown' }, 'Processing an event failed');
+        this.logger.error({ eventKey: pseudonym(key), error: error instanceof Error ? error.message : 'unknown' }, 'Processing an event failed');
       } finally {
         clearInterval(renew);
         this.handlerWork.delete(key);
@@ -223,7 +235,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
       } catch (error) {
         const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
         if (!isPassing(error) || (this.handlerWork.get(key)?.length ?? 0) > 0 || Date.now() - started + delay > FRAMEWORK_PATIENCE_MS || !this.accepting) throw error;
-        this.logger.warn({ event: 'event-read-retry', eventKey: key, attempt, retryInMs: delay, ...error.toLog() }, 'Webex would not give the event to read; trying again');
+        this.logger.warn({ event: 'event-read-retry', eventKey: pseudonym(key), attempt, retryInMs: delay, ...error.toLog() }, 'Webex would not give the event to read; trying again');
         await sleep(delay);
       }
     }
@@ -238,7 +250,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     try {
       const stale = await this.store.staleDeliveries(Date.now(), this.settings.leaseMs, this.settings.maxAttempts);
       for (const { eventKey: key, body } of stale) {
-        this.logger.warn({ event: 'event-replayed', eventKey: key }, 'Replaying an event left unfinished');
+        this.logger.warn({ event: 'event-replayed', eventKey: pseudonym(key) }, 'Replaying an event left unfinished');
         this.process(key, body);
       }
     } catch (error) {

@@ -9,6 +9,8 @@ export interface ChatMessage {
   roomId: string;
   isDirect: boolean;
   sender: PersonRef;
+  /** The sender's organisation, when Webex named it with the person. */
+  senderOrgId?: string;
   /** What the person typed, without the bot's own @mention. */
   text: string;
   /** Other people @mentioned, in order. */
@@ -18,6 +20,7 @@ export interface ChatMessage {
 const MENTION_TAG = /<spark-mention[^>]*data-object-id="([^"]+)"[^>]*>([^<]*)<\/spark-mention>/g;
 
 const personName = (trigger: Trigger): string => trigger.person?.displayName || trigger.person?.emails?.[0] || 'Someone';
+const orgOf = (trigger: Trigger): { orgId?: string } => (trigger.person?.orgId ? { orgId: trigger.person.orgId } : {});
 
 export function readChatMessage(bot: Bot, trigger: Trigger, botPersonId: string): ChatMessage | undefined {
   const message = trigger.message;
@@ -30,6 +33,7 @@ export function readChatMessage(bot: Bot, trigger: Trigger, botPersonId: string)
     roomId: message.roomId,
     isDirect: bot.isDirect,
     sender: { personId: message.personId, name: personName(trigger) },
+    ...(trigger.person?.orgId ? { senderOrgId: trigger.person.orgId } : {}),
     text: bot.isDirect ? text.trim() : withoutLeadingName(text, botNames),
     mentions: tagged.filter((m) => m.personId !== botPersonId && m.name),
   };
@@ -76,6 +80,8 @@ export interface CardTap {
   roomId: string;
   isDirect: boolean;
   by: PersonRef;
+  /** The tapper's organisation, when Webex named it with the person. */
+  orgId?: string;
   submit: CardSubmit | undefined;
 }
 
@@ -97,6 +103,7 @@ export function readCardTap(bot: Bot, trigger: Trigger): CardTap | undefined {
     roomId: action.data.roomId,
     isDirect: bot.isDirect,
     by: { personId: action.data.personId, name: personName(trigger) },
+    ...orgOf(trigger),
     submit: submit.success ? submit.data : undefined,
   };
 }

@@ -13,7 +13,7 @@ import { handleDesk, handleHelp, handleWelcome } from './handlers/help.js';
 import type { BotServices, HandlerContext } from './context.js';
 import { eventKey, type EventIntake } from './event-intake.js';
 import { parkIdFor } from '../calls/park-call.js';
-import { createHash } from 'node:crypto';
+import { pseudonym } from '../logger.js';
 import { DatabaseUnavailableError } from '../storage/database-gate.js';
 
 const UNKNOWN = "Sorry, I didn't catch that.";
@@ -26,6 +26,7 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
         parkId: parkIdFor(ctx.eventKey),
         roomId: message.roomId,
         by,
+        ...(message.senderOrgId ? { orgId: message.senderOrgId } : {}),
         ...(command.destination ? { destination: command.destination } : {}),
         ...(command.groupPark ? { groupPark: true } : {}),
         ...(command.forPerson ? { forPersonId: command.forPerson.personId } : {}),
@@ -61,6 +62,7 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
       parkId: parkIdFor(ctx.eventKey),
       roomId: tap.roomId,
       by: tap.by,
+      ...(tap.orgId ? { orgId: tap.orgId } : {}),
       ...(submit.groupPark ? { groupPark: true } : {}),
       ...(submit.forPersonId ? { forPersonId: submit.forPersonId } : {}),
       ...(submit.note ? { note: submit.note } : {}),
@@ -72,6 +74,7 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
     parkId: parkIdFor(ctx.eventKey),
     roomId: tap.roomId,
     by: tap.by,
+    ...(tap.orgId ? { orgId: tap.orgId } : {}),
     callId: submit.callId,
     ...(destination?.ok ? { destination: destination.destination } : {}),
     ...(submit.groupPark ? { groupPark: true } : {}),
@@ -93,7 +96,7 @@ export function registerHandlers(framework: Framework, services: BotServices, in
       conversation: conversationIn(services.messaging, bot.room.id),
       isDirect: bot.isDirect,
       fromCard,
-      logger: services.logger.child({ eventKey: key, person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
+      logger: services.logger.child({ eventKey: pseudonym(key), person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
     };
     intake.track(
       key,
@@ -128,6 +131,3 @@ export function registerHandlers(framework: Framework, services: BotServices, in
     if (tap) run(bot, eventKey('attachmentActions', 'created', tap.actionId), tap.by.personId, (ctx) => runCardTap(ctx, tap), true);
   });
 }
-
-/** Logs name people by a stable pseudonym, never by their Webex id. */
-const pseudonym = (personId: string): string => createHash('sha256').update(personId).digest('hex').slice(0, 12);

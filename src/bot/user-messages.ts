@@ -19,7 +19,7 @@ export function explainFailure(error: unknown, action: 'park' | 'retrieve'): str
     case 'not-found':
       return action === 'park'
         ? 'That call has ended or moved before I could park it.'
-        : 'That call is no longer parked there. Someone may have picked it up from a phone, or the caller hung up.';
+        : 'Webex says nothing is parked there any more.';
     case 'conflict':
       return action === 'park'
         ? 'Webex could not park the call there: something is already parked on that number, or the call is in a state that cannot be parked.'

@@ -2,7 +2,7 @@ import { moveAll } from './lifecycle.js';
 import type { ParkedCall, Store } from '../storage/store.js';
 
 export interface HousekeepingSettings {
-  /** A call still waiting after this long is no longer shown as waiting. */
+  /** A call still waiting (or ringing a retriever whose answer never came) after this long is no longer shown as waiting. */
   maxWaitMs: number;
   /** Closed records are kept this long, then forgotten. */
   retentionMs: number;
@@ -14,7 +14,7 @@ export interface HousekeepingSettings {
  * Every instance may run it: each expiry is a compare-and-set, so one instance closes each call.
  */
 export async function keepHouse(store: Store, settings: HousekeepingSettings, now: Date = new Date()): Promise<{ expired: ParkedCall[]; pruned: number }> {
-  const stale = await store.waitingParkedBefore(new Date(now.getTime() - settings.maxWaitMs).toISOString());
+  const stale = await store.openParkedBefore(new Date(now.getTime() - settings.maxWaitMs).toISOString());
   const waitedSeconds = Math.round(settings.maxWaitMs / 1000);
   const expired = await moveAll(store, stale, { type: 'expired', waitedSeconds }, now);
   const cutoff = now.getTime() - settings.retentionMs;

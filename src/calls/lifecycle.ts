@@ -3,45 +3,60 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
 /**
  * A parked call's life, in one place. Chat commands, card taps, call events and the clock all move a
  * record through `move()`, and each move is a compare-and-set in the store: whatever arrives first
- * wins, and a record never leaves a closed state.
+ * wins, and a record never leaves a closed state (except `gone`, which an event may still explain).
  *
- *   parking ──parked──▶ waiting ──claimed──▶ retrieving ──retrieved──▶ retrieved
+ *   parking ──parked──▶ waiting ──claimed──▶ retrieving ──ringing──▶ ringing ──answered──▶ retrieved
  *      └──not-parked──▶ gone                   (Webex refused or failed the park: no card was posted)
- *                        │  ▲                   │
- *                        │  └─────released──────┤
- *                        │                      └──gone──▶ gone
- *                        ├──rang-back──▶ rang-back     (the parker's recall event)
- *                        ├──picked-up──▶ picked-up     (a colleague's call with that caller)
- *                        ├──gone───────▶ gone          (Webex: nothing parked there)
+ *                        │ ▲ ▲                  │                      │
+ *                        │ │ └────released──────┤                      │   (the retriever's phone connected)
+ *                        │ └─────────────────── │ ───unanswered────────┤   (declined, not answered, ended first)
+ *                        │                      └──gone──▶ gone         │
+ *                        ├──rang-back──▶ rang-back  ◀──── also from retrieving, ringing and gone
+ *                        ├──picked-up──▶ picked-up  ◀──── (the parker's recall event; a colleague's
+ *                        │                                 call to the slot that connected to the caller)
+ *                        ├──gone───────▶ gone          (Webex: nothing parked there; no reason known)
  *                        ├──superseded─▶ superseded    (a newer park on the same number)
- *                        └──expired────▶ expired       (waited longer than the bot keeps cards)
+ *                        └──expired────▶ expired       (waited, or rang, longer than the bot keeps cards)
  */
 export type ParkMove =
   | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst'] }
   | { type: 'not-parked'; reason: string }
   | { type: 'released'; by: string }
-  | { type: 'retrieved'; by: PersonRef; handedCallId?: string; handedOver?: ParkedCall['caller'] }
+  /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId`. */
+  | { type: 'ringing'; by: PersonRef; handedCallId: string }
+  /** The retriever's phone connected on the retrieve's call. */
+  | { type: 'answered'; handedCallId: string; handedOver?: ParkedCall['caller'] }
+  /** The retrieve's call ended before it connected: the caller is parked again. */
+  | { type: 'unanswered'; handedCallId: string }
   | { type: 'gone'; claimedBy?: string }
   | { type: 'rang-back' }
   | { type: 'picked-up'; by: PersonRef }
   | { type: 'superseded'; byParkId: string }
   | { type: 'expired'; waitedSeconds: number };
 
+/** While someone is taking the call (or Webex said it is gone), an event that explains it still wins. */
+const EXPLAINABLE: ParkState[] = ['waiting', 'retrieving', 'ringing', 'gone'];
+
 const TRANSITIONS: Record<ParkMove['type'], { from: ParkState[]; to: ParkState }> = {
   parked: { from: ['parking'], to: 'waiting' },
   'not-parked': { from: ['parking'], to: 'gone' },
   released: { from: ['retrieving'], to: 'waiting' },
-  retrieved: { from: ['retrieving'], to: 'retrieved' },
+  ringing: { from: ['retrieving'], to: 'ringing' },
+  answered: { from: ['ringing'], to: 'retrieved' },
+  unanswered: { from: ['ringing'], to: 'waiting' },
   gone: { from: ['waiting', 'retrieving'], to: 'gone' },
-  'rang-back': { from: ['waiting'], to: 'rang-back' },
-  'picked-up': { from: ['waiting'], to: 'picked-up' },
+  'rang-back': { from: EXPLAINABLE, to: 'rang-back' },
+  'picked-up': { from: EXPLAINABLE, to: 'picked-up' },
   superseded: { from: ['waiting'], to: 'superseded' },
-  expired: { from: ['waiting'], to: 'expired' },
+  expired: { from: ['waiting', 'ringing'], to: 'expired' },
 };
 
-export type ClosedState = Exclude<ParkState, 'parking' | 'waiting' | 'retrieving'>;
+/** The states an event about the call's slot may still explain (rang back, picked up). */
+export const EXPLAINABLE_STATES: readonly ParkState[] = EXPLAINABLE;
 
-/** States a record never leaves; its card has no Retrieve button. */
+export type ClosedState = Exclude<ParkState, 'parking' | 'waiting' | 'retrieving' | 'ringing'>;
+
+/** States a record never leaves (but `gone`, to be explained); its card has no Retrieve button. */
 export const CLOSED_STATES: readonly ClosedState[] = ['retrieved', 'rang-back', 'picked-up', 'gone', 'superseded', 'expired'];
 
 export const isClosed = (call: ParkedCall): call is ParkedCall & { state: ClosedState } => (CLOSED_STATES as readonly ParkState[]).includes(call.state);
@@ -54,15 +69,12 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
     case 'not-parked':
       return { notParked: move.reason, closedAt: at };
     case 'released':
+    case 'unanswered':
       return {};
-    case 'retrieved':
-      return {
-        retrievedBy: move.by,
-        retrievedAt: at,
-        closedAt: at,
-        ...(move.handedCallId ? { handedCallId: move.handedCallId } : {}),
-        ...(move.handedOver ? { handedOver: move.handedOver } : {}),
-      };
+    case 'ringing':
+      return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId };
+    case 'answered':
+      return { retrievedAt: at, closedAt: at, ...(move.handedOver ? { handedOver: move.handedOver } : {}) };
     case 'picked-up':
       return { pickedUpBy: move.by, closedAt: at };
     case 'superseded':
@@ -75,21 +87,44 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
   }
 }
 
+/** The retriever (while claimed) or the retrieve's ringing call a move is made for, if any. */
+function condition(change: ParkMove): { claimedBy?: string; handedCallId?: string } {
+  switch (change.type) {
+    case 'released':
+      return { claimedBy: change.by };
+    case 'ringing':
+      return { claimedBy: change.by.personId };
+    case 'gone':
+      return change.claimedBy ? { claimedBy: change.claimedBy } : {};
+    case 'answered':
+    case 'unanswered':
+      return { handedCallId: change.handedCallId };
+    case 'parked':
+    case 'not-parked':
+    case 'rang-back':
+    case 'picked-up':
+    case 'superseded':
+    case 'expired':
+      return {};
+  }
+}
+
 /**
  * Moves the record if it is still in a state the move starts from. Returns the record as it now is,
  * or undefined when something else moved it first. A move made by a retriever (`released`,
- * `retrieved`, `gone` after a failed retrieve) succeeds only while that retriever holds the claim.
+ * `ringing`, `gone` after a failed retrieve) succeeds only while that retriever holds the claim; the
+ * end of a ring (`answered`, `unanswered`) only while the record is ringing with that very call.
  */
 export async function move(store: Store, call: ParkedCall, change: ParkMove, now: Date = new Date()): Promise<ParkedCall | undefined> {
   const { from, to } = TRANSITIONS[change.type];
   const at = now.toISOString();
-  const changes = changesFor(change, at);
-  const claimedBy = change.type === 'released' ? change.by : change.type === 'retrieved' ? change.by.personId : change.type === 'gone' ? change.claimedBy : undefined;
+  const changes: Partial<ParkedCall> = changesFor(change, at);
+  if (change.type === 'answered' && call.ringingFor) changes.retrievedBy = call.ringingFor;
   const moved = await store.moveParkedCall(call.id, {
     from,
     to,
     changes,
-    ...(claimedBy ? { claimedBy } : {}),
+    ...condition(change),
     ...((CLOSED_STATES as readonly ParkState[]).includes(to) ? { closedAtMs: now.getTime() } : {}),
   });
   if (!moved) return undefined;

@@ -12,6 +12,8 @@ export interface ParkRequest {
   parkId: string;
   roomId: string;
   by: PersonRef;
+  /** The parker's organisation, as Webex named it with the person; asked of Webex when not known. */
+  orgId?: string;
   destination?: string;
   groupPark?: boolean;
   /** Who the call is for: it must be a member of the space, and Webex says their name. */
@@ -76,7 +78,8 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
     if (chosen.length === 0) return { type: 'no-call' };
     if (chosen.length > 1) return { type: 'choose', calls: chosen };
     const call = chosen[0] as Call;
-    const record = newRecord(request, call, deps.now?.() ?? new Date(), forPerson);
+    const orgId = request.orgId ?? (await deps.identity.me(token)).orgId;
+    const record = newRecord({ ...request, ...(orgId ? { orgId } : {}) }, call, deps.now?.() ?? new Date(), forPerson);
     await deps.store.saveParkedCall(record);
     return closingOnFailure(deps, record, () => parkAndRecord(deps, token, record, request));
   });
@@ -139,7 +142,7 @@ async function recordParked(deps: ParkDeps, record: ParkedCall, parkedAgainst: P
  * there: those records close, and an old card can never take the new call.
  */
 async function supersedeOlder(deps: ParkDeps, call: ParkedCall, now: Date): Promise<ParkedCall[]> {
-  const older = (await deps.store.waitingOnNumber(call.parkedAgainst.number)).filter(
+  const older = (await deps.store.parkedOnNumber(call.parkedAgainst.number, ['waiting'])).filter(
     (other) => other.id !== call.id && other.parkedAt <= call.parkedAt && sameSlot(other.parkedAgainst, call.parkedAgainst),
   );
   return moveAll(deps.store, older, { type: 'superseded', byParkId: call.id }, now);
@@ -152,6 +155,7 @@ function newRecord(request: ParkRequest, call: Call, now: Date, forPerson: Perso
     roomId: request.roomId,
     callId: call.id,
     parkedBy: request.by,
+    ...(request.orgId ? { orgId: request.orgId } : {}),
     caller: {
       ...(caller?.name ? { name: caller.name } : {}),
       ...(caller?.number ? { number: caller.number } : {}),

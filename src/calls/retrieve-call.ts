@@ -3,18 +3,23 @@ import { WebexApiError } from '../webex/errors.js';
 import { NotLinkedError } from '../auth/errors.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
-import { isClosed, move, type ParkMove } from './lifecycle.js';
-import type { Handovers } from './handovers.js';
+import { isClosed, move, normalNumber } from './lifecycle.js';
+import { isRinging, settle } from './ring.js';
+import type { Call } from '../webex/schemas.js';
 
 /** A claim older than this is taken to be from a retrieve that died half-way. */
 export const RETRIEVE_LEASE_MS = 60_000;
 
 export type RetrieveOutcome =
-  | { type: 'retrieved'; call: ParkedCall }
+  /** Webex rings the retriever's phone with the call: it is retrieved once they answer (`watchRing`). */
+  | { type: 'ringing'; call: ParkedCall }
+  /** Replayed after a crash: the retriever's phone had already connected (or the ring had ended). */
+  | { type: 'settled'; call: ParkedCall }
   /** The call's life had already ended (taken, rang back, gone, …): nothing was asked of Webex. */
   | { type: 'closed'; call: ParkedCall }
   /** Webex said nothing is parked there any more: the record is closed now. */
   | { type: 'gone'; call: ParkedCall }
+  /** Someone is taking it right now: Webex is being asked, or their phone rings with it. */
   | { type: 'in-progress'; call: ParkedCall }
   /** The request came from another space than the one the call was parked from. */
   | { type: 'elsewhere' }
@@ -25,15 +30,14 @@ export interface RetrieveDeps {
   vault: TokenVault;
   store: Store;
   now?: () => Date;
-  /** The retrievers' own call events, when the bot gets them: who Webex handed over, without asking. */
-  handovers?: Handovers;
 }
 
 /**
  * Retrieves a parked call for whoever asked, with their own token. Concurrent attempts race on an
  * atomic claim in the store: exactly one reaches Webex, the others learn who has it. `claimKey` is the
  * asking event's key: replayed after a crash, the same event takes its claim up again. Only a request
- * from the space the call was parked from (`fromRoomId`) may take it.
+ * from the space the call was parked from (`fromRoomId`) may take it. Webex's answer means only that
+ * the retriever's phone rings: the record is `ringing` until that call connects or ends.
  */
 export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by: PersonRef, claimKey: string, fromRoomId: string): Promise<RetrieveOutcome> {
   const call = await deps.store.parkedCall(parkId);
@@ -47,56 +51,52 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
 
   const resuming = call.state === 'retrieving' && call.claim?.key === claimKey;
   const now = (): Date => deps.now?.() ?? new Date();
-  if (!(await deps.store.claimForRetrieve(parkId, by.personId, claimKey, now().getTime(), RETRIEVE_LEASE_MS))) {
-    const current = (await deps.store.parkedCall(parkId)) ?? call;
-    return isClosed(current) ? { type: 'closed', call: current } : { type: 'in-progress', call: current };
-  }
+  if (!(await deps.store.claimForRetrieve(parkId, by.personId, claimKey, now().getTime(), RETRIEVE_LEASE_MS))) return current(deps, call);
   const claimed: ParkedCall = { ...call, state: 'retrieving' };
-  let handed: { callId: string; caller?: ParkedCall['caller'] } | undefined;
+  let handedCallId: string | undefined;
+  let handed: Call | undefined;
   try {
-    handed = await deps.vault.withToken(by.personId, async (token) => {
-      const { callId } = await deps.calling.retrieve(token, call.parkedAgainst.number);
-      return { callId, ...(await handedOverCaller(deps, by.personId, token, callId)) };
-    });
+    handedCallId = (await deps.vault.withToken(by.personId, (token) => deps.calling.retrieve(token, call.parkedAgainst.number))).callId;
   } catch (error) {
     const nothingParked = error instanceof WebexApiError && error.kind === 'not-found';
-    // Replayed after a crash: nothing parked there any more means our first attempt went through.
-    if (!(nothingParked && resuming)) {
-      if (nothingParked) return { type: 'gone', call: (await move(deps.store, claimed, { type: 'gone', claimedBy: by.personId }, now())) ?? claimed };
+    if (!nothingParked) {
       await move(deps.store, claimed, { type: 'released', by: by.personId }, now());
       throw error;
     }
+    // Replayed after a crash: nothing parked there any more may mean our first attempt went through.
+    if (resuming) handed = await callAlreadyHanded(deps, by.personId, call);
+    handedCallId = handed?.id;
+    if (!handedCallId) {
+      const gone = await move(deps.store, claimed, { type: 'gone', claimedBy: by.personId }, now());
+      // An event explained it first (it rang back, someone picked it up): that is the story.
+      return gone ? { type: 'gone', call: gone } : current(deps, call);
+    }
   }
-  const retrieved: ParkMove = {
-    type: 'retrieved',
-    by,
-    ...(handed ? { handedCallId: handed.callId } : {}),
-    ...(handed?.caller ? { handedOver: handed.caller } : {}),
-  };
-  const at = now();
-  return {
-    type: 'retrieved',
-    call: (await move(deps.store, claimed, retrieved, at)) ?? { ...claimed, state: 'retrieved', retrievedBy: by, retrievedAt: at.toISOString() },
-  };
+  const ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId }, now());
+  if (!ringing) return current(deps, call);
+  // Found after a crash, the call may have connected already: the events of it went to no one.
+  const settled = handed && isRinging(ringing) ? await settle(deps.store, ringing, handed, now()) : undefined;
+  return settled ? { type: 'settled', call: settled } : { type: 'ringing', call: ringing };
+}
+
+/** What became of a call someone else moved first. */
+async function current(deps: RetrieveDeps, call: ParkedCall): Promise<RetrieveOutcome> {
+  const now = (await deps.store.parkedCall(call.id)) ?? call;
+  return isClosed(now) ? { type: 'closed', call: now } : { type: 'in-progress', call: now };
 }
 
 /**
- * Who is on the call Webex started on the retriever's phone: the caller actually handed over, which
- * can differ from the one the record remembers when the park slot changed hands outside the bot.
- * The retriever's call event for that call says so; without one (no call-events webhook for them, or
- * the event went to another instance), Webex is asked.
+ * After a crash between Webex's answer and recording it: the call Webex started on the retriever's
+ * phone for this caller, if it is still there.
  */
-async function handedOverCaller(deps: RetrieveDeps, personId: string, token: string, callId: string): Promise<{ caller?: ParkedCall['caller'] }> {
+async function callAlreadyHanded(deps: RetrieveDeps, personId: string, call: ParkedCall): Promise<Call | undefined> {
+  const caller = call.caller.number;
+  if (!caller) return undefined;
   try {
-    const { handovers } = deps;
-    const watched = handovers && (await deps.store.subscription(personId))?.status === 'active';
-    const event = watched ? await handovers.eventFor(personId, callId) : undefined;
-    const party = event ? event.remoteParty : (await deps.calling.call(token, callId)).remoteParty;
-    if (!party || party.privacyEnabled) return { caller: {} };
-    return { caller: { ...(party.name ? { name: party.name } : {}), ...(party.number ? { number: party.number } : {}) } };
+    const calls = await deps.vault.withToken(personId, (token) => deps.calling.activeCalls(token));
+    return calls.find((active) => active.personality !== 'originator' && normalNumber(active.remoteParty?.number) === normalNumber(caller));
   } catch {
-    // The retrieve itself went through; the card then names the caller as parked.
-    return {};
+    return undefined;
   }
 }
 
@@ -120,4 +120,4 @@ export async function retrieveByNumber(deps: RetrieveDeps, roomId: string, by: P
   return { type: 'retrieved-unrecorded', ...(destination ? { destination } : {}) };
 }
 
-const sameNumber = (a: string, b: string): boolean => a.replace(/^tel:/, '') === b.replace(/^tel:/, '');
+const sameNumber = (a: string, b: string): boolean => normalNumber(a) === normalNumber(b);

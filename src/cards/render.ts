@@ -4,12 +4,15 @@ import { Template } from 'adaptivecards-templating';
 import type { Call } from '../webex/schemas.js';
 import type { ParkedCall, PersonRef } from '../storage/store.js';
 import { isClosed, type ClosedState } from '../calls/lifecycle.js';
-import { escapeMarkdown } from '../chat/markdown.js';
+import { escapeMarkdown, visibleText } from '../chat/markdown.js';
 
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
 export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
 
-export type CardName = 'parked-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help';
+export type CardName = 'parked-call' | 'ringing-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help';
+
+/** Webex's Buttons and Cards guide: "Cards may include up to five buttons (actions)", nested ones included. */
+export const MAX_CARD_ACTIONS = 5;
 
 /** What the bot posts: an Adaptive Card, and markdown for clients that cannot show it. */
 export interface RenderedCard {
@@ -60,6 +63,7 @@ function shown(call: ParkedCall): ParkedCall {
     },
     ...(call.forPerson ? { forPerson: shownPerson(call.forPerson) } : {}),
     ...(call.retrievedBy ? { retrievedBy: shownPerson(call.retrievedBy) } : {}),
+    ...(call.ringingFor ? { ringingFor: shownPerson(call.ringingFor) } : {}),
     ...(call.pickedUpBy ? { pickedUpBy: shownPerson(call.pickedUpBy) } : {}),
     ...(call.handedOver ? { handedOver: shownParty(call.handedOver) } : {}),
     ...(call.note ? { note: escapeMarkdown(call.note) } : {}),
@@ -138,9 +142,10 @@ function closedWording(call: ParkedCall & { state: ClosedState }): ClosedWording
         closedLabel: 'Rang back',
       };
     case 'gone':
+      // Webex says only that nothing is there: the reason is named only when an event gives one.
       return {
         headline: 'No longer parked',
-        detail: `Webex says nothing is parked on ${number} any more: the caller hung up or someone picked it up from a phone.`,
+        detail: `Webex says nothing is parked on ${number} any more. I was not told what became of the call.`,
         color: 'Attention',
         closedLabel: 'Checked',
       };
@@ -168,8 +173,19 @@ function duration(seconds: number): string {
   return seconds === 1 ? '1 second' : `${seconds} seconds`;
 }
 
-/** The card a parked call shows now: waiting with a Retrieve button, or how its life ended. */
+/** Webex rings the retriever's phone: no Retrieve button, and nothing claimed until they answer. */
+function ringingCard(parked: ParkedCall): RenderedCard {
+  const call = shown(parked);
+  const who = call.ringingFor?.name ?? 'someone';
+  return {
+    card: expand('ringing-call', { ...callFields(call), ringingFor: who, ringingSince: cardTime(call.ringingSince ?? new Date().toISOString()) }),
+    fallback: `Ringing ${who}… with the call from ${callerLabel(call.caller)} parked on ${call.parkedAgainst.number}: retrieved once they answer.`,
+  };
+}
+
+/** The card a parked call shows now: waiting with a Retrieve button, ringing the retriever, or how its life ended. */
 export function parkedCallCard(parked: ParkedCall): RenderedCard {
+  if (parked.state === 'ringing') return ringingCard(parked);
   if (!isClosed(parked)) return waitingCard(parked);
   const call = { ...shown(parked), state: parked.state };
   const wording = closedWording(call);
@@ -185,6 +201,15 @@ export function parkedCallCard(parked: ParkedCall): RenderedCard {
   };
 }
 
+/** For the retriever whose phone did not connect with the call: it is still parked, and where. */
+export function stillParkedNotice(parked: ParkedCall): string {
+  const call = shown(parked);
+  return (
+    `The call from ${callerLabel(call.caller)} is still parked on **${call.parkedAgainst.number}**: your phone did not connect with it ` +
+    '(declined, not answered, or it ended first). Its card has a Retrieve button again.'
+  );
+}
+
 /** One sentence for someone who taps the card of a call whose life has ended. */
 export function closedSummary(parked: ParkedCall): string {
   const call = shown(parked);
@@ -194,11 +219,15 @@ export function closedSummary(parked: ParkedCall): string {
   return `The call from ${callerLabel(call.caller)}: ${headline}. ${detail}`;
 }
 
+/**
+ * The waiting calls, each with its own Retrieve button while they fit in Webex's five actions; more
+ * than that, a choice of call and one Retrieve button, so every call is two taps away however many wait.
+ */
 export function parkedListCard(parked: ParkedCall[]): RenderedCard {
   const calls = parked.map(shown);
   const title = calls.length === 1 ? '1 call is waiting in this space' : `${calls.length} calls are waiting in this space`;
   return {
-    card: expand('parked-list', { title, calls: calls.map(callFields) }),
+    card: expand('parked-list', { title, calls: calls.map(callFields), buttonEach: calls.length <= MAX_CARD_ACTIONS }),
     fallback: `${title}: ${calls.map((c) => `${callerLabel(c.caller)} on ${c.parkedAgainst.number}`).join('; ')}.`,
   };
 }
@@ -214,7 +243,8 @@ export interface ParkChoiceContext {
 export function callPickerCard(calls: Call[], context: ParkChoiceContext): RenderedCard {
   const choices = calls.map((call) => ({
     id: call.id,
-    label: `${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})`,
+    // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
+    label: visibleText(`${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})`),
   }));
   return {
     card: expand('call-picker', {
@@ -245,7 +275,7 @@ export function linkAccountCard(url: string, reason: string): RenderedCard {
  */
 export function deskCard(people: PersonRef[]): RenderedCard {
   return {
-    card: expand('desk', { people: people.map((person) => ({ personId: person.personId, name: person.name })) }),
+    card: expand('desk', { people: people.map((person) => ({ personId: person.personId, name: visibleText(person.name) })) }),
     fallback: 'Front desk: type `park` during a call to park it, `park for @Person` to park it for someone, `group park`, or `parked` to see what waits.',
   };
 }

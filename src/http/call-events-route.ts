@@ -2,31 +2,43 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { callEventSchema } from '../webex/schemas.js';
 import { CALL_EVENTS_PATH, type CallEventsSender } from '../webhooks/call-event-subscriptions.js';
-import { answerDelivery, MAX_BODY, parseDelivery, refuseDelivery, type Intake, type WebhookTarget } from './webhook-route.js';
+import { answerDelivery, MAX_BODY, parseDelivery, refuseDelivery, type Intake, type Refusals } from './webhook-route.js';
+import type { WebhookSecrets } from '../webhooks/webhook-secrets.js';
 import type { Logger } from '../logger.js';
 
-/** A `telephony_calls` delivery: Webex's envelope around a call event (shared/webex-spec/NOTES.md). */
-export const callEventDeliverySchema = z
-  .object({
-    id: z.string().min(1),
-    name: z.string(),
-    resource: z.literal('telephony_calls'),
-    event: z.string().min(1),
-    createdBy: z.string().min(1),
-    data: callEventSchema.passthrough(),
-  })
-  .passthrough();
+/**
+ * A `telephony_calls` delivery: Webex's envelope around a call event (shared/webex-spec/NOTES.md),
+ * reduced to what the bot reads. Anything else Webex (or padding) adds is dropped before the event is
+ * kept in the inbox.
+ */
+export const callEventDeliverySchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  resource: z.literal('telephony_calls'),
+  event: z.string().min(1),
+  /** The organisation of the person whose webhook it is: their events never touch another's cards. */
+  orgId: z.string().min(1),
+  createdBy: z.string().min(1),
+  data: callEventSchema,
+});
 export type CallEventDelivery = z.infer<typeof callEventDeliverySchema>;
 
-export interface CallEventsTarget extends Pick<WebhookTarget, 'rejected'> {
+export interface CallEventsTarget {
   receiveCallEvent(delivery: CallEventDelivery): Promise<Intake>;
 }
 
 /**
  * `POST /webhook/calls/<key>`: one person's call events. The key names whose webhook it is, and so
- * the secret the raw body must be signed with; nothing is parsed before that signature matches.
+ * the secret the raw body must be signed with (derived from WEBHOOK_SECRET, or during a rotation from
+ * another secret `secrets` accepts); nothing is parsed before that signature matches.
  */
-export function callEventsRoute(senderFor: (key: string) => Promise<CallEventsSender | undefined>, target: CallEventsTarget, logger: Logger): Router {
+export function callEventsRoute(
+  senderFor: (key: string) => Promise<CallEventsSender | undefined>,
+  secrets: Pick<WebhookSecrets, 'verify'>,
+  target: CallEventsTarget,
+  refusals: Refusals,
+  logger: Logger,
+): Router {
   const router = express.Router();
   router.post(`${CALL_EVENTS_PATH}/:key`, express.raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
     let sender: CallEventsSender | undefined;
@@ -38,11 +50,17 @@ export function callEventsRoute(senderFor: (key: string) => Promise<CallEventsSe
       return;
     }
     // An unknown key (a person who unlinked, or a guess) has no secret to check against.
-    if (!sender) return refuseDelivery(res, { status: 401, reason: 'unknown-webhook', error: 'Missing or invalid X-Spark-Signature' }, target, logger);
-    const parsed = parseDelivery(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.get('x-spark-signature'), sender.secret, callEventDeliverySchema);
-    if (!parsed.ok) return refuseDelivery(res, parsed, target, logger);
+    if (!sender) return refuseDelivery(res, { status: 401, reason: 'unknown-webhook', error: 'Missing or invalid X-Spark-Signature' }, refusals);
+    const { deriveSecret } = sender;
+    const parsed = parseDelivery(
+      Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      req.get('x-spark-signature'),
+      (raw, signature) => secrets.verify(raw, signature, deriveSecret),
+      callEventDeliverySchema,
+    );
+    if (!parsed.ok) return refuseDelivery(res, parsed, refusals);
     if (parsed.delivery.createdBy !== sender.personId) {
-      return refuseDelivery(res, { status: 400, reason: 'wrong-owner', error: 'This delivery is not from the webhook at this address' }, target, logger);
+      return refuseDelivery(res, { status: 400, reason: 'wrong-owner', error: 'This delivery is not from the webhook at this address' }, refusals);
     }
     await answerDelivery(res, () => target.receiveCallEvent(parsed.delivery), logger);
   });

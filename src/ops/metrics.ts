@@ -13,7 +13,18 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly webhookRejections = new Counter({ name: 'parkbot_webhook_rejections_total', help: 'Webhook deliveries refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly webhookRejections = new Counter({
+    name: 'parkbot_webhook_rejections_total',
+    help: 'Webhook deliveries refused, by reason (bad-signature, no-signature, unknown-webhook, wrong-owner, previous-secret-expired, rate-limited, stale, undated, future, too-large, ...)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly webhookSignatures = new Counter({
+    name: 'parkbot_webhook_signatures_total',
+    help: 'Webhook deliveries accepted, by the secret that signed them (current; previous during a rotation\'s grace period; next)',
+    labelNames: ['secret'],
+    registers: [this.registry],
+  });
   readonly callEventSubscriptions = new Counter({
     name: 'parkbot_call_event_webhooks_total',
     help: "Checks of people's call-events webhooks, by outcome (kept, created, updated, removed, failed) and failure reason",
@@ -35,6 +46,12 @@ export class Metrics {
   readonly spacesForgotten = new Counter({
     name: 'parkbot_spaces_forgotten_total',
     help: 'Quiet spaces dropped from memory past MAX_SPACES_IN_MEMORY (rediscovered on their next event)',
+    registers: [this.registry],
+  });
+  readonly connectionsClosed = new Counter({
+    name: 'parkbot_connections_closed_total',
+    help: 'Connections the server closed itself: silent too long (idle), over the per-client cap (per-client), or to make room under the total cap (total)',
+    labelNames: ['reason'],
     registers: [this.registry],
   });
   readonly duplicateDeliveries = new Counter({ name: 'parkbot_duplicate_deliveries_total', help: 'Webhook deliveries ignored as already seen', registers: [this.registry] });

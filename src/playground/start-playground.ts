@@ -28,7 +28,12 @@ export async function startPlayground(env: NodeJS.ProcessEnv, logger: Logger): P
   const host = env.PLAYGROUND_HOST || '127.0.0.1';
   const publicUrl = `http://localhost:${port}`;
   const recallSeconds = Number(env.PLAYGROUND_RECALL_SECONDS ?? 45);
-  const sim = await startSimulator({ host: '127.0.0.1', recallMs: (Number.isFinite(recallSeconds) && recallSeconds > 0 ? recallSeconds : 45) * 1000 });
+  // The simulator's port takes people's tokens and consent like Webex: it too answers only to local names.
+  const sim = await startSimulator({
+    host: '127.0.0.1',
+    allowedHosts: LOCAL_HOSTS,
+    recallMs: (Number.isFinite(recallSeconds) && recallSeconds > 0 ? recallSeconds : 45) * 1000,
+  });
   const seed = seedFrontDesk(sim, publicUrl, true);
   const config = createConfig({
     PORT: port,

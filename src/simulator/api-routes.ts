@@ -14,7 +14,8 @@ export interface Caller {
 
 export interface ApiDeps {
   org: SimOrg;
-  telephony: SimTelephony;
+  /** Each organisation's calls and park slots. */
+  telephonyOf: (orgId: string) => SimTelephony;
   faults: SimFault[];
   /** Time windows in which matching requests fail (Webex down, or rate-limiting everyone). */
   outages?: SimOutage[];
@@ -234,7 +235,7 @@ function webhookRoutes(router: Router, { org }: ApiDeps): void {
       ...(secret ? { secret } : {}),
       status: 'active',
       created: new Date().toISOString(),
-      orgId: org.orgId,
+      orgId: caller(res).person.orgId,
       createdBy: caller(res).person.id,
       appId: webexId('APPLICATION', 'simulator'),
       ownedBy: 'creator',
@@ -262,31 +263,37 @@ function webhookRoutes(router: Router, { org }: ApiDeps): void {
   });
 }
 
-function callRoutes(router: Router, { telephony }: ApiDeps): void {
+function callRoutes(router: Router, { telephonyOf }: ApiDeps): void {
+  const phones = (res: Response): SimTelephony => telephonyOf(caller(res).person.orgId);
   router.get('/telephony/calls', (_req, res) => {
     requireCalling(res, 'spark:calls_read');
-    res.json({ items: telephony.list(caller(res).person.id) });
+    res.json({ items: phones(res).list(caller(res).person.id) });
   });
   router.get('/telephony/calls/:callId', (req, res) => {
     requireCalling(res, 'spark:calls_read');
-    res.json(telephony.get(caller(res).person.id, req.params.callId));
+    res.json(phones(res).get(caller(res).person.id, req.params.callId));
   });
   router.post('/telephony/calls/park', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    res.json({ parkedAgainst: telephony.park(caller(res).person.id, req.body as Record<string, unknown>) });
+    res.json({ parkedAgainst: phones(res).park(caller(res).person.id, req.body as Record<string, unknown>) });
   });
   router.post('/telephony/calls/retrieve', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    res.status(201).json(telephony.retrieve(caller(res).person.id, req.body as Record<string, unknown>));
+    res.status(201).json(phones(res).retrieve(caller(res).person.id, req.body as Record<string, unknown>));
+  });
+  router.post('/telephony/calls/dial', (req, res) => {
+    requireCalling(res, 'spark:calls_write');
+    const call = phones(res).dial(caller(res).person.id, { destination: (req.body as { destination?: unknown }).destination });
+    res.status(201).json({ callId: call.id, callSessionId: call.callSessionId });
   });
   router.post('/telephony/calls/answer', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    telephony.answer(caller(res).person.id, (req.body as { callId?: unknown }).callId);
+    phones(res).answer(caller(res).person.id, (req.body as { callId?: unknown }).callId);
     res.status(204).end();
   });
   router.post('/telephony/calls/hangup', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    telephony.hangup(caller(res).person.id, (req.body as { callId?: unknown }).callId);
+    phones(res).hangup(caller(res).person.id, (req.body as { callId?: unknown }).callId);
     res.status(204).end();
   });
 }

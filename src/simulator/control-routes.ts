@@ -8,13 +8,26 @@ import type { SimFault, SimOutage } from './model.js';
  * What Webex does not offer but a try-out needs: ring a person, see everyone's calls, ask for
  * failures. Mounted at `/_sim`, never under the API base.
  */
-export function controlRoutes({ org, telephony, faults, outages = [] }: { org: SimOrg; telephony: SimTelephony; faults: SimFault[]; outages?: SimOutage[] }): Router {
+export function controlRoutes({
+  org,
+  telephony,
+  telephonyOf,
+  faults,
+  outages = [],
+}: {
+  org: SimOrg;
+  telephony: SimTelephony;
+  telephonyOf: (orgId: string) => SimTelephony;
+  faults: SimFault[];
+  outages?: SimOutage[];
+}): Router {
   const router = express.Router();
   router.use(express.json());
+  const phonesOf = (personId: string): SimTelephony => telephonyOf(org.person(personId).orgId);
 
   router.get('/people', (_req, res) => {
     res.json({
-      items: [...org.people.values()].map((person) => ({ ...person, calls: telephony.list(person.id) })),
+      items: [...org.people.values()].map((person) => ({ ...person, calls: phonesOf(person.id).list(person.id) })),
       parked: [...telephony.parked.values()],
     });
   });
@@ -22,7 +35,7 @@ export function controlRoutes({ org, telephony, faults, outages = [] }: { org: S
   router.post('/calls', (req, res) => {
     const body = req.body as { toPersonId?: unknown; fromName?: unknown; fromNumber?: unknown };
     if (typeof body.toPersonId !== 'string') throw badRequest('toPersonId is required');
-    const call = telephony.placeIncomingCall({
+    const call = phonesOf(body.toPersonId).placeIncomingCall({
       toPersonId: body.toPersonId,
       answer: (req.body as { answer?: unknown }).answer !== false,
       from: {
@@ -33,16 +46,18 @@ export function controlRoutes({ org, telephony, faults, outages = [] }: { org: S
     res.status(201).json(call);
   });
 
-  /** What a person does on their phone: answer or hang up (decline) a call, pick a parked call up. */
+  /** What a person does on their phone: answer or hang up (decline) a call, dial, pick a parked call up. */
   router.post('/phones/:personId/:action', (req, res) => {
     const { personId, action } = req.params;
-    const body = req.body as { callId?: unknown; parkedOn?: unknown };
-    if (action === 'answer') res.json(telephony.answer(personId, body.callId));
+    const phones = phonesOf(personId);
+    const body = req.body as { callId?: unknown; parkedOn?: unknown; destination?: unknown };
+    if (action === 'answer') res.json(phones.answer(personId, body.callId));
     else if (action === 'hangup') {
-      telephony.hangup(personId, body.callId);
+      phones.hangup(personId, body.callId);
       res.status(204).end();
-    } else if (action === 'pickup' && typeof body.parkedOn === 'string') res.json(telephony.pickUpFromPhone(personId, body.parkedOn));
-    else throw badRequest('action is answer, hangup or pickup (with parkedOn)');
+    } else if (action === 'dial') res.json(phones.dial(personId, { destination: body.destination }));
+    else if (action === 'pickup' && typeof body.parkedOn === 'string') res.json(phones.pickUpFromPhone(personId, body.parkedOn));
+    else throw badRequest('action is answer, hangup, dial (with destination) or pickup (with parkedOn)');
   });
 
   /** The outside caller of a parked call hangs up; no one is told. */

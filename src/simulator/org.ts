@@ -30,6 +30,8 @@ export interface NewPerson {
   extension?: string;
   phoneNumber?: string;
   type?: 'person' | 'bot';
+  /** Another organisation's person (`addOrganisation`); the home organisation's by default. */
+  orgId?: string;
 }
 
 export interface NewMessage {
@@ -43,17 +45,31 @@ export interface NewMessage {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Webex's Buttons and Cards guide: "Cards may include up to five buttons (actions)". */
+const MAX_CARD_ACTIONS = 5;
 const MENTION = /<@(personId|personEmail):([^|>]+)(?:\|([^>]*))?>/g;
 
 const now = (): string => new Date().toISOString();
 
 /**
- * One Webex organisation in memory: people and their tokens, spaces, messages, card submissions and
- * webhooks. Every change that Webex would announce by webhook is emitted as a `SimEvent`.
+ * One Webex organisation in memory, the home one (`orgId`): people and their tokens, spaces,
+ * messages, card submissions and webhooks. People of other organisations (`addOrganisation`) share
+ * its spaces, as people of two companies do in one Webex space; each person carries their own
+ * `orgId`, and so do the webhooks they make. Every change that Webex would announce by webhook is
+ * emitted as a `SimEvent`.
  */
 export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   private readonly orgUuid = randomUUID();
   readonly orgId = webexId('ORGANIZATION', this.orgUuid);
+  /** Every organisation people may belong to, the home one first. */
+  readonly orgIds: string[] = [this.orgId];
+
+  /** Another organisation, for people of another company; returns its id. */
+  addOrganisation(): string {
+    const orgId = webexId('ORGANIZATION');
+    this.orgIds.push(orgId);
+    return orgId;
+  }
   readonly people = new Map<string, SimPerson>();
   readonly tokens = new Map<string, SimToken>();
   readonly rooms = new Map<string, SimRoom>();
@@ -67,6 +83,7 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   readonly webhooks = new Map<string, SimWebhook>();
 
   addPerson(input: NewPerson): SimPerson {
+    if (input.orgId && !this.orgIds.includes(input.orgId)) throw badRequest('No such organisation');
     const [firstName = input.displayName, ...rest] = input.displayName.split(' ');
     const person: SimPerson = {
       id: webexId('PEOPLE'),
@@ -77,7 +94,7 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
       nickName: firstName,
       firstName,
       lastName: rest.join(' '),
-      orgId: this.orgId,
+      orgId: input.orgId ?? this.orgId,
       created: now(),
       type: input.type ?? 'person',
     };
@@ -174,7 +191,7 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
       personId,
       personEmail: person.emails[0] ?? '',
       personDisplayName: person.displayName,
-      personOrgId: this.orgId,
+      personOrgId: person.orgId,
       isModerator: false,
       isMonitor: false,
       isRoomHidden: false,
@@ -212,6 +229,8 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
       throw badRequest('Message must have text, markdown or attachments');
     }
     if (input.attachments && input.attachments.length > 1) throw badRequest('Only one attachment per message');
+    const actions = countActions(input.attachments?.[0]?.content);
+    if (actions > MAX_CARD_ACTIONS) throw badRequest(`Cards may include up to ${MAX_CARD_ACTIONS} buttons (actions); this one has ${actions}`);
     if (input.parentId) {
       const parent = this.messages.get(input.parentId);
       if (!parent || parent.roomId !== room.id) throw badRequest('Invalid parentId');
@@ -337,6 +356,14 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   publish(event: SimEvent): void {
     this.emit('event', event);
   }
+}
+
+/** Every action in a card, wherever it sits: the card's own, an ActionSet's, a ShowCard's card's. */
+export function countActions(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + countActions(item), 0);
+  if (!node || typeof node !== 'object') return 0;
+  const own = typeof (node as { type?: unknown }).type === 'string' && (node as { type: string }).type.startsWith('Action.') ? 1 : 0;
+  return own + Object.values(node).reduce((sum: number, value) => sum + countActions(value), 0);
 }
 
 /**

@@ -9,6 +9,7 @@ import { SimOrg } from './org.js';
 import { SimTelephony } from './telephony.js';
 import { SimOAuth } from './oauth.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { onlyHosts } from '../http/only-hosts.js';
 import type { SimFault, SimOutage, SimRequestRecord } from './model.js';
 
 /** The Webex catalog service the SDK asks for on start; an empty catalog keeps it on `/v1`. */
@@ -22,7 +23,12 @@ export interface WebexSimulator {
   /** What the SDK takes as U2C_SERVICE_URL. */
   u2cUrl: string;
   org: SimOrg;
+  /** The home organisation's calls and park slots. */
   telephony: SimTelephony;
+  /** Another organisation, with its own people's calls and park slots (its own 2001). */
+  addOrganisation(): { orgId: string; telephony: SimTelephony };
+  /** The calls and park slots of the organisation `orgId`. */
+  telephonyOf(orgId: string): SimTelephony;
   oauth: SimOAuth;
   webhooks: WebhookDispatcher;
   faults: SimFault[];
@@ -42,11 +48,26 @@ export interface SimulatorOptions {
   host?: string;
   /** How long a parked call waits before ringing back its parker (Webex's default: 45 s). */
   recallMs?: number;
+  /** Answer only requests whose Host header names one of these (port aside); any Host when unset. */
+  allowedHosts?: string[];
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<WebexSimulator> {
   const org = new SimOrg();
-  const telephony = new SimTelephony(org, options.recallMs === undefined ? {} : { recallMs: options.recallMs });
+  const recall = options.recallMs === undefined ? {} : { recallMs: options.recallMs };
+  const telephony = new SimTelephony(org, recall);
+  const telephonies = new Map([[org.orgId, telephony]]);
+  const telephonyOf = (orgId: string): SimTelephony => {
+    const found = telephonies.get(orgId);
+    if (!found) throw new Error(`No organisation ${orgId}`);
+    return found;
+  };
+  const addOrganisation = (): { orgId: string; telephony: SimTelephony } => {
+    const orgId = org.addOrganisation();
+    const theirs = new SimTelephony(org, { ...recall, orgId });
+    telephonies.set(orgId, theirs);
+    return { orgId, telephony: theirs };
+  };
   const oauth = new SimOAuth(org);
   const webhooks = new WebhookDispatcher(org);
   const faults: SimFault[] = [];
@@ -56,14 +77,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
 
   const app = express();
   app.disable('x-powered-by');
+  if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
   const catalog = { serviceLinks: {}, hostCatalog: {} };
   app.get([`${U2C_PATH}/limited/catalog`, `${U2C_PATH}/catalog`], (_req, res) => {
     res.json(catalog);
   });
   app.use('/v1', recordRequests(org, requests, (record) => events.emit('request', record)));
   app.use('/v1', oauthRoutes(org, oauth));
-  app.use('/v1', apiRoutes({ org, telephony, faults, outages }));
-  app.use('/_sim', controlRoutes({ org, telephony, faults, outages }));
+  app.use('/v1', apiRoutes({ org, telephonyOf, faults, outages }));
+  app.use('/_sim', controlRoutes({ org, telephony, telephonyOf, faults, outages }));
   app.use(webexErrorHandler);
 
   const host = options.host ?? '127.0.0.1';
@@ -80,6 +102,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
     u2cUrl: `${url}${U2C_PATH}`,
     org,
     telephony,
+    addOrganisation,
+    telephonyOf,
     oauth,
     webhooks,
     faults,
@@ -89,7 +113,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
     outage: ({ forMs, ...outage }) => outages.push({ ...outage, until: Date.now() + forMs }),
     outages,
     close: async () => {
-      telephony.reset();
+      for (const phones of telephonies.values()) phones.reset();
       await webhooks.settled();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -15,6 +15,16 @@ export interface TelephonyOptions {
   parkExtensions?: string[];
   /** How long a parked call waits before it rings back the parker (Webex's default: 45 s). */
   recallMs?: number;
+  /** How long a retrieve rings the retriever before it ends unanswered (modelled: see `retrieve`). */
+  noAnswerMs?: number;
+  /** The organisation whose people, numbers and park slots these are (the home org by default). */
+  orgId?: string;
+}
+
+/** An outgoing call from a person's phone; `farEnd` names who answers an outside number. */
+export interface OutgoingCall {
+  destination?: unknown;
+  farEnd?: { name?: string };
 }
 
 /** A call event's `eventType` (shared/webex-spec/NOTES.md, "Call events webhook"). */
@@ -22,22 +32,33 @@ type CallEventType = 'received' | 'originated' | 'answered' | 'disconnected';
 
 const PARKABLE = new Set(['connected', 'held', 'remoteHeld']);
 const DEFAULT_RECALL_MS = 45_000;
+const DEFAULT_NO_ANSWER_MS = 30_000;
+/** Webex Calling's feature access code for Call Park Retrieve: `*88` then the slot (modelled). */
+const PARK_RETRIEVE_CODE = '*88';
 
 /**
  * Webex Calling call control for one organisation: each person's calls, the calls parked against a
  * person or one of the org's call park extensions, and the events Webex announces for them. What
  * it does follows NOTES.md: a call rings (`received`, alerting) before it is `answered`; a retrieve
  * rings the retriever; an unretrieved parked call rings back its parker after the recall time; a
- * parked caller who hangs up is announced to no one.
+ * parked caller who hangs up is announced to no one. Park numbers belong to the organisation: two
+ * organisations each have their own 2001.
+ *
+ * Modelled, not confirmed by Webex (NOTES.md says nothing of it): a retrieve the retriever declines,
+ * or does not answer within `noAnswerMs`, ends on their phone (`deleted`/`disconnected`, never
+ * answered) and the caller goes back to the park slot, recall time starting again; and a pick-up
+ * from a desk phone is a call the picker places to the slot (see `dial`).
  */
 export class SimTelephony {
   readonly calls = new Map<string, SimCall[]>();
   readonly parked = new Map<string, SimParkedCall>();
   readonly parkExtensions: string[];
+  readonly orgId: string;
   recallMs: number;
+  noAnswerMs: number;
   private readonly recallTimers = new Map<string, NodeJS.Timeout>();
-  /** Retrieves ringing on the retriever's phone: declined, the call goes back where it was parked. */
-  private readonly ringingRetrieves = new Map<string, SimParkedCall>();
+  /** Retrieves ringing on the retriever's phone: declined or unanswered, the call goes back where it was parked. */
+  private readonly ringingRetrieves = new Map<string, { parked: SimParkedCall; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly org: SimOrg,
@@ -45,6 +66,8 @@ export class SimTelephony {
   ) {
     this.parkExtensions = options.parkExtensions ?? ['1000', '1001', '1002', '1003', '1004'];
     this.recallMs = options.recallMs ?? DEFAULT_RECALL_MS;
+    this.noAnswerMs = options.noAnswerMs ?? DEFAULT_NO_ANSWER_MS;
+    this.orgId = options.orgId ?? org.orgId;
   }
 
   /** An outside caller rings a person. */
@@ -75,6 +98,7 @@ export class SimTelephony {
     if (typeof callId !== 'string' || !callId) throw badRequest('callId is required');
     const call = this.get(personId, callId);
     if (call.state !== 'alerting') throw new SimError(409, `A ${call.state} call cannot be answered`);
+    clearTimeout(this.ringingRetrieves.get(call.id)?.timer);
     this.ringingRetrieves.delete(call.id);
     const answered = this.replaceCall(personId, { ...call, state: 'connected', answered: new Date().toISOString() });
     this.publishCall(personId, answered, 'updated', 'answered');
@@ -86,11 +110,7 @@ export class SimTelephony {
     if (typeof callId !== 'string' || !callId) throw badRequest('callId is required');
     this.get(personId, callId);
     this.endCall(personId, callId);
-    const retrieve = this.ringingRetrieves.get(callId);
-    if (retrieve) {
-      this.ringingRetrieves.delete(callId);
-      this.putOnPark(retrieve.parkedAgainst.number ?? '', { ...retrieve, recallAt: this.recallTime() });
-    }
+    this.returnToPark(callId);
   }
 
   park(personId: string, input: { callId?: unknown; destination?: unknown; isGroupPark?: unknown }): SimParty {
@@ -113,7 +133,11 @@ export class SimTelephony {
     return parkedAgainst;
   }
 
-  /** Rings the retriever with the parked call; it connects when they answer. */
+  /**
+   * Rings the retriever with the parked call; it connects when they answer. Declined (`hangup`) or
+   * not answered within `noAnswerMs`, it ends on their phone and the caller goes back to the slot
+   * (modelled: Webex does not document either).
+   */
   retrieve(personId: string, input: { destination?: unknown }): { callId: string; callSessionId: string } {
     const number =
       typeof input.destination === 'string' && input.destination
@@ -122,17 +146,50 @@ export class SimTelephony {
     const parked = number ? this.takeFromPark(number) : undefined;
     if (!parked) throw notFound('Parked call');
     const call = this.ring(personId, 'clickToDial', parked.call.remoteParty);
-    this.ringingRetrieves.set(call.id, parked);
+    const timer = setTimeout(() => {
+      if (this.list(personId).some((c) => c.id === call.id && c.state === 'alerting')) this.hangup(personId, call.id);
+    }, this.noAnswerMs);
+    timer.unref();
+    this.ringingRetrieves.set(call.id, { parked, timer });
     return { callId: call.id, callSessionId: call.callSessionId };
   }
 
-  /** Someone dials the park slot from a desk phone: the bot's API never sees the retrieve. */
-  pickUpFromPhone(personId: string, number: string): SimCall {
-    const parked = this.takeFromPark(number);
-    if (!parked) throw notFound('Parked call');
-    const call = this.addCall(personId, { personality: 'originator', state: 'connecting', remoteParty: parked.call.remoteParty });
+  /**
+   * A call placed from the person's phone (POST /telephony/calls/dial, or dialled on a desk phone).
+   * To a park slot with a call waiting (its number or extension, or `*88` then it): a pick-up. The
+   * picker's `created`/`originated` event names the slot dialled while it connects, then
+   * `updated`/`answered` names the parked caller. Modelled, not confirmed: Webex documents neither
+   * what a pick-up's events say nor the feature code's form. To an outside number: the far end
+   * answers at once. Dialling a colleague is not modelled.
+   */
+  dial(personId: string, input: OutgoingCall): SimCall {
+    if (typeof input.destination !== 'string' || !input.destination) throw badRequest('destination is required');
+    const dialled = input.destination.replace(/^tel:/i, '');
+    const slot = dialled.startsWith(PARK_RETRIEVE_CODE) ? dialled.slice(PARK_RETRIEVE_CODE.length) : dialled;
+    const parked = this.parked.get(slot);
+    if (parked) {
+      this.takeFromPark(slot);
+      const remote: SimParty = { ...parked.parkedAgainst, number: dialled };
+      return this.connectOutgoing(personId, remote, parked.call.remoteParty);
+    }
+    // The feature code, or a call park extension, with nothing parked there.
+    if (slot !== dialled || this.parkExtensions.includes(slot)) throw notFound('Parked call');
+    if (this.personAt(slot)) throw badRequest('The simulator does not model calls between colleagues');
+    const outside: SimParty = { number: dialled, privacyEnabled: false, callType: 'external' };
+    return this.connectOutgoing(personId, outside, { ...outside, ...(input.farEnd?.name ? { name: input.farEnd.name } : {}) });
+  }
+
+  /** Someone dials the park slot (or `*88` and the slot) from a desk phone: the bot's API never sees it. */
+  pickUpFromPhone(personId: string, number: string, dialled: string = number): SimCall {
+    if (dialled.replace(PARK_RETRIEVE_CODE, '') !== number) throw badRequest(`${dialled} does not reach ${number}`);
+    if (!this.parked.has(number)) throw notFound('Parked call');
+    return this.dial(personId, { destination: dialled });
+  }
+
+  private connectOutgoing(personId: string, dialledParty: SimParty, answeredBy: SimParty): SimCall {
+    const call = this.addCall(personId, { personality: 'originator', state: 'connecting', remoteParty: dialledParty });
     this.publishCall(personId, call, 'created', 'originated');
-    const connected = this.replaceCall(personId, { ...call, state: 'connected', answered: new Date().toISOString() });
+    const connected = this.replaceCall(personId, { ...call, state: 'connected', remoteParty: answeredBy, answered: new Date().toISOString() });
     this.publishCall(personId, connected, 'updated', 'answered');
     return connected;
   }
@@ -145,6 +202,7 @@ export class SimTelephony {
     }
     this.get(where.personId, where.callId);
     this.endCall(where.personId, where.callId);
+    clearTimeout(this.ringingRetrieves.get(where.callId)?.timer);
     this.ringingRetrieves.delete(where.callId);
   }
 
@@ -158,10 +216,23 @@ export class SimTelephony {
   /** Every phone goes idle and every pending recall is cancelled. */
   reset(): void {
     for (const timer of this.recallTimers.values()) clearTimeout(timer);
+    for (const { timer } of this.ringingRetrieves.values()) clearTimeout(timer);
     this.recallTimers.clear();
     this.ringingRetrieves.clear();
     this.parked.clear();
     this.calls.clear();
+  }
+
+  /** A retrieve that ended before it connected: the caller waits on the slot again (or, if a newer call took it, rings back the parker). */
+  private returnToPark(callId: string): void {
+    const retrieve = this.ringingRetrieves.get(callId);
+    if (!retrieve) return;
+    clearTimeout(retrieve.timer);
+    this.ringingRetrieves.delete(callId);
+    const { parked } = retrieve;
+    const number = parked.parkedAgainst.number ?? '';
+    if (this.parked.has(number)) this.ring(parked.parkedBy, 'terminator', parked.call.remoteParty, { type: 'park', party: parked.parkedAgainst });
+    else this.putOnPark(number, { ...parked, recallAt: this.recallTime() });
   }
 
   private putOnPark(number: string, parked: SimParkedCall): void {
@@ -244,11 +315,15 @@ export class SimTelephony {
     if (this.parkExtensions.includes(bare)) {
       return { name: `Call Park ${bare}`, number: bare, placeId: webexId('PLACE', `park-${bare}`), privacyEnabled: false, callType: 'location' };
     }
-    const person = bare.includes('@')
-      ? this.org.personByEmail(bare)
-      : [...this.org.people.values()].find((p) => p.extension === bare || p.phoneNumbers.some((n) => n.value === bare));
+    const byEmail = bare.includes('@') ? this.org.personByEmail(bare) : undefined;
+    const person = byEmail?.orgId === this.orgId ? byEmail : this.personAt(bare);
     if (!person) throw badRequest(`${destination} is not a valid park destination`);
     return this.partyOf(person);
+  }
+
+  /** The person of this organisation with that extension or number. */
+  private personAt(number: string): SimPerson | undefined {
+    return [...this.org.people.values()].find((p) => p.orgId === this.orgId && (p.extension === number || p.phoneNumbers.some((n) => n.value === number)));
   }
 
   private freeParkExtension(): SimParty {

@@ -85,4 +85,28 @@ export const MIGRATIONS: string[] = [
      request TEXT NOT NULL,
      saved_at BIGINT NOT NULL
    );`,
+  // A retrieve rings the retriever before it is done: parked calls get the `ringing` state.
+  `CREATE TABLE parked_calls_v5 (
+     id TEXT PRIMARY KEY,
+     room_id TEXT NOT NULL,
+     record TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('parking', 'waiting', 'retrieving', 'ringing', 'retrieved', 'rang-back', 'picked-up', 'gone', 'superseded', 'expired')),
+     claimed_by TEXT,
+     claimed_at BIGINT,
+     claim_key TEXT,
+     parked_at TEXT NOT NULL,
+     park_number TEXT,
+     caller_number TEXT,
+     handed_call_id TEXT,
+     closed_at BIGINT
+   );
+   INSERT INTO parked_calls_v5 SELECT id, room_id, record, state, claimed_by, claimed_at, claim_key, parked_at, park_number, caller_number, handed_call_id, closed_at FROM parked_calls;
+   DROP TABLE parked_calls;
+   ALTER TABLE parked_calls_v5 RENAME TO parked_calls;
+   CREATE INDEX parked_calls_room_state ON parked_calls (room_id, state);
+   CREATE INDEX parked_calls_park_number ON parked_calls (park_number, state);
+   CREATE INDEX parked_calls_caller_number ON parked_calls (caller_number, state);
+   CREATE INDEX parked_calls_handed_call ON parked_calls (handed_call_id);
+   CREATE INDEX parked_calls_state_parked_at ON parked_calls (state, parked_at);
+   CREATE INDEX parked_calls_closed_at ON parked_calls (closed_at);`,
 ];

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
 import {
   INSERT_PARKED_COLUMNS,
+  OPEN_STATES,
   PARKED_COLUMNS,
   movedColumns,
   parkedCallValues,
@@ -22,6 +23,8 @@ import {
   type LinkState,
   type ParkedCall,
   type ParkedCallMove,
+  type ParkState,
+  type SealedTokens,
   type Store,
 } from './store.js';
 
@@ -86,37 +89,46 @@ export class PostgresStore implements Store {
     return rows[0] ? toParkedCall(rows[0]) : undefined;
   }
 
-  private async waiting(where: string, value: string): Promise<ParkedCall[]> {
-    const { rows } = await this.pool.query<ParkedRow>(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE ${where} AND state = 'waiting' ORDER BY parked_at`, [value]);
+  private async inStates(where: string, value: string, states: readonly ParkState[]): Promise<ParkedCall[]> {
+    const { rows } = await this.pool.query<ParkedRow>(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE ${where} AND state = ANY($2::text[]) ORDER BY parked_at`, [value, states]);
     return rows.map(toParkedCall);
   }
 
   async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
-    return this.waiting('room_id = $1', roomId);
+    return this.inStates('room_id = $1', roomId, ['waiting']);
   }
 
-  async waitingOnNumber(number: string): Promise<ParkedCall[]> {
-    return this.waiting('park_number = $1', number);
+  async parkedOnNumber(number: string, states: readonly ParkState[]): Promise<ParkedCall[]> {
+    return this.inStates('park_number = $1', number, states);
   }
 
-  async waitingWithCaller(number: string): Promise<ParkedCall[]> {
-    return this.waiting('caller_number = $1', number);
+  async openParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
+    return this.inStates('parked_at < $1', parkedAtIso, OPEN_STATES);
   }
 
-  async waitingParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
-    return this.waiting('parked_at < $1', parkedAtIso);
+  async parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined> {
+    const { rows } = await this.pool.query<ParkedRow>(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE handed_call_id = $1`, [callId]);
+    return rows[0] ? toParkedCall(rows[0]) : undefined;
   }
 
-  async isHandedCall(callId: string): Promise<boolean> {
-    return ((await this.pool.query('SELECT 1 FROM parked_calls WHERE handed_call_id = $1', [callId])).rowCount ?? 0) > 0;
+  async attachCard(id: string, cardMessageId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ previous: string | null }>(
+      `UPDATE parked_calls p SET record = (p.record::jsonb || jsonb_build_object('cardMessageId', $1::text))::text
+       FROM (SELECT id, record::jsonb ->> 'cardMessageId' AS previous FROM parked_calls WHERE id = $2 FOR UPDATE) old
+       WHERE p.id = old.id RETURNING old.previous`,
+      [cardMessageId, id],
+    );
+    return rows[0]?.previous ?? undefined;
   }
 
-  async attachCard(id: string, cardMessageId: string): Promise<void> {
-    await this.pool.query(`UPDATE parked_calls SET record = (record::jsonb || jsonb_build_object('cardMessageId', $1::text))::text WHERE id = $2`, [cardMessageId, id]);
-  }
-
-  async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<void> {
-    await this.pool.query(`UPDATE parked_calls SET record = (record::jsonb || jsonb_build_object('privateCard', $1::jsonb))::text WHERE id = $2`, [JSON.stringify(card), id]);
+  async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined> {
+    const { rows } = await this.pool.query<{ previous: { roomId: string; messageId: string } | null }>(
+      `UPDATE parked_calls p SET record = (p.record::jsonb || jsonb_build_object('privateCard', $1::jsonb))::text
+       FROM (SELECT id, record::jsonb -> 'privateCard' AS previous FROM parked_calls WHERE id = $2 FOR UPDATE) old
+       WHERE p.id = old.id RETURNING old.previous`,
+      [JSON.stringify(card), id],
+    );
+    return rows[0]?.previous ?? undefined;
   }
 
   async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
@@ -137,8 +149,8 @@ export class PostgresStore implements Store {
     const result = await this.pool.query(
       `UPDATE parked_calls SET state = $1, record = (record::jsonb || $2::jsonb)::text, claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
          park_number = COALESCE($3, park_number), handed_call_id = COALESCE($4, handed_call_id), closed_at = COALESCE($5::bigint, closed_at)
-       WHERE id = $6 AND state = ANY($7::text[]) AND ($8::text IS NULL OR claimed_by = $8)`,
-      [move.to, JSON.stringify(move.changes), columns.parkNumber, columns.handedCallId, columns.closedAt, id, move.from, move.claimedBy ?? null],
+       WHERE id = $6 AND state = ANY($7::text[]) AND ($8::text IS NULL OR claimed_by = $8) AND ($9::text IS NULL OR handed_call_id = $9)`,
+      [move.to, JSON.stringify(move.changes), columns.parkNumber, columns.handedCallId, columns.closedAt, id, move.from, move.claimedBy ?? null, move.handedCallId ?? null],
     );
     return result.rowCount === 1;
   }
@@ -192,6 +204,14 @@ export class PostgresStore implements Store {
 
   async deleteAccount(personId: string): Promise<boolean> {
     return ((await this.pool.query('DELETE FROM linked_accounts WHERE person_id = $1', [personId])).rowCount ?? 0) > 0;
+  }
+
+  async resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean> {
+    const result = await this.pool.query(
+      'UPDATE linked_accounts SET sealed_access_token = $1, sealed_refresh_token = $2 WHERE person_id = $3 AND sealed_access_token = $4 AND sealed_refresh_token = $5',
+      [to.sealedAccessToken, to.sealedRefreshToken, personId, from.sealedAccessToken, from.sealedRefreshToken],
+    );
+    return result.rowCount === 1;
   }
 
   async saveLinkState(state: LinkState): Promise<void> {
@@ -297,6 +317,14 @@ export class PostgresStore implements Store {
       [name, nowMs + leaseMs, nowMs],
     );
     return result.rowCount === 1;
+  }
+
+  async deadline(name: string, proposedMs: number): Promise<number> {
+    const { rows } = await this.pool.query<{ lease_until: string }>(
+      'INSERT INTO leases (name, lease_until) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET lease_until = leases.lease_until RETURNING lease_until',
+      [name, proposedMs],
+    );
+    return Number(rows[0]?.lease_until);
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { CallEventSubscription, LinkedAccount, LinkState, ParkedCall, ParkedCallMove } from './store.js';
+import type { CallEventSubscription, LinkedAccount, LinkState, ParkedCall, ParkedCallMove, ParkState } from './store.js';
 
 /**
  * Table rows as both drivers return them, and their mapping to records. Epoch-millisecond columns are
@@ -43,6 +43,9 @@ export interface SubscriptionRow {
 }
 
 export const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at, claim_key';
+
+/** Parked calls the clock may still close: nobody has taken them, as far as the bot knows. */
+export const OPEN_STATES: readonly ParkState[] = ['waiting', 'ringing'];
 
 /** Columns hold what is queried or changed atomically; the rest of a parked call is JSON. */
 export function toParkedCall(row: ParkedRow): ParkedCall {

@@ -10,10 +10,13 @@ import {
   type LinkState,
   type ParkedCall,
   type ParkedCallMove,
+  type ParkState,
+  type SealedTokens,
   type Store,
 } from './store.js';
 import {
   INSERT_PARKED_COLUMNS,
+  OPEN_STATES,
   PARKED_COLUMNS,
   movedColumns,
   parkedCallValues,
@@ -28,13 +31,14 @@ import {
 } from './rows.js';
 
 /**
- * How every connection is set up. WAL lets readers (and `npm run backup`) go on while the bot writes.
+ * How every connection is set up, the busy timeout first: switching to WAL takes a lock a backup or
+ * another process starting may hold for a moment. WAL lets readers (and `npm run backup`) go on while the bot writes.
  * `synchronous = NORMAL`, as better-sqlite3 was built: a commit survives the bot crashing or being
  * killed at any point; only an OS crash or power cut can lose the last ones. SQLite's own default, FULL,
  * waits for an fsync at every commit on the event loop (measured: 1.5 ms per write against 0.1 ms,
  * bench/sqlite-drivers.ts); use PostgreSQL where that guarantee is needed.
  */
-export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000'];
+export const SQLITE_PRAGMAS = ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL'];
 
 /**
  * Once migrated, how long a statement waits for another process's write lock. node:sqlite waits on
@@ -82,21 +86,29 @@ export class SqliteStore implements Store {
     return Number(this.statement(sql).run(...values).changes);
   }
 
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    // IMMEDIATE: a second process starting at the same moment waits (busy_timeout) instead of migrating twice.
+  /** Runs `work` in one write transaction; IMMEDIATE so another process waits (busy_timeout) rather than interleaving. */
+  private transaction<T>(work: () => T): T {
     this.db.exec('BEGIN IMMEDIATE');
     try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    // A second process starting at the same moment waits for this one instead of migrating twice.
+    this.transaction(() => {
       const applied = this.row<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations')?.version ?? 0;
       MIGRATIONS.slice(applied).forEach((sql, index) => {
         this.db.exec(sql);
         this.changes('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', applied + index + 1, new Date().toISOString());
       });
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
@@ -108,36 +120,45 @@ export class SqliteStore implements Store {
     return row ? toParkedCall(row) : undefined;
   }
 
-  private waiting(where: string, value: string): ParkedCall[] {
-    return this.rows<ParkedRow>(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE ${where} AND state = 'waiting' ORDER BY parked_at`, value).map(toParkedCall);
+  private inStates(where: string, value: string, states: readonly ParkState[]): ParkedCall[] {
+    return this.rows<ParkedRow>(
+      `SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE ${where} AND state IN (SELECT value FROM json_each(?)) ORDER BY parked_at`,
+      value,
+      JSON.stringify(states),
+    ).map(toParkedCall);
   }
 
   async waitingInRoom(roomId: string): Promise<ParkedCall[]> {
-    return this.waiting('room_id = ?', roomId);
+    return this.inStates('room_id = ?', roomId, ['waiting']);
   }
 
-  async waitingOnNumber(number: string): Promise<ParkedCall[]> {
-    return this.waiting('park_number = ?', number);
+  async parkedOnNumber(number: string, states: readonly ParkState[]): Promise<ParkedCall[]> {
+    return this.inStates('park_number = ?', number, states);
   }
 
-  async waitingWithCaller(number: string): Promise<ParkedCall[]> {
-    return this.waiting('caller_number = ?', number);
+  async openParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
+    return this.inStates('parked_at < ?', parkedAtIso, OPEN_STATES);
   }
 
-  async waitingParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
-    return this.waiting('parked_at < ?', parkedAtIso);
+  async parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined> {
+    const row = this.row<ParkedRow>(`SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE handed_call_id = ?`, callId);
+    return row ? toParkedCall(row) : undefined;
   }
 
-  async isHandedCall(callId: string): Promise<boolean> {
-    return this.row('SELECT 1 FROM parked_calls WHERE handed_call_id = ?', callId) !== undefined;
+  async attachCard(id: string, cardMessageId: string): Promise<string | undefined> {
+    return this.transaction(() => {
+      const row = this.row<{ previous: string | null }>("SELECT json_extract(record, '$.cardMessageId') AS previous FROM parked_calls WHERE id = ?", id);
+      this.changes("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?", cardMessageId, id);
+      return row?.previous ?? undefined;
+    });
   }
 
-  async attachCard(id: string, cardMessageId: string): Promise<void> {
-    this.changes("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?", cardMessageId, id);
-  }
-
-  async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<void> {
-    this.changes("UPDATE parked_calls SET record = json_set(record, '$.privateCard', json(?)) WHERE id = ?", JSON.stringify(card), id);
+  async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined> {
+    return this.transaction(() => {
+      const row = this.row<{ previous: string | null }>("SELECT json_extract(record, '$.privateCard') AS previous FROM parked_calls WHERE id = ?", id);
+      this.changes("UPDATE parked_calls SET record = json_set(record, '$.privateCard', json(?)) WHERE id = ?", JSON.stringify(card), id);
+      return row?.previous ? (JSON.parse(row.previous) as { roomId: string; messageId: string }) : undefined;
+    });
   }
 
   async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
@@ -159,7 +180,7 @@ export class SqliteStore implements Store {
     const changed = this.changes(
       `UPDATE parked_calls SET state = ?, record = json_patch(record, ?), claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
          park_number = COALESCE(?, park_number), handed_call_id = COALESCE(?, handed_call_id), closed_at = COALESCE(?, closed_at)
-       WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR claimed_by = ?)`,
+       WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR claimed_by = ?) AND (? IS NULL OR handed_call_id = ?)`,
       move.to,
       JSON.stringify(move.changes),
       columns.parkNumber,
@@ -169,6 +190,8 @@ export class SqliteStore implements Store {
       JSON.stringify(move.from),
       move.claimedBy ?? null,
       move.claimedBy ?? null,
+      move.handedCallId ?? null,
+      move.handedCallId ?? null,
     );
     return changed === 1;
   }
@@ -224,6 +247,19 @@ export class SqliteStore implements Store {
 
   async deleteAccount(personId: string): Promise<boolean> {
     return this.changes('DELETE FROM linked_accounts WHERE person_id = ?', personId) > 0;
+  }
+
+  async resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean> {
+    return (
+      this.changes(
+        'UPDATE linked_accounts SET sealed_access_token = ?, sealed_refresh_token = ? WHERE person_id = ? AND sealed_access_token = ? AND sealed_refresh_token = ?',
+        to.sealedAccessToken,
+        to.sealedRefreshToken,
+        personId,
+        from.sealedAccessToken,
+        from.sealedRefreshToken,
+      ) === 1
+    );
   }
 
   async saveLinkState(state: LinkState): Promise<void> {
@@ -327,6 +363,15 @@ export class SqliteStore implements Store {
         nowMs,
       ) === 1
     );
+  }
+
+  async deadline(name: string, proposedMs: number): Promise<number> {
+    const row = this.row<{ lease_until: number }>(
+      'INSERT INTO leases (name, lease_until) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET lease_until = leases.lease_until RETURNING lease_until',
+      name,
+      proposedMs,
+    );
+    return Number(row?.lease_until ?? proposedMs);
   }
 
   /**

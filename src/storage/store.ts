@@ -2,9 +2,11 @@
 
 /**
  * Where a parked call is in its life (src/calls/lifecycle.ts moves it). `parking`: Webex has been (or
- * is being) asked to park the call; the outcome is not recorded yet. The last six are closed.
+ * is being) asked to park the call; the outcome is not recorded yet. `retrieving`: someone tapped
+ * Retrieve and Webex is being asked; `ringing`: Webex rang their phone, not yet answered. The last six
+ * are closed.
  */
-export type ParkState = 'parking' | 'waiting' | 'retrieving' | 'retrieved' | 'rang-back' | 'picked-up' | 'gone' | 'superseded' | 'expired';
+export type ParkState = 'parking' | 'waiting' | 'retrieving' | 'ringing' | 'retrieved' | 'rang-back' | 'picked-up' | 'gone' | 'superseded' | 'expired';
 
 export interface PersonRef {
   personId: string;
@@ -17,6 +19,8 @@ export interface ParkedCall {
   /** The Webex call that was parked, to tell after a crash whether the park happened. */
   callId?: string;
   parkedBy: PersonRef;
+  /** The parker's organisation: call events of another organisation's people never touch it. */
+  orgId?: string;
   /** Absent name and number: the caller withheld them. */
   caller: { name?: string; number?: string };
   /** Where Webex parked it; ids, when Webex gives them, tell two organisations' numbers apart. */
@@ -32,6 +36,9 @@ export interface ParkedCall {
    * after a lease, and the same event may take it up again after a crash.
    */
   claim?: { personId: string; at: number; key: string };
+  /** Whose phone Webex is ringing with the call (while `ringing`), and since when. */
+  ringingFor?: PersonRef;
+  ringingSince?: string;
   retrievedBy?: PersonRef;
   retrievedAt?: string;
   /** The call Webex started on the retriever's phone, and the caller on it (what Webex handed over). */
@@ -58,6 +65,8 @@ export interface ParkedCallMove {
   changes: Partial<ParkedCall>;
   /** Only while this person holds the retrieve claim. */
   claimedBy?: string;
+  /** Only while the record's handed-over call (the retrieve ringing someone's phone) is this one. */
+  handedCallId?: string;
   /** Set when `to` is a closed state: closed records are pruned after a retention. */
   closedAtMs?: number;
 }
@@ -89,6 +98,9 @@ export interface LinkedAccount {
   linkedAt: string;
 }
 
+/** A linked account's two sealed tokens, as stored. */
+export type SealedTokens = Pick<LinkedAccount, 'sealedAccessToken' | 'sealedRefreshToken'>;
+
 /** An OAuth login in progress: single-use, expiring, bound to the person who asked. */
 export interface LinkState {
   id: string;
@@ -102,16 +114,16 @@ export interface Store {
   parkedCall(id: string): Promise<ParkedCall | undefined>;
   /** Calls parked from this space and still waiting, oldest first. */
   waitingInRoom(roomId: string): Promise<ParkedCall[]>;
-  /** Waiting calls parked against this number, in any space, oldest first. */
-  waitingOnNumber(number: string): Promise<ParkedCall[]>;
-  /** Waiting calls from this caller's number, in any space. */
-  waitingWithCaller(number: string): Promise<ParkedCall[]>;
-  /** Waiting calls parked before `parkedAtIso`. */
-  waitingParkedBefore(parkedAtIso: string): Promise<ParkedCall[]>;
-  /** True when `callId` is a call Webex started on a retriever's phone for one of the bot's retrieves. */
-  isHandedCall(callId: string): Promise<boolean>;
-  attachCard(id: string, cardMessageId: string): Promise<void>;
-  attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<void>;
+  /** Calls parked against this number in one of `states`, in any space, oldest first. */
+  parkedOnNumber(number: string, states: readonly ParkState[]): Promise<ParkedCall[]>;
+  /** Calls still waiting, or ringing a retriever, that were parked before `parkedAtIso`. */
+  openParkedBefore(parkedAtIso: string): Promise<ParkedCall[]>;
+  /** The record whose retrieve started `callId` on a retriever's phone, if it is one of the bot's. */
+  parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined>;
+  /** Makes `cardMessageId` the call's card, atomically; returns the card it replaced, if any. */
+  attachCard(id: string, cardMessageId: string): Promise<string | undefined>;
+  /** The same for the private card of the person it is for. */
+  attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined>;
   /** Applies `move` if the record is still in one of `move.from`; true when it did. Clears any claim. */
   moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean>;
   /** Forgets closed records closed before `closedBeforeMs`, and `parking` ones older than `parkingBeforeIso`. */
@@ -126,6 +138,12 @@ export interface Store {
   linkedPersonIds(): Promise<string[]>;
   saveAccount(account: LinkedAccount): Promise<void>;
   deleteAccount(personId: string): Promise<boolean>;
+  /**
+   * Replaces the person's sealed tokens with `to` (the same tokens sealed under another key) only if
+   * they are still `from`: a compare-and-set, so tokens a refresh saved meanwhile are never lost.
+   * True when it replaced them.
+   */
+  resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean>;
 
   saveLinkState(state: LinkState): Promise<void>;
   linkState(id: string, nowMs: number): Promise<LinkState | undefined>;
@@ -173,6 +191,11 @@ export interface Store {
 
   /** A job only one instance should run at a time: true for the one that may, until `nowMs + leaseMs`. */
   takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  /**
+   * The deadline recorded under `name`, recording `proposedMs` first when there is none: every
+   * instance, and every restart, gets the first one recorded. Kept beside the leases (another name).
+   */
+  deadline(name: string, proposedMs: number): Promise<number>;
 
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WebexHttpClient } from './http-client.js';
+import { personSchema } from './schemas.js';
 
 const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 const createdMessageSchema = z.object({ id: z.string().min(1), roomId: z.string().min(1) });
@@ -16,6 +17,9 @@ const readSchema = z.looseObject({ id: z.string().min(1) });
 export type WebexObject = z.infer<typeof readSchema>;
 
 const membershipSchema = z.object({ personId: z.string(), personDisplayName: z.string().optional(), personEmail: z.string().optional() });
+
+/** A bot's address is at webex.bot; a membership says no more about who it is. */
+const isBotAddress = (email: string | undefined): boolean => (email ?? '').toLowerCase().endsWith('@webex.bot');
 
 /**
  * What the bot does with its own token outside a conversation: post and remove cards when a call
@@ -49,15 +53,21 @@ export class MessagingApi {
   async people(roomId: string): Promise<{ personId: string; name: string }[]> {
     const items = await this.listMemberships({ roomId, max: '100' }, membershipSchema);
     return items
-      .filter((item) => !(item.personEmail ?? '').toLowerCase().endsWith('@webex.bot'))
+      .filter((item) => !isBotAddress(item.personEmail))
       .map((item) => ({ personId: item.personId, name: item.personDisplayName || item.personEmail || 'Someone' }));
   }
 
-  /** The person as a member of the space, named as Webex names them; undefined when not a member. */
+  /**
+   * The person as a member of the space, named as Webex names them; undefined when they are not a
+   * member, or are a bot (no bot can take a call: Webex says so of the person, `type: bot`).
+   */
   async member(roomId: string, personId: string): Promise<{ personId: string; name: string } | undefined> {
     const items = await this.listMemberships({ roomId, personId }, membershipSchema);
     const membership = items.find((item) => item.personId === personId);
-    return membership ? { personId, name: membership.personDisplayName || membership.personEmail || 'Someone' } : undefined;
+    if (!membership || isBotAddress(membership.personEmail)) return undefined;
+    const person = await this.http.request({ method: 'GET', path: `/people/${encodeURIComponent(personId)}`, token: this.botToken, schema: personSchema, safeToRepeat: true });
+    if (person.type === 'bot') return undefined;
+    return { personId, name: membership.personDisplayName || membership.personEmail || 'Someone' };
   }
 
   async deleteMessage(messageId: string): Promise<void> {

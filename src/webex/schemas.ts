@@ -35,6 +35,7 @@ export const personSchema = z.object({
   displayName: z.string().default(''),
   emails: z.array(z.string()).default([]),
   type: z.string().optional(),
+  orgId: z.string().optional(),
   /** Present for Webex Calling users: where a call parked "against them" waits. */
   extension: z.string().optional(),
   phoneNumbers: z.array(z.object({ type: z.string().optional(), value: z.string() })).optional(),
@@ -62,6 +63,8 @@ export const callEventSchema = z.object({
   state: z.string().min(1),
   personality: z.string().optional(),
   remoteParty: partySchema.optional(),
+  /** When it was answered: a call that ends with this set had connected. */
+  answered: z.string().optional(),
   recall: z.object({ type: z.string(), party: partySchema.optional() }).optional(),
 });
 export type CallEvent = z.infer<typeof callEventSchema>;

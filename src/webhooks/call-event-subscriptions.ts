@@ -13,10 +13,11 @@ import { DatabaseUnavailableError } from '../storage/database-gate.js';
 export const CALL_EVENTS_WEBHOOK_NAME = 'Park Bot call events';
 export const CALL_EVENTS_PATH = '/webhook/calls';
 /**
- * Rings (new calls, and parked calls ringing back) arrive as `created`, answers as `updated`; the
- * subset's webhook events have no `all`, so each is its own webhook.
+ * Rings (new calls, and parked calls ringing back) arrive as `created`, answers as `updated`, calls
+ * ending (a retrieve declined or not answered) as `deleted`; the subset's webhook events have no
+ * `all`, so each is its own webhook.
  */
-const SUBSCRIBED_EVENTS = ['created', 'updated'] as const;
+const SUBSCRIBED_EVENTS = ['created', 'updated', 'deleted'] as const;
 const storedIds = (subscription: CallEventSubscription): string[] => subscription.webhookId?.split(',') ?? [];
 
 /** How long one instance may take over checking one person's webhook. */
@@ -41,7 +42,13 @@ export interface CheckResult {
 /** What the call-events route needs to check a delivery made to `/webhook/calls/<key>`. */
 export interface CallEventsSender {
   personId: string;
-  secret: string;
+  /** The person's secret derived from a webhook secret: WEBHOOK_SECRET, or during a rotation another accepted one. */
+  deriveSecret: (webhookSecret: string) => string;
+}
+
+/** A person's own webhook secret: derived from the bot's webhook secret and their webhook's key. */
+export function personalSecret(webhookSecret: string, key: string): string {
+  return createHmac('sha256', webhookSecret).update(`telephony_calls:${key}`).digest('hex');
 }
 
 /**
@@ -53,8 +60,8 @@ export interface CallEventsSender {
 export class CallEventSubscriptions {
   /** Whose webhook each key is, as last read: deliveries are still checked while the database is away. */
   private readonly owners = new Map<string, string>();
-  /** When each person's webhooks last delivered a `created` and an `updated` event here, and when that was recorded. */
-  private readonly delivered = new Map<string, { created: number; updated: number; recorded: number }>();
+  /** When each person's webhooks last delivered each subscribed event here, and when that was recorded. */
+  private readonly delivered = new Map<string, { events: Map<string, number>; recorded: number }>();
 
   constructor(
     private readonly settings: SubscriptionSettings,
@@ -113,18 +120,19 @@ export class CallEventSubscriptions {
   }
 
   /**
-   * A call event from the person's webhooks arrived here: once both have delivered lately, that is
-   * as good as a check, and the person's scheduled check is skipped (no request to Webex).
+   * A call event from the person's webhooks arrived here: once each of them (every subscribed event)
+   * has delivered lately, that is as good as a check, and the person's scheduled check is skipped (no
+   * request to Webex).
    */
   async sawEvent(personId: string, event: string): Promise<void> {
     const every = this.settings.checkEveryMs;
-    if (!every || (event !== 'created' && event !== 'updated')) return;
+    if (!every || !(SUBSCRIBED_EVENTS as readonly string[]).includes(event)) return;
     const now = this.now();
-    const seen = this.delivered.get(personId) ?? { created: 0, updated: 0, recorded: 0 };
-    seen[event] = now;
+    const seen = this.delivered.get(personId) ?? { events: new Map<string, number>(), recorded: 0 };
+    seen.events.set(event, now);
     this.delivered.set(personId, seen);
     const recent = now - every / 2;
-    if (seen.created < recent || seen.updated < recent || seen.recorded > recent) return;
+    if (SUBSCRIBED_EVENTS.some((subscribed) => (seen.events.get(subscribed) ?? 0) < recent) || seen.recorded > recent) return;
     seen.recorded = now;
     await this.store.touchSubscription(personId, now);
   }
@@ -159,11 +167,15 @@ export class CallEventSubscriptions {
       // The database is away: a key this instance has seen stands, so the delivery can be kept for later.
       personId = error instanceof DatabaseUnavailableError ? this.owners.get(key) : undefined;
       if (!personId) throw error;
-      return { personId, secret: this.secretFor(key) };
+      return this.sender(personId, key);
     }
     if (personId) this.owners.set(key, personId);
     else this.owners.delete(key);
-    return personId ? { personId, secret: this.secretFor(key) } : undefined;
+    return personId ? this.sender(personId, key) : undefined;
+  }
+
+  private sender(personId: string, key: string): CallEventsSender {
+    return { personId, deriveSecret: (webhookSecret) => personalSecret(webhookSecret, key) };
   }
 
   private async reconcile(
@@ -201,7 +213,7 @@ export class CallEventSubscriptions {
   }
 
   private secretFor(key: string): string {
-    return createHmac('sha256', this.settings.webhookSecret).update(`telephony_calls:${key}`).digest('hex');
+    return personalSecret(this.settings.webhookSecret, key);
   }
 }
 

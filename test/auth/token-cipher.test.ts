@@ -25,3 +25,38 @@ describe('token encryption at rest', () => {
     assert.throws(() => cipher.open('plain-text-token'), /Not a sealed token/);
   });
 });
+
+describe('token encryption with previous keys', () => {
+  const [oldest, previous, current] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+
+  it('opens tokens sealed with a previous key, and seals only with the current one', () => {
+    const before = new TokenCipher(previous).seal('OLD_TOKEN');
+    const cipher = new TokenCipher(current, [oldest, previous]);
+    assert.equal(cipher.open(before), 'OLD_TOKEN');
+    assert.deepEqual(cipher.unseal(before), { value: 'OLD_TOKEN', current: false });
+    const sealedNow = cipher.seal('NEW_TOKEN');
+    assert.deepEqual(cipher.unseal(sealedNow), { value: 'NEW_TOKEN', current: true });
+    assert.throws(() => new TokenCipher(previous).open(sealedNow), 'nothing is sealed with a previous key');
+  });
+
+  it('re-seals under the current key what an older key sealed, and leaves current ones alone', () => {
+    const cipher = new TokenCipher(current, [previous]);
+    const resealed = cipher.reseal(new TokenCipher(previous).seal('TOKEN'));
+    assert.ok(resealed);
+    assert.match(resealed, /^v1\./, 'the same format, so instances of an older version still read it');
+    assert.equal(new TokenCipher(current).open(resealed), 'TOKEN');
+    assert.equal(cipher.reseal(cipher.seal('TOKEN')), undefined);
+  });
+
+  it('refuses a token whose key is no longer configured, naming no key', () => {
+    const sealed = new TokenCipher(oldest).seal('TOKEN');
+    assert.throws(() => new TokenCipher(current, [previous]).open(sealed), /^Error: No configured key opens this sealed token$/);
+    assert.throws(() => new TokenCipher(current, [previous]).reseal(sealed));
+  });
+
+  it('refuses a tampered token whichever key sealed it', () => {
+    const parts = new TokenCipher(previous).seal('token').split('.');
+    parts[3] = Buffer.from('tampered').toString('base64url');
+    assert.throws(() => new TokenCipher(current, [previous]).open(parts.join('.')));
+  });
+});

@@ -6,7 +6,7 @@ import { WebexHttpClient } from '../../src/webex/http-client.js';
 import { IdentityApi } from '../../src/webex/identity-api.js';
 import { CallingApi } from '../../src/webex/calling-api.js';
 import { TokenCipher } from '../../src/auth/token-cipher.js';
-import { TokenVault } from '../../src/auth/token-vault.js';
+import { TokenVault, resealAccount } from '../../src/auth/token-vault.js';
 import { NotLinkedError } from '../../src/auth/errors.js';
 import { memoryLogger } from '../support/memory-logger.js';
 
@@ -17,6 +17,9 @@ describe('token vault', () => {
   let calling: CallingApi;
   let personId: string;
   let now: number;
+  let identity: IdentityApi;
+  let oldKey: Buffer;
+  let logs: () => string;
 
   /** Links the person the way the OAuth callback does: a real code exchange on the simulator. */
   async function link(identity: IdentityApi, redirectUri: string): Promise<void> {
@@ -29,12 +32,14 @@ describe('token vault', () => {
     personId = sim.org.addPerson({ displayName: 'Rita', email: 'rita@example.com', extension: '2001' }).id;
     const redirectUri = 'http://bot.invalid/oauth/callback';
     const integration = sim.oauth.registerIntegration('Park Bot', [redirectUri]);
-    const { logger } = memoryLogger();
+    const { logger, text } = memoryLogger();
+    logs = text;
     const http = new WebexHttpClient(sim.apiUrl, logger, { maxAttempts: 1, maxRetryAfterMs: 0, baseBackoffMs: 1 });
-    const identity = new IdentityApi(http, { clientId: integration.clientId, clientSecret: integration.clientSecret, redirectUri });
+    identity = new IdentityApi(http, { clientId: integration.clientId, clientSecret: integration.clientSecret, redirectUri });
     store = new SqliteStore(':memory:');
     now = Date.now();
-    vault = new TokenVault(store, new TokenCipher(randomBytes(32)), identity, logger, () => now);
+    oldKey = randomBytes(32);
+    vault = new TokenVault(store, new TokenCipher(oldKey), identity, logger, () => now);
     calling = new CallingApi(http);
     await link(identity, redirectUri);
   });
@@ -79,5 +84,55 @@ describe('token vault', () => {
     assert.equal(await vault.unlink(personId), true);
     assert.equal(await vault.isLinked(personId), false);
     assert.equal(await vault.unlink(personId), false);
+  });
+
+  describe('after TOKEN_ENCRYPTION_KEY changed, with the old key in TOKEN_ENCRYPTION_KEYS_PREVIOUS', () => {
+    const newKey = randomBytes(32);
+    const rotated = (readOnly: Buffer[]) => {
+      const { logger } = memoryLogger();
+      return new TokenVault(store, new TokenCipher(newKey, readOnly), identity, logger, () => now);
+    };
+
+    it('keeps working without linking again, and seals both tokens anew under the new key on use', async () => {
+      const before = await store.account(personId);
+      await rotated([oldKey]).withToken(personId, (token) => calling.activeCalls(token));
+      assert.equal(sim.requests.at(-1)?.personId, personId);
+      const after = await store.account(personId);
+      assert.ok(before && after);
+      assert.notEqual(after.sealedAccessToken, before.sealedAccessToken);
+      assert.equal(new TokenCipher(newKey).open(after.sealedAccessToken), new TokenCipher(oldKey).open(before.sealedAccessToken));
+      assert.equal(new TokenCipher(newKey).open(after.sealedRefreshToken), new TokenCipher(oldKey).open(before.sealedRefreshToken));
+      assert.deepEqual({ ...after, sealedAccessToken: '', sealedRefreshToken: '' }, { ...before, sealedAccessToken: '', sealedRefreshToken: '' }, 'nothing else changes');
+      await rotated([]).withToken(personId, (token) => calling.activeCalls(token));
+      assert.ok(!logs().includes(new TokenCipher(newKey).open(after.sealedAccessToken)), 'no token in the logs');
+    });
+
+    it('refreshes a token sealed with the old key, and saves the new ones under the new key', async () => {
+      now += 15 * 24 * 60 * 60 * 1000;
+      await rotated([oldKey]).withToken(personId, (token) => calling.activeCalls(token));
+      const after = await store.account(personId);
+      assert.ok(after);
+      assert.doesNotThrow(() => new TokenCipher(newKey).open(after.sealedRefreshToken));
+    });
+
+    it('never overwrites tokens a refresh saved meanwhile', async () => {
+      const read = await store.account(personId);
+      assert.ok(read);
+      const refreshed = { ...read, sealedAccessToken: new TokenCipher(newKey).seal('REFRESHED'), sealedRefreshToken: new TokenCipher(newKey).seal('REFRESHED_R') };
+      await store.saveAccount(refreshed);
+      assert.equal(await resealAccount(store, new TokenCipher(newKey, [oldKey]), read), 'changed');
+      assert.equal((await store.account(personId))?.sealedAccessToken, refreshed.sealedAccessToken);
+      assert.equal(await resealAccount(store, new TokenCipher(newKey, [oldKey]), refreshed), 'current');
+    });
+
+    it('counts a token only the removed old key opens as an expired link', async () => {
+      await assert.rejects(
+        rotated([]).withToken(personId, (token) => calling.activeCalls(token)),
+        (e) => e instanceof NotLinkedError && e.reason === 'expired',
+      );
+      const account = await store.account(personId);
+      assert.ok(account);
+      assert.equal(await resealAccount(store, new TokenCipher(newKey), account), 'unreadable');
+    });
   });
 });

@@ -7,7 +7,7 @@ describe('what people are told when something fails', () => {
   const statuses: [number | undefined, WebexErrorKind, RegExp][] = [
     [401, 'unauthorized', /link it again/],
     [403, 'forbidden', /Webex Calling licence/],
-    [404, 'not-found', /no longer parked there/],
+    [404, 'not-found', /Webex says nothing is parked there any more/],
     [409, 'conflict', /conflict/],
     [423, 'locked', /try again in a few seconds/],
     [429, 'rate-limited', /too many requests/],

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as AC from 'adaptivecards/dist/adaptivecards.js';
-import { CARDS_DIR, callPickerCard, closedSummary, deskCard, helpCard, linkAccountCard, parkedCallCard, parkedListCard, waitingCard } from '../../src/cards/render.js';
+import { CARDS_DIR, MAX_CARD_ACTIONS, callPickerCard, closedSummary, deskCard, helpCard, linkAccountCard, parkedCallCard, parkedListCard, stillParkedNotice, waitingCard } from '../../src/cards/render.js';
+import { countActions } from '../../src/simulator/org.js';
 import { COMMANDS, HELP_INTRO, HELP_TEXT } from '../../src/bot/user-messages.js';
 import type { ParkedCall } from '../../src/storage/store.js';
 
@@ -41,7 +42,7 @@ const closedAt = '2026-11-23T10:07:00.000Z';
 const endings: [ParkedCall, RegExp][] = [
   [{ ...call, state: 'rang-back', closedAt }, /Rang back to Rita Reception.*nobody picked it up within the recall time/i],
   [{ ...call, state: 'picked-up', pickedUpBy: { personId: 'PRIYA', name: 'Priya Support' }, closedAt }, /Picked up by Priya Support/],
-  [{ ...call, state: 'gone', closedAt }, /No longer parked.*the caller hung up or someone picked it up from a phone/],
+  [{ ...call, state: 'gone', closedAt }, /No longer parked.*Webex says nothing is parked on 1000 any more\. I was not told what became of the call/],
   [{ ...call, state: 'superseded', closedAt }, /No longer parked on 1000.*Another call was parked on 1000/],
   [{ ...call, state: 'expired', waitedSeconds: 1800, closedAt }, /No longer tracked.*Nobody retrieved it within 30 minutes/],
   [
@@ -49,6 +50,12 @@ const endings: [ParkedCall, RegExp][] = [
     /Retrieved by Sam Sales.*Webex handed over Real Customer \(\+15550111\), not Acme Corp/,
   ],
 ];
+const twelveCalls: ParkedCall[] = Array.from({ length: 12 }, (_, i) => ({
+  ...call,
+  id: `5b0c6a55-1c52-4a0b-9d3c-0a4c8f0f2a${String(i).padStart(2, '0')}`,
+  caller: { name: `Caller ${i}`, number: `+1555010${String(i).padStart(2, '0')}` },
+  parkedAgainst: { number: String(1000 + i) },
+}));
 const closedCards = Object.fromEntries(endings.map(([ended]) => [`${ended.state} (closed)`, parkedCallCard(ended)]));
 
 describe('cards', () => {
@@ -82,7 +89,9 @@ describe('cards', () => {
     waitingPrivateCaller: waitingCard({ id: call.id, roomId: call.roomId, parkedBy: call.parkedBy, caller: {}, parkedAgainst: { number: '2001' }, state: 'waiting', parkedAt: call.parkedAt }),
     retrieved: parkedCallCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam Sales' }, retrievedAt: '2026-11-23T10:05:00.000Z' }),
     ...closedCards,
+    ringing: parkedCallCard({ ...call, state: 'ringing', ringingFor: { personId: 'SAM', name: 'Sam Sales' }, ringingSince: '2026-11-23T10:05:00.000Z', handedCallId: 'CALL' }),
     list: parkedListCard([call, { ...call, id: '0e0a1a38-54f8-4f55-9a8c-0d7f3e1a9b22', caller: {} }]),
+    longList: parkedListCard(twelveCalls),
     picker: callPickerCard(
       [
         { id: 'CALL1', state: 'connected', remoteParty: { name: 'Acme Corp', number: '+15550100' } },
@@ -102,6 +111,32 @@ describe('cards', () => {
       assert.ok(!JSON.stringify(card).includes('${'), 'every template expression was filled in');
     });
   }
+
+  it(`keeps every card within Webex's ${MAX_CARD_ACTIONS} actions, a ShowCard's own actions included`, () => {
+    for (const [name, { card }] of Object.entries(rendered)) assert.ok(countActions(card) <= MAX_CARD_ACTIONS, `${name}: ${countActions(card)} actions`);
+    assert.equal(countActions(rendered.desk.card), 5, 'the desk card: Park my call, Park for… and its Park for them, Group park, Parked calls');
+  });
+
+  it('the ringing card says whose phone rings, and offers no Retrieve button until the ring ends', () => {
+    const { card, fallback } = rendered.ringing;
+    assert.match(textOf(card), /Ringing Sam Sales….*retrieved once they answer; if they do not, it stays parked on 1000/);
+    assert.equal(countActions(card), 0);
+    assert.match(fallback, /^Ringing Sam Sales…/);
+    assert.match(stillParkedNotice(call), /Acme Corp \(\+15550100\) is still parked on \*\*1000\*\*: your phone did not connect/);
+  });
+
+  it('lists up to five calls with a Retrieve button each, and more as a choice with one Retrieve button', () => {
+    const short = JSON.stringify(rendered.list.card);
+    assert.equal(countActions(rendered.list.card), 2);
+    assert.ok(short.includes(`"parkId":"${call.id}"`) && !short.includes('Input.ChoiceSet'));
+    const long = rendered.longList.card as { body: { type: string; id?: string; choices?: { value: string }[] }[]; actions: { data: unknown }[] };
+    assert.equal(countActions(long), 1);
+    assert.deepEqual(long.actions[0]?.data, { action: 'retrieve' });
+    const choice = long.body.find((element) => element.type === 'Input.ChoiceSet');
+    assert.equal(choice?.id, 'parkId', 'the chosen call is submitted with the button as parkId');
+    assert.deepEqual(choice?.choices?.map((c) => c.value), twelveCalls.map((c) => c.id));
+    assert.match(textOf(long), /12 calls are waiting.*Caller 11/);
+  });
 
   it('the waiting card shows who is waiting, where, who parked it, for whom, the note, and a Retrieve button for this call', () => {
     const json = JSON.stringify(rendered.waiting.card);

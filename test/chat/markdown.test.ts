@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { escapeMarkdown, mentionName } from '../../src/chat/markdown.js';
-import { parkedCallCard, waitingCard } from '../../src/cards/render.js';
+import { callPickerCard, deskCard, parkedCallCard, waitingCard } from '../../src/cards/render.js';
 import type { ParkedCall } from '../../src/storage/store.js';
 
 const HOSTILE = '<@all> [Pay invoice](https://evil.example/x) **now**\n# Heading';
@@ -36,5 +36,32 @@ describe('markdown escaping of what came from outside', () => {
         assert.doesNotMatch(written, /[^\\]\[(Pay invoice|click)\]/);
       }
     }
+  });
+
+  it('removes bidi controls and zero-width characters from caller ids, names, notes and mentions', () => {
+    const invisible = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200B', '\u200C', '\u200D', '\u200E', '\u200F', '\uFEFF', '\u2060', '\u061C', '\u00AD'];
+    const spoof = `Bank\u202Egnp.exe${invisible.join('')} Support`;
+    assert.equal(escapeMarkdown(spoof), 'Bankgnp.exe Support');
+    assert.equal(mentionName(`Sam\u202E\u200BSales`), 'SamSales');
+    assert.equal(escapeMarkdown('Zoë Ångström 山田 (+15550100)'), 'Zoë Ångström 山田 (+15550100)', 'letters of every script stay');
+
+    const call: ParkedCall = {
+      id: 'P',
+      roomId: 'R',
+      parkedBy: { personId: 'RITA', name: `Rita\u202E` },
+      forPerson: { personId: 'SAM', name: `Sam\u2067` },
+      caller: { name: spoof, number: `+1555\u200B0100` },
+      parkedAgainst: { number: '2001', name: `Park\u2066` },
+      note: `pay\u202Enow`,
+      state: 'waiting',
+      parkedAt: '2026-11-23T10:00:00.000Z',
+    };
+    const written = [
+      waitingCard(call),
+      parkedCallCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam\u200F' }, handedOver: { name: '\uFEFFOther' }, closedAt: call.parkedAt }),
+      callPickerCard([{ id: 'C', state: 'connected', remoteParty: { name: spoof, number: '+15550100' } }], {}),
+      deskCard([{ personId: 'SAM', name: 'Sam\u202ESales' }]),
+    ].flatMap(({ card, fallback }) => [JSON.stringify(card), fallback]);
+    for (const text of written) assert.doesNotMatch(text, /[\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]|\\u20[26]/, text);
   });
 });

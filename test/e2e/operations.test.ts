@@ -64,7 +64,8 @@ describe('Running the bot: health, metrics, duplicate deliveries, graceful shutd
     assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
     assert.match(text, /parkbot_parks_total\{outcome="parked"\} [1-9]/);
     assert.match(text, /parkbot_parks_total\{outcome="no-call"\} [1-9]/);
-    assert.match(text, /parkbot_retrieves_total\{outcome="retrieved"\} [1-9]/);
+    assert.match(text, /parkbot_retrieves_total\{outcome="ringing"\} [1-9]/);
+    assert.match(text, /parkbot_parked_calls_closed_total\{state="retrieved"\} [1-9]/, 'retrieved once Sam’s phone connected');
     assert.match(text, /parkbot_parked_calls_closed_total\{state="retrieved"\} [1-9]/);
     assert.match(text, /parkbot_webex_api_duration_seconds_bucket\{le="0.1",endpoint="POST \/telephony\/calls\/park",status="200"\} [1-9]/);
     assert.match(text, /parkbot_webhook_rejections_total\{reason="no-signature"\} [1-9]/);
@@ -108,7 +109,7 @@ describe('Running the bot: health, metrics, duplicate deliveries, graceful shutd
     await world.link(priya);
 
     assert.equal(await world.bot.stop('SIGTERM'), 0);
-    assert.deepEqual(world.callWebhooks(priya).map((w) => w.event).sort(), ['created', 'updated'], 'both made before the bot exited');
+    assert.deepEqual(world.callWebhooks(priya).map((w) => w.event).sort(), ['created', 'deleted', 'updated'], 'all made before the bot exited');
     await world.bot.start();
   });
 });

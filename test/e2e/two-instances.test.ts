@@ -38,10 +38,10 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
   it('keeps one call-events webhook per person and event, however many instances check it', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     for (const person of [rita, sam, priya]) {
-      assert.deepEqual(world.callWebhooks(person).map((w) => w.event).sort(), ['created', 'updated'], person.name);
+      assert.deepEqual(world.callWebhooks(person).map((w) => w.event).sort(), ['created', 'deleted', 'updated'], person.name);
     }
     const creates = world.sim.requests.filter((r) => r.method === 'POST' && r.path === '/webhooks' && r.tokenKind === 'access');
-    assert.equal(creates.length, 6, 'each made once');
+    assert.equal(creates.length, 9, 'each made once');
   });
 
   it('welcomes a new space once, though both instances hear of it twice', async () => {
@@ -67,12 +67,12 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
     for (let i = 0; i < TRIES; i += 1) {
       world.hangUpEverything();
       world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: `Caller ${i}` } });
-      const card = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'));
+      const card = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'), 'the card', (m) => cardText(m).includes(`Caller ${i}`));
       await world.sim.webhooks.settled();
       await new Promise((resolve) => setTimeout(resolve, 100));
       const cards = world.botMessages(frontDesk).filter((m) => m.attachments && cardText(m).includes(`Caller ${i}`));
       assert.equal(cards.length, 1, `park ${i}: one card`);
-      await world.expectBotMessage(frontDesk, () => world.tap(sam, card));
+      await world.expectBotMessage(frontDesk, () => world.tap(sam, card), 'the retrieved card', (m) => cardText(m).includes('Retrieved by') && cardText(m).includes(`Caller ${i}`));
     }
   });
 

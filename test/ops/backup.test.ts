@@ -1,12 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openFrontDesk } from '../support/front-desk.js';
 import { World, cardText, submitButtons, type TestPerson } from '../support/world.js';
 import type { SimMessage, SimRoom } from '../../src/simulator/model.js';
+import { backupSqlite } from '../../src/ops/backup.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -81,5 +84,77 @@ describe('backup and restore of the embedded database', () => {
     assert.match(postgres.stderr, /pg_dump/);
     const usage = await runBackup(`sqlite:${world.databaseFile}`, '');
     assert.match(usage.stderr, /Usage: npm run backup -- FILE/);
+  });
+});
+
+describe('backupSqlite, against mistakes and a busy database', () => {
+  let dir: string;
+  let database: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parkbot-backup-edges-'));
+    database = join(dir, 'data', 'parkbot.db');
+    const store = new SqliteStore(database);
+    await store.savePendingPark('someone', '{}', Date.now());
+    await store.close();
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const leftovers = (folder: string): string[] => readdirSync(folder).filter((name) => name.includes('.partial'));
+
+  it('refuses the live database under another name (a symlinked folder), leaving it untouched', async () => {
+    symlinkSync(join(dir, 'data'), join(dir, 'link'));
+    const before = statSync(database).ino;
+    await assert.rejects(backupSqlite(database, join(dir, 'link', 'parkbot.db')), /must not be the database itself/);
+    await assert.rejects(backupSqlite(database, join(dir, 'link', 'parkbot.db-wal')), /must not be the database itself/);
+    assert.equal(statSync(database).ino, before);
+    assert.deepEqual(leftovers(join(dir, 'data')), []);
+  });
+
+  it('says a folder is a folder and a missing folder is missing, and leaves no partial copy behind', async () => {
+    mkdirSync(join(dir, 'backups'));
+    await assert.rejects(backupSqlite(database, join(dir, 'backups')), /backups is a folder: name the backup file/);
+    await assert.rejects(backupSqlite(database, `${join(dir, 'backups')}/`), /is a folder/);
+    await assert.rejects(backupSqlite(database, join(dir, 'nowhere', 'x.db')), /The folder .*nowhere does not exist/);
+    assert.deepEqual(leftovers(join(dir, 'backups')), []);
+    assert.deepEqual(leftovers(dir), []);
+  });
+
+  it('writes a standalone copy readable only by its owner, which stale files beside an old backup cannot change', async () => {
+    const target = join(dir, 'parkbot-backup.db');
+    await backupSqlite(database, target);
+    // Someone opened the old backup and changed it; their write-ahead log stayed beside it.
+    writeFileSync(`${target}-wal`, 'stale');
+    writeFileSync(`${target}-journal`, 'stale');
+    const result = await backupSqlite(database, target);
+    assert.equal(result.file, target);
+    assert.equal(statSync(target).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('parkbot-backup')), ['parkbot-backup.db']);
+    const copy = new DatabaseSync(target, { readOnly: true });
+    try {
+      assert.deepEqual({ ...(copy.prepare('PRAGMA journal_mode').get() as object) }, { journal_mode: 'delete' });
+    } finally {
+      copy.close();
+    }
+  });
+
+  it('waits for a bot starting or stopping instead of failing', async () => {
+    let churning = true;
+    const churn = (async () => {
+      while (churning) {
+        const store = new SqliteStore(database);
+        await store.savePendingPark(`p${Date.now()}`, '{}', Date.now());
+        await store.close();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    try {
+      for (let i = 0; i < 10; i += 1) await backupSqlite(database, join(dir, `copy-${i}.db`));
+    } finally {
+      churning = false;
+      await churn;
+    }
+    assert.deepEqual(leftovers(dir), []);
   });
 });

@@ -58,7 +58,7 @@ describe('the playground in a browser', function () {
     await consent.close();
   }
 
-  it('parks from the desk card as the receptionist and shows who retrieved it after a colleague taps Retrieve', async () => {
+  it('parks from the desk card; a colleague’s Retrieve rings their phone, a Decline puts the card back, an Answer retrieves it', async () => {
     await page.getByText('Rita Reception').first().waitFor();
     await page.locator('#messages').getByText("Hi, I'm Park Bot").waitFor();
     await link('Rita Reception');
@@ -80,13 +80,28 @@ describe('the playground in a browser', function () {
 
     await actAs('Sam Sales');
     await card.getByText('Retrieve', { exact: true }).click();
-    await page.locator('#messages').getByText('Retrieved by Sam Sales').waitFor();
-    assert.equal(await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).count(), 0, 'the waiting card was replaced');
+    const ringingCard = page.locator('#messages .card', { hasText: 'Ringing Sam Sales…' });
+    await ringingCard.waitFor();
+    // The new card is posted first and the old one deleted after it: the page shows both for a moment.
+    await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).waitFor({ state: 'detached' });
+    assert.equal(await ringingCard.getByText('Retrieve', { exact: true }).count(), 0, 'no Retrieve button while Sam’s phone rings');
 
     const sams = page.locator('.person', { hasText: 'Sam Sales' });
     await sams.getByText('Ringing: Acme Corp').waitFor();
+    assert.equal(await sams.getByRole('button', { name: 'Answer' }).count(), 1);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-ringing.png') });
+    await sams.getByRole('button', { name: 'Decline' }).click();
+    const waitingAgain = page.locator('#messages .card', { hasText: 'Call waiting on 2001' });
+    await waitingAgain.waitFor();
+    await ringingCard.waitFor({ state: 'detached' });
+    await page.locator('#private').getByText(/Acme Corp.* is still parked on 2001/).waitFor();
+
+    await waitingAgain.getByText('Retrieve', { exact: true }).click();
+    await ringingCard.waitFor();
     await sams.getByRole('button', { name: 'Answer' }).click();
     await sams.getByText('On a call with Acme Corp (connected)').waitFor();
+    await page.locator('#messages').getByText('Retrieved by Sam Sales').waitFor();
   });
 
   it('counts down to a recall, then the card says the call rang back to the receptionist', async () => {
@@ -99,7 +114,8 @@ describe('the playground in a browser', function () {
     await page.locator('#parked').getByText(/Globex on 2001 · rings back Rita Reception in \d+ s/).waitFor();
 
     await page.locator('#messages .card', { hasText: 'Rang back to Rita Reception' }).waitFor({ timeout: 15_000 });
-    assert.equal(await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).count(), 0, 'the waiting card was replaced');
+    // The new card is posted first and the old one deleted after it: the page shows both for a moment.
+    await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).waitFor({ state: 'detached' });
     await page.locator('.person', { hasText: 'Rita Reception' }).getByText('Ringing back: Globex').waitFor();
 
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -71,11 +71,12 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
 
     const retrieve = card.card?.actions?.find((a) => a.type === 'Action.Submit');
     assert.equal((await post('tap', { personId: sam.id, messageId: card.id, inputs: retrieve?.data })).status, 201);
-    await waitFor('retrieved by Sam', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Retrieved by Sam Sales')));
+    await waitFor('Sam’s phone ringing, on the card', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Ringing Sam Sales…')));
     const ringing = (await person('Sam Sales')).calls[0];
     assert.deepEqual([ringing?.with, ringing?.state], ['Acme Corp', 'alerting']);
     assert.equal((await post('phone', { personId: sam.id, callId: ringing?.id, action: 'answer' })).status, 204);
     assert.equal((await person('Sam Sales')).calls[0]?.state, 'connected');
+    await waitFor('retrieved by Sam', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Retrieved by Sam Sales')));
   });
 
   it('lets the caller of a parked call hang up, shows when it would ring back, and the card follows', async () => {
@@ -110,6 +111,29 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
     assert.equal(await withHost(`127.0.0.1:${port}`), 200);
     assert.equal(await withHost('attacker.example'), 403);
     assert.equal(await withHost(`attacker.example:${port}`), 403);
+  });
+
+  it('the simulator’s own port answers only to a local Host too', async () => {
+    const someone = (await state()).people.at(-1) ?? assert.fail('no people');
+    await post('say', { personId: someone.id, text: 'link' });
+    const prompt = await waitFor('the link card', async () => (await person(someone.name)).privateMessages.find((m) => m.card));
+    const start = prompt.card?.actions?.find((a) => a.type === 'Action.OpenUrl')?.url ?? '';
+    const simulator = new URL((await fetch(start, { redirect: 'manual' })).headers.get('location') ?? '');
+    const withHost = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port: simulator.port, path, headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    for (const path of ['/u2c/api/v1/catalog', `/v1/authorize${simulator.search}`, '/_sim/people']) {
+      assert.equal(await withHost(path, `attacker.example:${simulator.port}`), 403, path);
+      assert.equal(await withHost(path, 'attacker.example'), 403, path);
+    }
+    assert.equal(await withHost('/u2c/api/v1/catalog', `127.0.0.1:${simulator.port}`), 200);
+    assert.equal(await withHost(`/v1/authorize${simulator.search}`, `localhost:${simulator.port}`), 200);
   });
 
   it('answers bad requests with 400 and a reason', async () => {

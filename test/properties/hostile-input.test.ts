@@ -5,6 +5,7 @@ import { parseCommand, type Command } from '../../src/chat/command.js';
 import { checkDestination } from '../../src/chat/destination.js';
 import { cardSubmitSchema } from '../../src/bot/inbound.js';
 import { parseDelivery } from '../../src/http/webhook-route.js';
+import { WebhookSecrets } from '../../src/webhooks/webhook-secrets.js';
 
 const RUNS = { numRuns: 2000 };
 const SECRET = 'property-test-secret';
@@ -60,7 +61,8 @@ describe('hostile and random input never throws past the boundary', () => {
       fc.property(fc.oneof(fc.string({ maxLength: 500 }), fc.json(), fc.anything().map((v) => JSON.stringify(v) ?? '')), fc.boolean(), (body, signed) => {
         const raw = Buffer.from(body);
         const signature = signed ? createHmac('sha1', SECRET).update(raw).digest('hex') : undefined;
-        const parsed = parseDelivery(raw, signature, SECRET);
+        const secrets = new WebhookSecrets({ current: SECRET, graceMs: 0 });
+        const parsed = parseDelivery(raw, signature, (r, s) => secrets.verify(r, s));
         if (!signed) assert.deepEqual(parsed.ok ? 200 : parsed.status, 401);
         else if (parsed.ok) assert.ok(parsed.delivery.data.id.length > 0);
         else assert.equal(parsed.status, 400);

@@ -55,6 +55,34 @@ describe('simulator: messaging and signed webhooks', () => {
     assert.equal((await call(botToken, 'GET', `/messages/${mention.id}`)).status, 200);
   });
 
+  it('refuses a card with more than five actions, a ShowCard’s own actions included, as Webex’s guide says', () => {
+    const rita = sim.org.addPerson({ displayName: 'Rita Five', email: 'rita.five@example.com' });
+    const room = sim.org.createRoom(rita.id, 'Buttons');
+    const submit = (title: string) => ({ type: 'Action.Submit', title, data: {} });
+    const card = (actions: unknown[]) => ({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.3', body: [], actions } }] });
+    const five = [submit('1'), submit('2'), { type: 'Action.ShowCard', title: '3', card: { type: 'AdaptiveCard', body: [], actions: [submit('4')] } }, submit('5')];
+    assert.ok(sim.org.postMessage(rita.id, { roomId: room.id, text: 'five', ...card(five) }).id);
+    const six = [...five.slice(0, 3), { type: 'ActionSet', actions: [submit('5'), submit('6')] }];
+    const tooMany = (): unknown => sim.org.postMessage(rita.id, { roomId: room.id, text: 'six', ...card(six) });
+    assert.throws(tooMany, (error: { status?: number; message?: string }) => error.status === 400 && /up to 5 buttons/.test(error.message ?? ''));
+  });
+
+  it('keeps people of another organisation apart: their own orgId, on their webhooks too', async () => {
+    const { orgId } = sim.addOrganisation();
+    const bob = sim.org.addPerson({ displayName: 'Bob Other', email: 'bob@other.example', extension: '2001', orgId });
+    assert.notEqual(orgId, sim.org.orgId);
+    const token = sim.org.issueToken(bob.id, 'access', ['spark:all', 'spark:calls_read']);
+    const made = await fetch(`${sim.apiUrl}/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'calls', targetUrl: target, resource: 'telephony_calls', event: 'created' }),
+    });
+    assert.equal(((await made.json()) as { orgId: string }).orgId, orgId);
+    sim.telephonyOf(orgId).placeIncomingCall({ toPersonId: bob.id });
+    assert.equal(sim.telephonyOf(orgId).list(bob.id).length, 1);
+    assert.equal(sim.telephony.list(bob.id).length, 0, 'the home organisation’s phones do not carry his calls');
+  });
+
   it('answers without a valid token with 401 in Webex’s error shape', async () => {
     const response = await fetch(`${sim.apiUrl}/people/me`, { headers: { authorization: 'Bearer nope' } });
     assert.equal(response.status, 401);

@@ -106,12 +106,32 @@ describe('simulator: Webex Calling call control', () => {
       assert.equal(phones.parked.size, 0);
     });
 
-    it('puts a declined retrieve back where it was parked', () => {
+    it('puts a declined retrieve back where it was parked (modelled)', () => {
       const call = phones.placeIncomingCall({ toPersonId: rita });
       phones.park(rita, { callId: call.id, destination: '1002' });
       const { callId } = phones.retrieve(sam, { destination: '1002' });
       phones.hangup(sam, callId);
+      assert.deepEqual(seen(sam), ['created/received/alerting', 'deleted/disconnected/disconnected']);
+      assert.equal(events.at(-1)?.data.answered, undefined, 'it never connected');
       assert.ok(phones.parked.has('1002'));
+    });
+
+    it('ends a retrieve nobody answers after the ring time, and parks the caller again (modelled)', () => {
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      try {
+        phones.noAnswerMs = 20_000;
+        const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+        phones.park(rita, { callId: call.id, destination: '1002' });
+        phones.retrieve(sam, { destination: '1002' });
+        clock.tick(19_000);
+        assert.equal(phones.list(sam)[0]?.state, 'alerting');
+        clock.tick(1_000);
+        assert.deepEqual(phones.list(sam), []);
+        assert.deepEqual(seen(sam), ['created/received/alerting', 'deleted/disconnected/disconnected']);
+        assert.ok(phones.parked.has('1002'));
+      } finally {
+        clock.restore();
+      }
     });
 
     it('rings the parker back after the recall time, saying where it was parked', () => {
@@ -144,12 +164,43 @@ describe('simulator: Webex Calling call control', () => {
       assert.equal(status(() => phones.retrieve(sam, { destination: '2001' })), 404);
     });
 
-    it('lets someone pick a parked call up from a desk phone', () => {
-      const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+    it('lets someone pick a parked call up from a desk phone: a call to the slot that connects to the caller (modelled)', () => {
+      const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
       phones.park(rita, { callId: call.id });
       phones.pickUpFromPhone(sam, '2001');
       assert.deepEqual(seen(sam), ['created/originated/connecting', 'updated/answered/connected']);
+      const [dialling, connected] = events.filter((e) => e.audience.includes(sam)).map((e) => e.data.remoteParty as { number?: string; name?: string });
+      assert.equal(dialling?.number, '2001', 'while it connects, the call names the slot dialled');
+      assert.deepEqual([connected?.name, connected?.number], ['Acme', '+15550100'], 'connected, it names the parked caller');
       assert.equal(phones.list(sam)[0]?.remoteParty.name, 'Acme');
+      assert.equal(phones.parked.size, 0);
+
+      const again = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+      phones.park(rita, { callId: again.id, destination: '1003' });
+      phones.pickUpFromPhone(sam, '1003', '*881003');
+      assert.equal(events.filter((e) => e.audience.includes(sam)).map((e) => (e.data.remoteParty as { number?: string }).number).at(-2), '*881003', 'with the retrieve code, as dialled');
+      assert.equal(status(() => phones.dial(sam, { destination: '*881004' })), 404, 'nothing parked there');
+    });
+
+    it('dials an outside number: the far end answers, and no park slot is touched', () => {
+      const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+      phones.park(rita, { callId: call.id });
+      phones.dial(sam, { destination: '+15550100', farEnd: { name: 'Acme main line' } });
+      assert.deepEqual(seen(sam), ['created/originated/connecting', 'updated/answered/connected']);
+      assert.equal(phones.list(sam)[0]?.remoteParty.name, 'Acme main line');
+      assert.ok(phones.parked.has('2001'), 'the parked caller still waits');
+    });
+
+    it('keeps each organisation’s park slots and people apart', () => {
+      const otherOrg = org.addOrganisation();
+      const theirs = new SimTelephony(org, { orgId: otherOrg });
+      const bob = org.addPerson({ displayName: 'Bob', email: 'bob@other.example', extension: '2001', orgId: otherOrg }).id;
+      const mine = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+      phones.park(rita, { callId: mine.id });
+      const his = theirs.placeIncomingCall({ toPersonId: bob, from: { name: 'Acme' } });
+      assert.equal(theirs.park(bob, { callId: his.id }).personId, bob, 'their 2001 is Bob');
+      assert.equal(status(() => theirs.park(bob, { callId: his.id, destination: 'rita@example.com' })), 404, 'the call is parked already');
+      assert.ok(phones.parked.has('2001') && theirs.parked.has('2001'));
     });
   });
 });

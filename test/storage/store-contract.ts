@@ -51,21 +51,30 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     assert.ok(await store.claimForRetrieve('call-1', 'C', 'tap-C', t0 + 62_001, 60_000), 'B died holding the claim; after the lease C may try');
   });
 
-  it('records who retrieved a call, and only the claim holder can', async () => {
+  it('rings only for the claim holder, and ends the ring only for the call that rings', async () => {
     await store.saveParkedCall(waiting('call-1'));
     await store.claimForRetrieve('call-1', 'SAM', 'tap-SAM', Date.now(), 60_000);
-    const retrieved = (personId: string, name: string) => ({
+    const ringing = (personId: string, name: string) => ({
       from: ['retrieving' as const],
-      to: 'retrieved' as const,
-      changes: { retrievedBy: { personId, name }, retrievedAt: '2026-11-23T10:00:00.000Z', handedCallId: 'NEW-CALL' },
+      to: 'ringing' as const,
+      changes: { ringingFor: { personId, name }, handedCallId: 'NEW-CALL' },
       claimedBy: personId,
+    });
+    assert.equal(await store.moveParkedCall('call-1', ringing('MALLORY', 'Mallory')), false);
+    assert.equal((await store.parkedCall('call-1'))?.state, 'retrieving');
+    assert.equal(await store.moveParkedCall('call-1', ringing('SAM', 'Sam')), true);
+    assert.equal((await store.parkedCallByHandedCall('NEW-CALL'))?.id, 'call-1', 'the call Webex started for the retrieve is known as the bot’s');
+    assert.equal(await store.parkedCallByHandedCall('OTHER-CALL'), undefined);
+    assert.deepEqual((await store.openParkedBefore('2100-01-01T00:00:00.000Z')).map((c) => c.id), ['call-1'], 'a ringing call may still expire');
+    const answered = (handedCallId: string) => ({
+      from: ['ringing' as const],
+      to: 'retrieved' as const,
+      changes: { retrievedBy: { personId: 'SAM', name: 'Sam' }, retrievedAt: '2026-11-23T10:00:00.000Z' },
+      handedCallId,
       closedAtMs: Date.now(),
     });
-    assert.equal(await store.moveParkedCall('call-1', retrieved('MALLORY', 'Mallory')), false);
-    assert.equal((await store.parkedCall('call-1'))?.state, 'retrieving');
-    assert.equal(await store.moveParkedCall('call-1', retrieved('SAM', 'Sam')), true);
-    assert.equal(await store.isHandedCall('NEW-CALL'), true, 'the call Webex started for the retrieve is known as the bot’s');
-    assert.equal(await store.isHandedCall('OTHER-CALL'), false);
+    assert.equal(await store.moveParkedCall('call-1', answered('OLD-CALL')), false, 'another call’s event');
+    assert.equal(await store.moveParkedCall('call-1', answered('NEW-CALL')), true);
     const call = await store.parkedCall('call-1');
     assert.equal(call?.state, 'retrieved');
     assert.deepEqual(call?.retrievedBy, { personId: 'SAM', name: 'Sam' });
@@ -89,6 +98,31 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     store = await reopen();
     assert.equal((await store.parkedCall('call-1'))?.state, 'waiting');
     assert.equal((await store.account('RITA'))?.sealedRefreshToken, 'v1.b');
+  });
+
+  it('re-seals tokens only while they are still the ones read: a refresh saved meanwhile wins', async () => {
+    const account = { personId: 'RITA', displayName: 'Rita', sealedAccessToken: 'v1.old-a', sealedRefreshToken: 'v1.old-r', accessExpiresAt: 1, scope: 's', linkedAt: 'now' };
+    await store.saveAccount(account);
+    const resealed = { sealedAccessToken: 'v1.new-a', sealedRefreshToken: 'v1.new-r' };
+    assert.equal(await store.resealAccount('RITA', account, resealed), true);
+    assert.deepEqual(await store.account('RITA'), { ...account, ...resealed });
+    await store.saveAccount({ ...account, sealedAccessToken: 'v1.refreshed-a', sealedRefreshToken: 'v1.refreshed-r', accessExpiresAt: 2 });
+    assert.equal(await store.resealAccount('RITA', resealed, { sealedAccessToken: 'v1.x', sealedRefreshToken: 'v1.y' }), false);
+    assert.equal((await store.account('RITA'))?.sealedAccessToken, 'v1.refreshed-a');
+    assert.equal(await store.resealAccount('NOBODY', resealed, resealed), false);
+  });
+
+  it('records a deadline once: every instance and restart gets the first one', async () => {
+    const other = await reopen();
+    try {
+      const firsts = await Promise.all([store.deadline('grace', 1_000), other.deadline('grace', 2_000)]);
+      assert.equal(firsts[0], firsts[1]);
+      assert.ok(firsts[0] === 1_000 || firsts[0] === 2_000);
+      assert.equal(await other.deadline('grace', 5_000), firsts[0]);
+      assert.equal(await store.deadline('another', 7_000), 7_000);
+    } finally {
+      await other.close();
+    }
   });
 
   it('hands out a link state once, and never after it expires', async () => {
@@ -120,15 +154,15 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     assert.equal(call?.callId, 'CALL');
   });
 
-  it('finds waiting calls by park number, caller number and age, and never moves a closed one again', async () => {
+  it('finds calls by park number and state, and by age, and never moves a closed one again', async () => {
     await store.saveParkedCall({ ...waiting('call-1'), caller: { name: 'Acme', number: '+15550100' }, parkedAt: '2026-11-23T10:00:00.000Z' });
     await store.saveParkedCall({ ...waiting('call-2', 'OTHER'), parkedAgainst: { number: '2001' }, parkedAt: '2026-11-23T10:05:00.000Z' });
-    assert.deepEqual((await store.waitingOnNumber('1000')).map((c) => c.id), ['call-1']);
-    assert.deepEqual((await store.waitingWithCaller('+15550100')).map((c) => c.id), ['call-1']);
-    assert.deepEqual((await store.waitingParkedBefore('2026-11-23T10:01:00.000Z')).map((c) => c.id), ['call-1']);
+    assert.deepEqual((await store.parkedOnNumber('1000', ['waiting'])).map((c) => c.id), ['call-1']);
+    assert.deepEqual((await store.openParkedBefore('2026-11-23T10:01:00.000Z')).map((c) => c.id), ['call-1']);
     assert.ok(await store.moveParkedCall('call-1', { from: ['waiting'], to: 'rang-back', changes: {}, closedAtMs: Date.now() }));
     assert.equal(await store.moveParkedCall('call-1', { from: ['waiting'], to: 'expired', changes: {} }), false);
-    assert.deepEqual(await store.waitingOnNumber('1000'), []);
+    assert.deepEqual(await store.parkedOnNumber('1000', ['waiting']), []);
+    assert.deepEqual((await store.parkedOnNumber('1000', ['waiting', 'rang-back'])).map((c) => c.id), ['call-1']);
     assert.equal((await store.parkedCall('call-1'))?.state, 'rang-back');
   });
 

@@ -16,19 +16,40 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+export interface BotProcessOptions {
+  /** The script to run, relative to `cwd`: the TypeScript source by default. */
+  entry?: string;
+  /** The log text that says it is up. */
+  ready?: string;
+  /** Node's own flags; by default those in BOT_NODE_OPTIONS (the benchmark sets `npm start`'s). */
+  nodeOptions?: string[];
+  /** The folder the bot runs in: the project, or an installation of it elsewhere. */
+  cwd?: string;
+  /** A command that runs Node, such as `['prlimit', '--nofile=1024:1024']`; Node itself when empty. */
+  launcher?: string[];
+}
+
 /** The real bot (`src/main.ts`) in its own process, as `npm start` runs it, with its output kept. */
 export class BotProcess {
   output = '';
   private child?: ChildProcess;
 
-  /** `entry` is the script to run, relative to the project; `ready` is the log text that says it is up. */
+  private readonly entry: string;
+  private readonly ready: string;
+  private readonly nodeOptions: string[];
+  private readonly cwd: string;
+  private readonly launcher: string[];
+
   constructor(
     private readonly env: Record<string, string>,
-    private readonly entry = join('src', 'main.ts'),
-    private readonly ready = '"event":"bot-ready"',
-    /** Node's own flags; by default those in BOT_NODE_OPTIONS (the benchmark sets `npm start`'s). */
-    private readonly nodeOptions = process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [],
-  ) {}
+    options: BotProcessOptions = {},
+  ) {
+    this.entry = options.entry ?? join('src', 'main.ts');
+    this.ready = options.ready ?? '"event":"bot-ready"';
+    this.nodeOptions = options.nodeOptions ?? process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+    this.cwd = options.cwd ?? ROOT;
+    this.launcher = options.launcher ?? [];
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -56,8 +77,9 @@ export class BotProcess {
     const from = this.output.length;
     const nodeOptions = this.nodeOptions;
     const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...nodeOptions, ...loader, join(ROOT, this.entry)], {
-      cwd: ROOT,
+    const [command = process.execPath, ...launcherArgs] = this.launcher.length ? [...this.launcher, process.execPath] : [];
+    const child = spawn(command, [...launcherArgs, ...nodeOptions, ...loader, join(this.cwd, this.entry)], {
+      cwd: this.cwd,
       env: { PATH: process.env.PATH ?? '', ...this.env, ...changes },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
-import type { SimMessage, SimPerson, SimRoom, SimRequestRecord, SimWebhook } from '../../src/simulator/model.js';
+import type { SimCall, SimMessage, SimPerson, SimRoom, SimRequestRecord, SimWebhook } from '../../src/simulator/model.js';
+import type { SimTelephony } from '../../src/simulator/telephony.js';
 import { BotProcess, freePort } from './bot-process.js';
 import { LoadBalancer } from './load-balancer.js';
 import { waitFor } from './wait.js';
@@ -23,7 +24,8 @@ export function contractViolations(sim: WebexSimulator): string[] {
   return [...found];
 }
 
-export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+/** Strong, as the bot requires (`openssl rand -hex 32`); fixed so tests can sign deliveries with it. */
+export const WEBHOOK_SECRET = '9c4e1f7a2b8d05e3c6a91f4d7b2e8c05a3f6d9b1e4c7a02f5d8b3e6c9a1f4d7b';
 
 export interface TestPerson {
   person: SimPerson;
@@ -50,10 +52,21 @@ export interface WorldOptions {
   databaseUrl?: string;
   /** The bot's entry script: the TypeScript source by default, or the built `dist/main.js`. */
   entry?: string;
+  /** The folder the bot runs in, `entry` being relative to it: the project by default. */
+  cwd?: string;
+  /** Node's own flags for the bot (BOT_NODE_OPTIONS by default). */
+  nodeOptions?: string[];
+  /** A command the bot's Node runs under, such as `['prlimit', '--nofile=1024:1024']`. */
+  launcher?: string[];
 }
 
 export class World {
   readonly bots: BotProcess[];
+  /**
+   * Whoever's phone rings with a retrieve answers it a moment later, as people mostly do. Tests of a
+   * ringing retrieve (declined, not answered) turn this off and use the phones themselves.
+   */
+  answerRetrieves = true;
   private constructor(
     readonly sim: WebexSimulator,
     readonly botPerson: SimPerson,
@@ -62,10 +75,19 @@ export class World {
     readonly botPort: number,
     instancePorts: number[],
     env: Record<string, string>,
-    entry: string | undefined,
+    process: Pick<WorldOptions, 'entry' | 'cwd' | 'nodeOptions' | 'launcher'>,
     private readonly balancer?: LoadBalancer,
   ) {
-    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, entry));
+    this.bots = instancePorts.map((port) => new BotProcess({ ...env, PORT: String(port) }, process));
+    sim.org.on('event', (event) => {
+      const { callId, personality, state } = event.data;
+      if (!this.answerRetrieves || event.resource !== 'telephony_calls' || event.event !== 'created' || personality !== 'clickToDial' || state !== 'alerting') return;
+      const personId = event.actorId;
+      setTimeout(() => {
+        const phones = sim.telephonyOf(sim.org.person(personId).orgId);
+        if (phones.list(personId).some((call) => call.id === callId && call.state === 'alerting')) phones.answer(personId, callId);
+      }, 50).unref();
+    });
   }
 
   static async create(options: WorldOptions = {}): Promise<World> {
@@ -93,7 +115,7 @@ export class World {
       LOG_LEVEL: 'info',
       ...options.env,
     };
-    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, options.entry, balancer);
+    return new World(sim, botPerson, botToken, dataDir, port, instancePorts, env, options, balancer);
   }
 
   /** The first (or only) bot instance. */
@@ -130,9 +152,10 @@ export class World {
     if (violations.length) throw new Error(`Requests or answers that do not match the Webex API subset:\n  ${violations.join('\n  ')}`);
   }
 
-  addPerson(displayName: string, extension?: string): TestPerson {
+  /** A person of the home organisation, or of `orgId` (`sim.addOrganisation()`). */
+  addPerson(displayName: string, extension?: string, orgId?: string): TestPerson {
     const email = `${displayName.toLowerCase().replace(/\W+/g, '.')}@example.com`;
-    const person = this.sim.org.addPerson({ displayName, email, ...(extension ? { extension } : {}) });
+    const person = this.sim.org.addPerson({ displayName, email, ...(extension ? { extension } : {}), ...(orgId ? { orgId } : {}) });
     const clientToken = this.sim.org.issueToken(person.id, 'access', ['spark:all']);
     return { person, clientToken, name: displayName, id: person.id };
   }
@@ -221,7 +244,7 @@ export class World {
 
   /** Every phone in the org goes idle: no calls up, nothing parked. */
   hangUpEverything(): void {
-    this.sim.telephony.reset();
+    for (const orgId of this.sim.org.orgIds) this.sim.telephonyOf(orgId).reset();
   }
 
   /** The `telephony_calls` webhooks a person's own token has made. */
@@ -233,8 +256,20 @@ export class World {
   async callEventsWatched(person: TestPerson): Promise<SimWebhook[]> {
     return waitFor(`${person.name}'s call events webhooks`, () => {
       const webhooks = this.callWebhooks(person);
-      return webhooks.length === 2 && webhooks;
+      return webhooks.length === 3 && webhooks;
     });
+  }
+
+  /** The phones of the person's organisation. */
+  phonesOf(person: TestPerson): SimTelephony {
+    return this.sim.telephonyOf(person.person.orgId);
+  }
+
+  /** The retrieve ringing on the person's phone, if any. */
+  ringingRetrieve(person: TestPerson): SimCall | undefined {
+    return this.phonesOf(person)
+      .list(person.id)
+      .find((call) => call.personality === 'clickToDial' && call.state === 'alerting');
   }
 
   /** Call-control requests the simulator received, with whose token they came. */
@@ -243,7 +278,8 @@ export class World {
   }
 }
 
-const UNPROMPTED = /^(No longer parked on |Hi, I'm Park Bot|Front desk: )/;
+/** Also the card of a retrieve ringing the retriever's phone: what follows it is the outcome. */
+const UNPROMPTED = /^(No longer parked on |Hi, I'm Park Bot|Front desk: |Ringing .*…)/;
 const notSuperseded = (message: SimMessage): boolean => !UNPROMPTED.test(message.text ?? '');
 
 export function cardOf(message: SimMessage): Card {

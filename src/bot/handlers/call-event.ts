@@ -4,15 +4,16 @@ import type { BotServices } from '../context.js';
 import type { Logger } from '../../logger.js';
 
 /**
- * A linked person's call event: any parked call it ends gets its card replaced in its space, and a
- * retrieve waiting to learn who Webex put through to that person hears it.
+ * A linked person's call event: any parked call whose life it moves on (a retrieve answered or not,
+ * a call rung back or picked up) gets its card replaced in its space. Every event is remembered a
+ * while first, for what a later one may need (what a phone dialled, a retrieve not yet recorded).
  */
 export async function handleCallEvent(services: BotServices, delivery: CallEventDelivery, logger: Logger): Promise<void> {
-  services.handovers.saw(delivery.createdBy, delivery.data);
+  services.recentCalls.saw(delivery.createdBy, delivery.data);
   await services.subscriptions.sawEvent(delivery.createdBy, delivery.event).catch(() => undefined);
-  const closed = await followCallEvent(services, delivery.createdBy, delivery.data);
-  for (const call of closed) {
+  const moved = await followCallEvent(services, { personId: delivery.createdBy, orgId: delivery.orgId }, delivery.data);
+  for (const call of moved) {
     logger.info({ event: `call-${call.state}`, parkId: call.id }, 'A parked call changed outside the bot');
-    await services.board.show(call);
+    await services.board.showRingEnd(call);
   }
 }

@@ -8,6 +8,7 @@ import { conversationIn } from '../conversation.js';
 import type { BotServices } from '../context.js';
 import { escapeMarkdown, mentionName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
+import { pseudonym } from '../../logger.js';
 
 /** How long a park asked for before linking waits for the link (as long as a link is valid). */
 const PENDING_PARK_MS = 15 * 60 * 1000;
@@ -20,6 +21,7 @@ const pendingParkSchema = z.object({
     parkId: z.string(),
     roomId: z.string(),
     by: z.object({ personId: z.string(), name: z.string() }),
+    orgId: z.string().optional(),
     destination: z.string().optional(),
     groupPark: z.boolean().optional(),
     forPersonId: z.string().optional(),
@@ -47,7 +49,7 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       // A replay of a park that failed: the person heard why the first time.
       return;
     case 'not-in-space':
-      await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, so I did not park the call.');
+      await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, or is a bot, so I did not park the call.');
       return;
     case 'no-call': {
       const answer = `${escapeMarkdown(request.by.name)}, you have no active call to park.`;
@@ -115,7 +117,7 @@ export async function resumePendingPark(services: BotServices, personId: string,
       isDirect: pending.isDirect,
       // Nothing to say in the space if the call has gone meanwhile: the person hears it privately.
       fromCard: true,
-      logger: services.logger.child({ eventKey }),
+      logger: services.logger.child({ eventKey: pseudonym(eventKey) }),
     },
     request,
   );

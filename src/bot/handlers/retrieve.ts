@@ -1,4 +1,5 @@
 import { retrieveByNumber, retrieveParkedCall, type RetrieveByNumberOutcome } from '../../calls/retrieve-call.js';
+import { watchRing } from '../../calls/ring.js';
 import { closedSummary, parkedListCard } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
 import { escapeMarkdown } from '../../chat/markdown.js';
@@ -26,9 +27,13 @@ export async function handleRetrieveCommand(ctx: HandlerContext, by: PersonRef, 
 async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome, by: PersonRef): Promise<void> {
   ctx.services.metrics.retrieves.inc({ outcome: outcome.type });
   switch (outcome.type) {
-    case 'retrieved':
-      ctx.logger.info({ event: 'call-retrieved', parkId: outcome.call.id }, 'Call retrieved');
+    case 'ringing':
+      ctx.logger.info({ event: 'call-ringing', parkId: outcome.call.id }, "Webex rings the retriever's phone");
       await ctx.services.board.show(outcome.call);
+      followRing(ctx, outcome.call);
+      return;
+    case 'settled':
+      await ctx.services.board.showRingEnd(outcome.call);
       return;
     case 'gone':
       ctx.logger.info({ event: 'call-gone', parkId: outcome.call.id }, 'Nothing was parked there any more');
@@ -41,9 +46,15 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
     case 'closed':
       await ctx.conversation.dm(by.personId, closedSummary(outcome.call));
       return;
-    case 'in-progress':
-      await ctx.conversation.dm(by.personId, `Someone else is retrieving the call on ${escapeMarkdown(outcome.call.parkedAgainst.number)} right now.`);
+    case 'in-progress': {
+      const number = escapeMarkdown(outcome.call.parkedAgainst.number);
+      const ringing = outcome.call.state === 'ringing' && outcome.call.ringingFor;
+      await ctx.conversation.dm(
+        by.personId,
+        ringing ? `${escapeMarkdown(ringing.name)}'s phone is ringing with the call on ${number}: if they do not answer, it stays parked and you can try again.` : `Someone else is retrieving the call on ${number} right now.`,
+      );
       return;
+    }
     case 'not-found':
       await ctx.conversation.dm(by.personId, 'I cannot find that parked call any more.');
       return;
@@ -54,4 +65,15 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
       await ctx.conversation.sendCard(parkedListCard(outcome.calls));
       return;
   }
+}
+
+/**
+ * Until the retriever's phone connects or the ring ends. Their call events settle it wherever they
+ * arrive; without them, Webex is asked about the call for a while. Not part of the tap's own work:
+ * a phone can ring longer than a delivery should stay open.
+ */
+function followRing(ctx: HandlerContext, call: Parameters<typeof watchRing>[1]): void {
+  watchRing(ctx.services, call)
+    .then((settled) => (settled ? ctx.services.board.showRingEnd(settled) : undefined))
+    .catch((error: unknown) => ctx.logger.warn({ event: 'ring-watch-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not follow a ringing retrieve'));
 }

@@ -1,0 +1,91 @@
+import { WebexApiError } from '../webex/errors.js';
+import type { CallingApi } from '../webex/calling-api.js';
+import type { Call, CallEvent, Party } from '../webex/schemas.js';
+import type { TokenVault } from '../auth/token-vault.js';
+import type { ParkedCall, Store } from '../storage/store.js';
+import type { RecentCalls } from './recent-calls.js';
+import { move } from './lifecycle.js';
+
+/** How often a retriever's ringing call is read back from Webex when the bot gets no call events for them. */
+export const RING_POLL_MS = 1000;
+/** How long it is read back at most; a ring still unsettled by then is left to the clock (expiry). */
+export const RING_WATCH_MS = 3 * 60_000;
+
+export interface RingDeps {
+  calling: CallingApi;
+  vault: TokenVault;
+  store: Store;
+  recentCalls: RecentCalls;
+  now?: () => Date;
+  pollMs?: number;
+  watchMs?: number;
+}
+
+export type Ringing = ParkedCall & { state: 'ringing'; handedCallId: string; ringingFor: NonNullable<ParkedCall['ringingFor']> };
+
+export const isRinging = (call: ParkedCall | undefined): call is Ringing => call?.state === 'ringing' && Boolean(call.handedCallId && call.ringingFor);
+
+/** Who Webex put on the retriever's phone: the caller actually handed over, as the call names them. */
+function handedOver(party: Party | undefined): ParkedCall['caller'] {
+  if (!party || party.privacyEnabled) return {};
+  return { ...(party.name ? { name: party.name } : {}), ...(party.number ? { number: party.number } : {}) };
+}
+
+/**
+ * What the retrieve's call on the retriever's phone says, as an event or as read back from Webex:
+ * connected (or ended after it had been answered) → retrieved; ended before it connected (declined,
+ * not answered, the caller gone) → the caller is parked again; still ringing → nothing yet.
+ */
+export async function settle(store: Store, call: Ringing, seen: Pick<Call, 'state' | 'remoteParty' | 'answered'>, now: Date): Promise<ParkedCall | undefined> {
+  const handedCallId = call.handedCallId;
+  if (seen.state === 'connected' || seen.state === 'held' || seen.state === 'remoteHeld' || (seen.state === 'disconnected' && seen.answered)) {
+    return move(store, call, { type: 'answered', handedCallId, handedOver: handedOver(seen.remoteParty) }, now);
+  }
+  if (seen.state === 'disconnected') return move(store, call, { type: 'unanswered', handedCallId }, now);
+  return undefined;
+}
+
+/** One of the retriever's own call events, about the call a retrieve rings them with. */
+export async function followRingEvent(store: Store, call: ParkedCall, personId: string, event: CallEvent, now: Date): Promise<ParkedCall | undefined> {
+  if (!isRinging(call) || call.ringingFor.personId !== personId || call.handedCallId !== event.callId) return undefined;
+  return settle(store, call, event, now);
+}
+
+/**
+ * Sees a ringing retrieve through to its end. The retriever's call events settle it wherever they
+ * arrive; any that came here before the retrieve recorded its call are applied now. For a retriever
+ * whose events the bot does not get, Webex is asked about the call every `pollMs` until it connects or
+ * ends, for `watchMs` at most. Returns the record once this watch moved it, or undefined.
+ */
+export async function watchRing(deps: RingDeps, call: ParkedCall): Promise<ParkedCall | undefined> {
+  if (!isRinging(call)) return undefined;
+  const now = (): Date => deps.now?.() ?? new Date();
+  const personId = call.ringingFor.personId;
+  const early = deps.recentCalls.latest(personId, call.handedCallId);
+  if (early) {
+    const settled = await settle(deps.store, call, early, now());
+    if (settled) return settled;
+  }
+  if ((await deps.store.subscription(personId))?.status === 'active') return undefined;
+  const deadline = Date.now() + (deps.watchMs ?? RING_WATCH_MS);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, deps.pollMs ?? RING_POLL_MS));
+    const current = await deps.store.parkedCall(call.id);
+    if (!isRinging(current) || current.handedCallId !== call.handedCallId) return undefined;
+    const seen = await readBack(deps, personId, call.handedCallId);
+    if (!seen) continue;
+    const settled = await settle(deps.store, current, seen, now());
+    if (settled || seen.state === 'disconnected') return settled;
+  }
+  return undefined;
+}
+
+/** The call as Webex has it now; gone from the retriever's calls means it ended. Undefined: Webex could not say. */
+async function readBack(deps: RingDeps, personId: string, callId: string): Promise<Pick<Call, 'state' | 'remoteParty' | 'answered'> | undefined> {
+  try {
+    return await deps.vault.withToken(personId, (token) => deps.calling.call(token, callId));
+  } catch (error) {
+    if (error instanceof WebexApiError && error.kind === 'not-found') return { state: 'disconnected' };
+    return undefined;
+  }
+}
