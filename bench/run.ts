@@ -5,11 +5,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { World, WEBHOOK_SECRET, submitButtons, type TestPerson } from '../test/support/world.js';
+import { World, WEBHOOK_SECRET } from '../test/support/world.js';
 import { BotProcess, freePort } from '../test/support/bot-process.js';
 import { startSimulator } from '../src/simulator/server.js';
-import type { SimMessage, SimRequestRecord, SimRoom } from '../src/simulator/model.js';
 import { bodyMentions, endpointOf, heapOf, memoryOf, percentiles, Timeline } from './measure.js';
+import { callsByEndpoint, chattedByPerson, parkAndRetrieve, type FlowTimes, type Worker } from './flows.js';
+import { benchLinkedPeople } from './linked-people.js';
 import { benchSpaces } from './spaces.js';
 import { benchHttpClients } from './http-clients.js';
 import { beforeAfterTable, type Before } from './report.js';
@@ -22,6 +23,10 @@ const { values: args } = parseArgs({
     sequential: { type: 'string', default: '200' },
     // How many spaces the bot is in, for the memory and start-up curve: a comma-separated list.
     spaces: { type: 'string', default: '100,1000,10000' },
+    // How many linked people (two call-events webhooks each), for the upkeep phase: a comma-separated list.
+    linked: { type: 'string', default: '1000,10000' },
+    // How long each linked-people count is watched with the production settings.
+    'linked-seconds': { type: 'string', default: '120' },
     // Requests per HTTP client in the fetch / undici comparison.
     'http-requests': { type: 'string', default: '5000' },
     out: { type: 'string', default: join(__dirname, 'results.json') },
@@ -39,58 +44,7 @@ const TARGET_RECORDS = Number(args.records);
 const MAX_SECONDS = Number(args.seconds);
 const SEQUENTIAL_FLOWS = Number(args.sequential);
 const SPACE_COUNTS = args.spaces.split(',').filter(Boolean).map(Number);
-
-interface Worker {
-  parker: TestPerson;
-  retriever: TestPerson;
-  room: SimRoom;
-}
-
-interface FlowTimes {
-  /** Delivery sent at this time (ms): the zero of the flow's timeline. */
-  parkStart: number;
-  park: number;
-  retrieve: number;
-  parkCalls: SimRequestRecord[];
-  retrieveCalls: SimRequestRecord[];
-}
-
-let flowCounter = 0;
-
-/** One park flow then one retrieve flow, driven the way Webex clients do. */
-async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker): Promise<FlowTimes> {
-  const caller = `Bench caller ${(flowCounter += 1)}`;
-  world.sim.telephony.placeIncomingCall({ toPersonId: worker.parker.id, from: { name: caller, number: '+15550100' } });
-  const firstPark = timeline.requests.length;
-  const cardPosted = timeline.next(`park card for ${caller}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, caller));
-  const message = await world.say(worker.parker, worker.room, 'park my call');
-  const cardRequest = await cardPosted;
-  const parkCalls = timeline.requests.slice(firstPark).filter((r) => r.at <= cardRequest.at);
-  const park = cardRequest.at - (timeline.sentAt.get(message.id) ?? cardRequest.at);
-
-  const card = [...world.sim.org.messages.values()].findLast((m: SimMessage) => m.roomId === worker.room.id && JSON.stringify(m.attachments ?? '').includes(caller));
-  if (!card) throw new Error('no card');
-  const firstRetrieve = timeline.requests.length;
-  const cardDeleted = timeline.next(`deletion of the waiting card for ${caller}`, (r) => r.method === 'DELETE' && decodeURIComponent(r.path) === `/messages/${card.id}`);
-  await world.tap(worker.retriever, card, submitButtons(card)[0]?.data);
-  const deleteRequest = await cardDeleted;
-  const action = [...world.sim.org.attachmentActions.values()].findLast((a) => a.messageId === card.id);
-  const retrieve = deleteRequest.at - (timeline.sentAt.get(action?.id ?? '') ?? deleteRequest.at);
-  const retrieveCalls = timeline.requests.slice(firstRetrieve).filter((r) => r.at <= deleteRequest.at);
-  world.sim.telephony.calls.set(worker.retriever.id, []);
-  return { parkStart: timeline.sentAt.get(message.id) ?? cardRequest.at, park, retrieve, parkCalls, retrieveCalls };
-}
-
-/** A person's own chatting (typing a message, tapping a card), which the bot did not make. */
-const chattedByPerson = (record: SimRequestRecord, people: Set<string>): boolean =>
-  record.tokenKind === 'access' && people.has(record.personId ?? '') && ['/messages', '/attachment/actions'].includes(record.path);
-
-/** Calls the bot made (bot or user tokens, not the people's own chatting), by endpoint. */
-function callsByEndpoint(records: SimRequestRecord[], people: Set<string>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const record of records.filter((r) => !chattedByPerson(r, people))) counts[endpointOf(record)] = (counts[endpointOf(record)] ?? 0) + 1;
-  return counts;
-}
+const LINKED_COUNTS = args.linked.split(',').filter(Boolean).map(Number);
 
 async function benchParkBot() {
   const world = await World.create({ entry: BOT_ENTRY });
@@ -247,6 +201,8 @@ async function main(): Promise<void> {
   const baseline = await benchBaseline(true);
   const spaces = [];
   for (const count of SPACE_COUNTS) spaces.push(await benchSpaces(BOT_ENTRY, count, WORKERS));
+  const linkedPeople = [];
+  for (const count of LINKED_COUNTS) linkedPeople.push(await benchLinkedPeople(BOT_ENTRY, count, Number(args['linked-seconds'])));
   const httpClients = await benchHttpClients(Number(args['http-requests']));
   const latency = parkBot.botAddedLatencyMs;
   const { returningSender } = parkBot.upstreamCalls;
@@ -258,6 +214,7 @@ async function main(): Promise<void> {
     parkBot,
     baseline: { likeForLike: baseline, stock: stockBaseline },
     spaces,
+    linkedPeople,
     httpClients,
     // Against the like-for-like baseline: the same SDK settings and Node flags as the bot.
     ratiosToBaseline: {
@@ -276,6 +233,13 @@ async function main(): Promise<void> {
       'events/s >= like-for-like baseline': parkBot.throughput.eventsPerSecond >= baseline.throughput.eventsPerSecond,
       'peak RSS <= 200 MB (records)': parkBot.memory.peakRssMb <= 200,
       ...Object.fromEntries(spaces.map((s) => [`peak RSS <= 200 MB and still up (${s.spaces} spaces)`, s.stillUp && s.afterEverySpaceSpoke.peakRssMb <= 200])),
+      ...Object.fromEntries(
+        linkedPeople.flatMap((l) => [
+          [`peak RSS <= 200 MB (${l.linkedPeople} linked people)`, l.peakRssMb <= 200],
+          [`upkeep within its budget of 120 a minute, no burst (${l.linkedPeople} linked people)`, l.upkeepRequestsPerHour <= 7200 * 1.05 && l.upkeepPeakPerSecond <= 4],
+          [`park and retrieve take the same Webex calls (${l.linkedPeople} linked people)`, l.callsPerPark === returningSender.park && l.callsPerRetrieve === returningSender.retrieve],
+        ]),
+      ),
     },
   };
   mkdirSync(join(args.out, '..'), { recursive: true });
@@ -294,8 +258,14 @@ async function main(): Promise<void> {
     records: parkBot.memory.parkedRecords,
     spaces,
   });
+  const linkedTable = linkedPeople.map(
+    (l) =>
+      `${l.linkedPeople.toLocaleString('en')} linked people: upkeep ${l.upkeepRequestsPerHour} requests/hour (checking everyone every 10 min: ${l.everyoneEveryTenMinutesPerHour}), ` +
+      `peak ${l.upkeepPeakPerSecond}/s, ${l.upkeepRequestsFirst10s} in the first 10 s; start ${(l.startUpMs / 1000).toFixed(1)} s; peak RSS ${l.peakRssMb} MB; ` +
+      `Webex calls per park ${l.callsPerPark}, per retrieve ${l.callsPerRetrieve}`,
+  );
   const targets = Object.entries(results.targets).map(([target, met]) => `${met ? 'met    ' : 'not met'}  ${target}`);
-  process.stdout.write(`${table}\n\nTargets:\n${targets.join('\n')}\n\nEvery figure: ${args.out} (see bench/README.md)\n`);
+  process.stdout.write(`${table}\n${linkedTable.map((line) => `\n${line}`).join('')}\n\nTargets:\n${targets.join('\n')}\n\nEvery figure: ${args.out} (see bench/README.md)\n`);
 }
 
 main().catch((error: unknown) => {

@@ -14,6 +14,7 @@ import { TokenVault } from './auth/token-vault.js';
 import { LinkFlow } from './auth/link-flow.js';
 import { createFramework, startFramework } from './bot/framework.js';
 import { limitSpacesInMemory } from './bot/spaces-in-memory.js';
+import { withReadsChecked } from './bot/framework-reads.js';
 import { RecentCalls } from './calls/recent-calls.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
@@ -38,6 +39,9 @@ import { handleCallEvent } from './bot/handlers/call-event.js';
 import { resumePendingPark } from './bot/handlers/park.js';
 import { startBackgroundJobs } from './bot/background-jobs.js';
 import type { BotServices } from './bot/context.js';
+import { DatabaseGate } from './storage/database-gate.js';
+import { DeliverySpool } from './storage/delivery-spool.js';
+import { Upkeep } from './webhooks/upkeep.js';
 
 export interface ParkBot {
   /** Where the HTTP server listens, e.g. `http://127.0.0.1:3000`. */
@@ -60,6 +64,8 @@ export interface ParkBotOptions {
 
 /** An event whose processing died this many times (with its instance) is given up, not retried forever. */
 const MAX_EVENT_ATTEMPTS = 3;
+/** A refresh token ending within this is renewed by upkeep (Webex's last 90 days). */
+const REFRESH_MARGIN_MS = 14 * 24 * 60 * 60_000;
 /** Generous enough for a whole office behind one NAT address linking at once. */
 const OAUTH_REQUESTS_PER_MINUTE = 300;
 
@@ -84,7 +90,19 @@ function jsonErrors(logger: Logger): express.ErrorRequestHandler {
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {
   const metrics = new Metrics();
   const inFlight = new InFlight();
-  const store = await openStore(config.database);
+  const database = await openStore(config.database, logger);
+  // Everything goes through the gate: work meeting a database outage waits for it to come back.
+  const gate = new DatabaseGate(database, logger);
+  const store = gate.store;
+  metrics.databaseUp.set(1);
+  gate.on('down', () => metrics.databaseUp.set(0));
+  gate.on('up', () => metrics.databaseUp.set(1));
+  // One file per instance (named by its port) where deliveries wait while the database is away.
+  const spool = new DeliverySpool(config.spoolDir, `inbox-${config.port}`, (deliveries) =>
+    logger.info({ event: 'spool-replayed', deliveries }, 'Put the deliveries kept during the outage into the inbox'),
+  );
+  const leftOver = await spool.open();
+  if (leftOver) logger.warn({ event: 'spool-found', deliveries: leftOver }, 'Deliveries kept during an earlier outage are replayed now');
   const http = new WebexHttpClient(config.webexApiUrl, logger, options.retryPolicy, (endpoint, status, seconds) =>
     metrics.webexLatency.observe({ endpoint, status }, seconds),
   );
@@ -104,7 +122,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   const webhooksApi = new WebhooksApi(http);
   const botWebhooks = new BotWebhooks(webhooksApi, config.botToken, store, metrics, logger);
   const subscriptions = new CallEventSubscriptions(
-    { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret },
+    { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret, checkEveryMs: config.webhookCheckMs },
     store,
     vault,
     webhooksApi,
@@ -116,9 +134,10 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls() };
 
   const framework = createFramework(config);
+  const handleWebhook = webhookHandler(framework);
   const intake = new EventIntake(
     {
-      framework: webhookHandler(framework),
+      framework: (request) => withReadsChecked(() => handleWebhook(request)),
       callEvent: (delivery, key) => handleCallEvent(services, delivery, logger.child({ eventKey: pseudonym(key) })),
     },
     store,
@@ -127,6 +146,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     logger,
     { leaseMs: config.eventLeaseMs, maxAttempts: MAX_EVENT_ATTEMPTS },
     (json) => signBody(json, config.webhookSecret),
+    { gate, spool },
   );
   registerHandlers(framework, services, intake);
   limitSpacesInMemory(framework, config.maxSpacesInMemory, (count) => metrics.spacesForgotten.inc(count));
@@ -194,7 +214,15 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     throw new Error(`could not connect the bot to Webex at ${config.webexApiUrl} (check WEBEX_BOT_TOKEN and WEBEX_API_URL): ${reason}`);
   }
   intake.open(framework.person.id);
-  const jobs = startBackgroundJobs(services, { subscriptions, botWebhooks }, { ...config.parkedCalls, webhookCheckMs: config.webhookCheckMs });
+  const jobs = startBackgroundJobs(services, { botWebhooks }, { ...config.parkedCalls, webhookCheckMs: config.webhookCheckMs });
+  const upkeep = new Upkeep(
+    subscriptions,
+    vault,
+    store,
+    { checkEveryMs: config.webhookCheckMs, requestsPerMinute: config.upkeepRequestsPerMinute, refreshMarginMs: REFRESH_MARGIN_MS },
+    logger,
+  );
+  upkeep.start();
   logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');
 
   return {
@@ -202,6 +230,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     stop: async () => {
       intake.close();
       jobs.stop();
+      upkeep.stop();
       const drained = await inFlight.drain(options.drainTimeoutMs ?? 10_000);
       logger.info({ event: 'drained', complete: drained, unfinished: inFlight.size }, 'Work in flight finished');
       // framework.stop() is not called: it deletes the bot's webhooks, which other instances share.
@@ -209,6 +238,8 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
       server.closeAllConnections();
       await closed;
       refusals.stop();
+      gate.close();
+      await spool.close();
       await store.close();
     },
   };

@@ -100,6 +100,7 @@ const schema = z.object({
   PARKED_CALL_MAX_WAIT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(30),
   CLOSED_CALL_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).positive().max(3650).default(30),
   WEBHOOK_CHECK_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(10),
+  UPKEEP_REQUESTS_PER_MINUTE: z.coerce.number({ error: 'must be a number of requests' }).positive().max(100_000).default(120),
   MAX_SPACES_IN_MEMORY: z.coerce.number({ error: 'must be a number of spaces' }).int().min(10).max(100_000).default(1000),
   TRUST_PROXY: z
     .string()
@@ -107,6 +108,7 @@ const schema = z.object({
     .default('false')
     .refine((value) => /^(true|false|\d+|[\w.:/, -]+)$/.test(value), { error: 'must be false, true, a number of proxies, or addresses/subnets such as loopback' }),
   METRICS_TOKEN: z.string().trim().min(16, { error: 'must be at least 16 characters' }).optional(),
+  SPOOL_DIR: z.string().trim().min(1).default('./data/spool'),
   MAX_CONNECTIONS: z.coerce.number({ error: 'must be a number of connections' }).int().min(16).max(1_000_000).optional(),
   MAX_CONNECTIONS_PER_CLIENT: z.coerce.number({ error: 'must be a number of connections' }).int().min(4).max(100_000).default(100),
   REQUEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(600).default(30),
@@ -156,6 +158,8 @@ export interface Config {
   parkedCalls: { maxWaitMs: number; retentionMs: number };
   /** How often people's call-events webhooks are checked. */
   webhookCheckMs: number;
+  /** Webex requests a minute, across instances, for people's webhook checks and token renewals. */
+  upkeepRequestsPerMinute: number;
   /** How many spaces the framework keeps in memory; quieter ones are rediscovered when they speak. */
   maxSpacesInMemory: number;
   /** Express's `trust proxy`: which hops' X-Forwarded-For to believe (rate limits key on the client). */
@@ -164,6 +168,8 @@ export interface Config {
   metricsToken?: string;
   /** How long a request (headers and body) may take to arrive. */
   requestTimeoutMs: number;
+  /** Where deliveries are kept on local disk while the database is unavailable. */
+  spoolDir: string;
   /** Open connections allowed per client address and in all (in all: from the open-file limit when unset). */
   connections: { perClient: number; total?: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -202,10 +208,12 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
     parkedCalls: { maxWaitMs: v.PARKED_CALL_MAX_WAIT_MINUTES * 60_000, retentionMs: v.CLOSED_CALL_RETENTION_DAYS * 24 * 60 * 60_000 },
     webhookCheckMs: v.WEBHOOK_CHECK_MINUTES * 60_000,
+    upkeepRequestsPerMinute: v.UPKEEP_REQUESTS_PER_MINUTE,
     maxSpacesInMemory: v.MAX_SPACES_IN_MEMORY,
     trustProxy: v.TRUST_PROXY === 'true' ? true : v.TRUST_PROXY === 'false' ? false : /^\d+$/.test(v.TRUST_PROXY) ? Number(v.TRUST_PROXY) : v.TRUST_PROXY,
     ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),
     requestTimeoutMs: v.REQUEST_TIMEOUT_SECONDS * 1000,
+    spoolDir: v.SPOOL_DIR,
     connections: { perClient: v.MAX_CONNECTIONS_PER_CLIENT, ...(v.MAX_CONNECTIONS ? { total: v.MAX_CONNECTIONS } : {}) },
     logLevel: v.LOG_LEVEL,
   };

@@ -76,6 +76,17 @@ export class TokenVault {
     }
   }
 
+  /**
+   * Refreshes the person's tokens now if their refresh token ends before `beforeMs`, so the link of
+   * someone who has not parked for months does not lapse. True when Webex was asked.
+   */
+  async renewIfEnding(personId: string, beforeMs: number): Promise<boolean> {
+    const account = await this.store.account(personId);
+    if (!account || account.refreshExpiresAt === undefined || account.refreshExpiresAt >= beforeMs || account.refreshExpiresAt <= this.now()) return false;
+    await this.refresh(account);
+    return true;
+  }
+
   /** After a 401: a token someone else refreshed meanwhile, or else a refresh of our own. */
   private async tokenNewerThan(used: LinkedAccount): Promise<string> {
     const latest = await this.store.account(used.personId);

@@ -1,21 +1,19 @@
 import { keepHouse, type HousekeepingSettings } from '../calls/housekeeping.js';
-import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
 import type { BotWebhooks } from '../webhooks/bot-webhooks.js';
 import type { BotServices } from './context.js';
 
 export interface BackgroundSettings extends HousekeepingSettings {
-  /** How often the bot's webhooks and every linked person's call-events webhooks are checked. */
+  /** How often the bot's webhooks are checked. */
   webhookCheckMs: number;
 }
 
 /**
  * What the bot does on its own, on every instance: expire and prune parked calls (often enough that
- * an expired card changes within a quarter of the wait), and check the bot's webhooks and people's
- * call-events webhooks.
+ * an expired card changes within a quarter of the wait), and check the bot's webhooks.
  */
 export function startBackgroundJobs(
   services: BotServices,
-  webhooks: { subscriptions: CallEventSubscriptions; botWebhooks: BotWebhooks },
+  webhooks: { botWebhooks: BotWebhooks },
   settings: BackgroundSettings,
 ): { stop(): void } {
   const { logger } = services;
@@ -24,14 +22,20 @@ export function startBackgroundJobs(
     for (const call of expired) await services.board.show(call);
     if (expired.length || pruned) logger.info({ event: 'housekeeping', expired: expired.length, pruned }, 'Expired and pruned parked calls');
   };
-  const guarded = (name: string, job: () => Promise<void>) => (): void => {
-    job().catch((error: unknown) => logger.error({ event: `${name}-failed`, error: error instanceof Error ? error.message : 'unknown' }, `${name} failed`));
+  // A run still waiting (for the database to come back, or for Webex) is not joined by another.
+  const guarded = (name: string, job: () => Promise<void>) => {
+    let running = false;
+    return (): void => {
+      if (running) return;
+      running = true;
+      job()
+        .catch((error: unknown) => logger.error({ event: `${name}-failed`, error: error instanceof Error ? error.message : 'unknown' }, `${name} failed`))
+        .finally(() => (running = false));
+    };
   };
   const runHousekeeping = guarded('housekeeping', housekeeping);
-  const checkWebhooks = guarded('webhook-check', async () => {
-    await webhooks.botWebhooks.check(settings.webhookCheckMs);
-    await webhooks.subscriptions.ensureAll();
-  });
+  // People's call-events webhooks are kept up a few at a time, within a budget (src/webhooks/upkeep.ts).
+  const checkWebhooks = guarded('webhook-check', () => webhooks.botWebhooks.check(settings.webhookCheckMs));
   const timers = [
     setInterval(runHousekeeping, Math.min(60_000, Math.max(250, settings.maxWaitMs / 4))),
     setInterval(checkWebhooks, settings.webhookCheckMs),

@@ -4,6 +4,12 @@ import type { ParkedCall, Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { isClosed } from '../calls/lifecycle.js';
+import { isPassing } from '../webex/errors.js';
+
+/** A card change Webex would not take is tried again after 1 s, 2 s, 4 s… (at most a minute apart), for about ten minutes. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+const RETRY_ATTEMPTS = 14;
 
 /**
  * Each parked call has one live card in the space it was parked from, and one in the private space
@@ -12,11 +18,15 @@ import { isClosed } from '../calls/lifecycle.js';
  * here once, whatever closed it, so this is also where closes are counted.
  */
 export class CardBoard {
+  /** Calls whose card is behind because Webex failed, by id: the next try's timer. */
+  private readonly behind = new Map<string, NodeJS.Timeout>();
+
   constructor(
     private readonly messaging: MessagingApi,
     private readonly store: Store,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    private readonly retryBaseMs = RETRY_BASE_MS,
   ) {}
 
   /**
@@ -24,23 +34,66 @@ export class CardBoard {
    * at once (a tap and an event, on two instances): each card replaces whichever card was attached
    * when it was (an atomic swap). A card that replaced another change's card, of a call that has
    * moved on since, is shown again as the call now is, so the card left standing is the latest one.
+   * When Webex is failing for a while (5xx, 429) the change is not lost: it is made again later from
+   * the record as it is then, with backoff.
    */
   async show(call: ParkedCall): Promise<void> {
-    if (isClosed(call)) this.metrics.parkedCallsClosed.inc({ state: call.state });
+    try {
+      await this.showNow(call);
+    } catch (error) {
+      if (!isPassing(error)) throw error;
+      this.later(call.id, error);
+    }
+  }
+
+  /** The card could not be posted now (Webex failing): post it once Webex takes it. */
+  later(parkId: string, error: unknown, attempt = 1): void {
+    if (this.behind.has(parkId)) return;
+    if (attempt > RETRY_ATTEMPTS) {
+      this.logger.error({ event: 'card-update-abandoned', parkId }, 'Gave up updating a card after Webex kept failing');
+      return;
+    }
+    const delay = Math.min(this.retryBaseMs * 2 ** (attempt - 1), RETRY_MAX_MS);
+    this.logger.warn({ event: 'card-update-deferred', parkId, attempt, retryInMs: delay, reason: error instanceof Error ? error.message : 'unknown' }, 'Webex is failing; the card is updated later');
+    const timer = setTimeout(() => {
+      this.behind.delete(parkId);
+      void this.store
+        .parkedCall(parkId)
+        .then((latest) => (latest && latest.state !== 'parking' ? this.showNow(latest) : undefined))
+        .catch((retryError: unknown) => {
+          if (isPassing(retryError)) this.later(parkId, retryError, attempt + 1);
+          else this.logger.error({ event: 'card-update-failed', parkId, error: retryError instanceof Error ? retryError.message : 'unknown' }, 'Could not update a card');
+        });
+    }, delay);
+    timer.unref();
+    this.behind.set(parkId, timer);
+  }
+
+  /** Cards still waiting for Webex. */
+  get pending(): number {
+    return this.behind.size;
+  }
+
+  private async showNow(call: ParkedCall): Promise<void> {
     let shown = call;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      if (!(await this.replaceCards(shown))) return;
+      // A close is counted once its card is attached (a change deferred while Webex fails counts when it is made).
+      if (!(await this.replaceCards(shown, attempt === 0))) return;
       const now = await this.store.parkedCall(call.id);
       if (!now || now.state === shown.state) return;
       shown = now;
     }
   }
 
-  /** Posts the call's cards and removes the ones they replace; true when one of those was another change's. */
-  private async replaceCards(call: ParkedCall): Promise<boolean> {
+  /**
+   * Posts the call's cards and removes the ones they replace; true when one of those was another
+   * change's. `countClose`: a closed call's close is counted here.
+   */
+  private async replaceCards(call: ParkedCall, countClose: boolean): Promise<boolean> {
     const { card, fallback } = parkedCallCard(call);
     const posted = await this.messaging.postCard({ roomId: call.roomId }, card, fallback);
     const replaced = await this.store.attachCard(call.id, posted.id);
+    if (countClose && isClosed(call)) this.metrics.parkedCallsClosed.inc({ state: call.state });
     await this.remove(call, replaced);
     let interleaved = replaced !== call.cardMessageId;
     if (call.privateCard) {
@@ -70,11 +123,16 @@ export class CardBoard {
     await this.store.attachPrivateCard(call.id, { roomId: posted.roomId, messageId: posted.id });
   }
 
-  private async remove(call: ParkedCall, messageId: string | undefined): Promise<void> {
+  private async remove(call: ParkedCall, messageId: string | undefined, attempt = 1): Promise<void> {
     if (!messageId) return;
     try {
       await this.messaging.deleteMessage(messageId);
     } catch (error) {
+      // The old card must go too, or it goes on offering a Retrieve button: tried again later.
+      if (isPassing(error) && attempt < RETRY_ATTEMPTS) {
+        setTimeout(() => void this.remove(call, messageId, attempt + 1), Math.min(this.retryBaseMs * 2 ** (attempt - 1), RETRY_MAX_MS)).unref();
+        return;
+      }
       this.logger.warn({ event: 'card-delete-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not remove an old card');
     }
   }

@@ -5,6 +5,10 @@ import { pseudonym, type Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { InFlight } from '../ops/in-flight.js';
 import { RoomQueue } from './room-queue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isPassing } from '../webex/errors.js';
+import { DatabaseUnavailableError, type DatabaseGate } from '../storage/database-gate.js';
+import type { DeliverySpool, SpooledDelivery } from '../storage/delivery-spool.js';
 
 /** Who works on an event: the framework (messages, card taps), or the bot itself (call events). */
 export interface EventHandlers {
@@ -34,6 +38,9 @@ export function dateRefusal(happenedAt: unknown, now: number): IntakeRefusal | u
   return undefined;
 }
 
+/** How long an event whose message Webex would not give to read is tried again before the lease's replay takes over. */
+const FRAMEWORK_PATIENCE_MS = 120_000;
+
 /** One key per Webex event, the same for every delivery of it. */
 export const eventKey = (resource: string, event: string, id: string): string => `${resource}:${event}:${id}`;
 
@@ -44,11 +51,21 @@ export interface IntakeSettings {
   maxAttempts: number;
 }
 
+/** What keeps deliveries while the database is away. */
+export interface OutageCover {
+  /** Whether the database is up, and since when. */
+  gate: Pick<DatabaseGate, 'isUp' | 'upSince' | 'on'>;
+  spool: DeliverySpool;
+}
+
 /**
  * Between the webhook route and the framework, an inbox in the shared database. Each event is taken
  * once (a Webex retry or a second instance's copy has no effect) and processed in arrival order for
  * its space; it is marked done only when the framework and the handler it started have finished. An
  * event whose instance died half-way is replayed by a live instance once its lease runs out.
+ *
+ * While the database is unavailable, deliveries are kept in a spool on local disk and acknowledged
+ * (Webex does not say how long it retries one), then put into the inbox in order once it is back.
  */
 export class EventIntake implements WebhookTarget, CallEventsTarget {
   private accepting = false;
@@ -66,14 +83,24 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     private readonly settings: IntakeSettings,
     /** Signs a body the way the framework's own check expects (it re-signs JSON.stringify of the body). */
     private readonly sign: (json: string) => string,
-  ) {}
+    private readonly outage: OutageCover,
+  ) {
+    outage.gate.on('up', () => {
+      // Our own events first: their leases lapsed meanwhile, and other instances wait a lease before replaying.
+      for (const key of this.handlerWork.keys()) void this.renew(key);
+      void this.replaySpool();
+    });
+  }
 
   /** Starts taking events, and replaying the ones a dead instance left unfinished. */
   open(botPersonId: string): void {
     this.botPersonId = botPersonId;
     this.accepting = true;
-    void this.replayStale();
-    this.recovery = setInterval(() => void this.replayStale(), Math.max(250, this.settings.leaseMs / 2));
+    void this.replaySpool().then(() => this.replayStale());
+    this.recovery = setInterval(() => {
+      if (this.outage.spool.pending) void this.replaySpool();
+      void this.replayStale();
+    }, Math.max(250, this.settings.leaseMs / 2));
   }
 
   /** From now on deliveries get 503, so Webex sends them to another instance or later. */
@@ -109,13 +136,51 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
       this.logger.warn({ event: 'webhook-rejected', reason: refusal, eventKey: pseudonym(key) }, 'Refused a signed delivery it cannot act on');
       return refusal;
     }
-    if (!(await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs))) {
+    // Behind anything already kept, so a space's events stay in order.
+    if (this.outage.spool.pending || !this.outage.gate.isUp) return this.keep({ key, body });
+    let taken: boolean;
+    try {
+      taken = await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs);
+    } catch (error) {
+      if (!(error instanceof DatabaseUnavailableError)) throw error;
+      return this.keep({ key, body });
+    }
+    if (!taken) {
       this.metrics.duplicateDeliveries.inc();
       this.logger.info({ event: 'duplicate-delivery', eventKey: pseudonym(key) }, 'Ignored a delivery already taken');
       return 'duplicate';
     }
     this.process(key, body);
     return 'accepted';
+  }
+
+  /** Keeps a delivery on disk until the database is back; throws when even that fails (Webex then retries). */
+  private async keep(delivery: SpooledDelivery): Promise<Intake> {
+    await this.outage.spool.append(delivery);
+    this.metrics.spooledDeliveries.inc();
+    this.logger.warn({ event: 'delivery-spooled', eventKey: pseudonym(delivery.key), waiting: this.outage.spool.size }, 'Kept a delivery on disk until the database is back');
+    if (this.outage.gate.isUp) void this.replaySpool();
+    return 'accepted';
+  }
+
+  /** Puts the kept deliveries into the inbox, oldest first, and processes those no one had taken. */
+  private async replaySpool(): Promise<void> {
+    if (!this.accepting || !this.outage.gate.isUp) return;
+    try {
+      await this.outage.spool.replay(async ({ key, body }) => {
+        if (await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs)) this.process(key, body);
+        else this.metrics.duplicateDeliveries.inc();
+      });
+    } catch (error) {
+      this.logger.warn({ event: 'spool-replay-stopped', error: error instanceof Error ? error.message : 'unknown' }, 'Stopped replaying kept deliveries; the rest stay on disk');
+    }
+  }
+
+  private async renew(key: string): Promise<void> {
+    if (!this.outage.gate.isUp) return;
+    await this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>
+      this.logger.warn({ eventKey: pseudonym(key), error: error instanceof Error ? error.message : 'unknown' }, 'Could not renew an event lease'),
+    );
   }
 
   /**
@@ -132,11 +197,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     const delivery = JSON.parse(body) as WebhookDelivery | CallEventDelivery;
     this.handlerWork.set(key, []);
     // Slow Webex answers can outlast a lease; while the work goes on, the lease is renewed.
-    const renew = setInterval(() => {
-      this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>
-        this.logger.warn({ eventKey: pseudonym(key), error: error instanceof Error ? error.message : 'unknown' }, 'Could not renew an event lease'),
-      );
-    }, this.settings.leaseMs / 3);
+    const renew = setInterval(() => void this.renew(key), this.settings.leaseMs / 3);
     const work = async (): Promise<void> => {
       try {
         if (delivery.resource === 'telephony_calls') {
@@ -146,9 +207,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
         } else {
           const message = delivery as WebhookDelivery;
           // Only the framework's part is queued per space; the handlers it starts run side by side.
-          await this.rooms.run(message.data.roomId ?? message.data.id, () =>
-            this.handlers.framework({ body: message, headers: { 'x-spark-signature': this.sign(body) } }),
-          );
+          await this.rooms.run(message.data.roomId ?? message.data.id, () => this.frameworkPatiently(key, message, body));
         }
         await Promise.allSettled(this.handlerWork.get(key) ?? []);
         await this.store.finishDelivery(key, Date.now());
@@ -162,8 +221,32 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     void this.inFlight.track(work());
   }
 
+  /**
+   * The framework's part of an event. When Webex fails to give the framework the message or card
+   * action to read, the event is tried again here after 1 s, 2 s, 4 s… for up to two minutes (its
+   * lease renewed meanwhile) before it is left to the lease's replay; never once a handler has started.
+   */
+  private async frameworkPatiently(key: string, message: WebhookDelivery, body: string): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.handlers.framework({ body: message, headers: { 'x-spark-signature': this.sign(body) } });
+        return;
+      } catch (error) {
+        const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+        if (!isPassing(error) || (this.handlerWork.get(key)?.length ?? 0) > 0 || Date.now() - started + delay > FRAMEWORK_PATIENCE_MS || !this.accepting) throw error;
+        this.logger.warn({ event: 'event-read-retry', eventKey: pseudonym(key), attempt, retryInMs: delay, ...error.toLog() }, 'Webex would not give the event to read; trying again');
+        await sleep(delay);
+      }
+    }
+  }
+
   private async replayStale(): Promise<void> {
-    if (!this.accepting) return;
+    if (!this.accepting || !this.outage.gate.isUp) return;
+    // After an outage, live instances renew their leases as soon as they see the database again; only
+    // a lease still lapsed a whole lease later belongs to an instance that died.
+    const { upSince } = this.outage.gate;
+    if (upSince && Date.now() - upSince < this.settings.leaseMs) return;
     try {
       const stale = await this.store.staleDeliveries(Date.now(), this.settings.leaseMs, this.settings.maxAttempts);
       for (const { eventKey: key, body } of stale) {

@@ -1,4 +1,21 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MessagingApi, WebexObject } from '../webex/messaging-api.js';
+import { isPassing } from '../webex/errors.js';
+
+/** The event being handled by the framework, and whether a read it made failed because Webex was failing. */
+const readsOfEvent = new AsyncLocalStorage<{ failed?: Error }>();
+
+/**
+ * Runs the framework's handling of one event. The framework drops an event whose message or card
+ * action it could not read, silently; here that read's failure is thrown instead when Webex was
+ * failing (5xx, 429, no answer), so the event is not marked done and is tried again.
+ */
+export async function withReadsChecked<T>(handle: () => Promise<T>): Promise<T> {
+  const reads: { failed?: Error } = {};
+  const result = await readsOfEvent.run(reads, handle);
+  if (reads.failed) throw reads.failed;
+  return result;
+}
 
 type Read = (what: unknown) => Promise<unknown>;
 
@@ -36,7 +53,14 @@ function spaceFilter(options: unknown): { roomId: string; personId?: string } | 
  * framework gets the same objects. Listings of another shape (all of the bot's spaces) stay with the SDK.
  */
 export function readThroughClient(sdk: FrameworkReads, messaging: Pick<MessagingApi, 'read' | 'memberships'>): void {
-  const via = (kind: Parameters<MessagingApi['read']>[0]): Read => (what): Promise<WebexObject> => messaging.read(kind, idOf(what));
+  const via =
+    (kind: Parameters<MessagingApi['read']>[0]): Read =>
+    (what): Promise<WebexObject> =>
+      messaging.read(kind, idOf(what)).catch((error: unknown) => {
+        const reads = readsOfEvent.getStore();
+        if (reads && isPassing(error)) reads.failed = error;
+        throw error;
+      });
   sdk.messages.get = via('messages');
   sdk.attachmentActions.get = via('attachment/actions');
   sdk.rooms.get = via('rooms');

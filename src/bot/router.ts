@@ -14,6 +14,7 @@ import type { BotServices, HandlerContext } from './context.js';
 import { eventKey, type EventIntake } from './event-intake.js';
 import { parkIdFor } from '../calls/park-call.js';
 import { pseudonym } from '../logger.js';
+import { DatabaseUnavailableError } from '../storage/database-gate.js';
 
 const UNKNOWN = "Sorry, I didn't catch that.";
 
@@ -100,6 +101,11 @@ export function registerHandlers(framework: Framework, services: BotServices, in
     intake.track(
       key,
       work(ctx).catch(async (error: unknown) => {
+        if (error instanceof DatabaseUnavailableError) {
+          // The event stays unfinished in the inbox, and is carried out when it is replayed.
+          ctx.logger.warn({ event: 'left-for-replay' }, 'Stopped during a database outage; the event is carried out when it is replayed');
+          return;
+        }
         ctx.logger.error({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }, 'Handler failed');
         await ctx.conversation.say('Sorry, something went wrong on my side. Please try again.').catch(() => undefined);
       }),

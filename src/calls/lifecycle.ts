@@ -6,6 +6,7 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  * wins, and a record never leaves a closed state (except `gone`, which an event may still explain).
  *
  *   parking ──parked──▶ waiting ──claimed──▶ retrieving ──ringing──▶ ringing ──answered──▶ retrieved
+ *      └──not-parked──▶ gone                   (Webex refused or failed the park: no card was posted)
  *                        │ ▲ ▲                  │                      │
  *                        │ │ └────released──────┤                      │   (the retriever's phone connected)
  *                        │ └─────────────────── │ ───unanswered────────┤   (declined, not answered, ended first)
@@ -19,6 +20,7 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  */
 export type ParkMove =
   | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst'] }
+  | { type: 'not-parked'; reason: string }
   | { type: 'released'; by: string }
   /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId`. */
   | { type: 'ringing'; by: PersonRef; handedCallId: string }
@@ -37,6 +39,7 @@ const EXPLAINABLE: ParkState[] = ['waiting', 'retrieving', 'ringing', 'gone'];
 
 const TRANSITIONS: Record<ParkMove['type'], { from: ParkState[]; to: ParkState }> = {
   parked: { from: ['parking'], to: 'waiting' },
+  'not-parked': { from: ['parking'], to: 'gone' },
   released: { from: ['retrieving'], to: 'waiting' },
   ringing: { from: ['retrieving'], to: 'ringing' },
   answered: { from: ['ringing'], to: 'retrieved' },
@@ -63,6 +66,8 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
   switch (move.type) {
     case 'parked':
       return { parkedAgainst: move.parkedAgainst };
+    case 'not-parked':
+      return { notParked: move.reason, closedAt: at };
     case 'released':
     case 'unanswered':
       return {};
@@ -95,6 +100,7 @@ function condition(change: ParkMove): { claimedBy?: string; handedCallId?: strin
     case 'unanswered':
       return { handedCallId: change.handedCallId };
     case 'parked':
+    case 'not-parked':
     case 'rang-back':
     case 'picked-up':
     case 'superseded':

@@ -32,7 +32,9 @@ export type ParkOutcome =
   /** A group park was under way when the bot stopped; Webex parked the call, but where is not known. */
   | { type: 'parked-somewhere'; call: ParkedCall }
   /** The person it was for is not a member of the space: nothing was parked. */
-  | { type: 'not-in-space' };
+  | { type: 'not-in-space' }
+  /** This event's park failed earlier, and the person was told then (a replay of it). */
+  | { type: 'not-parked'; call: ParkedCall };
 
 const PARKABLE_STATES = new Set(['connected', 'held', 'remoteHeld']);
 
@@ -65,12 +67,13 @@ export function parkIdFor(eventKey: string): string {
  */
 export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<ParkOutcome> {
   const earlier = await deps.store.parkedCall(request.parkId);
+  if (earlier?.notParked) return { type: 'not-parked', call: earlier };
   if (earlier && earlier.state !== 'parking') return { type: 'parked', call: earlier, superseded: [] };
   const forPerson = request.forPersonId ? await deps.members.member(request.roomId, request.forPersonId) : undefined;
   if (request.forPersonId && !forPerson) return { type: 'not-in-space' };
   return deps.vault.withToken(request.by.personId, async (token) => {
     const active = (await deps.calling.activeCalls(token)).filter((call) => PARKABLE_STATES.has(call.state));
-    if (earlier) return resumePark(deps, token, earlier, active, request);
+    if (earlier) return closingOnFailure(deps, earlier, () => resumePark(deps, token, earlier, active, request));
     const chosen = request.callId ? active.filter((call) => call.id === request.callId) : active;
     if (chosen.length === 0) return { type: 'no-call' };
     if (chosen.length > 1) return { type: 'choose', calls: chosen };
@@ -78,8 +81,23 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
     const orgId = request.orgId ?? (await deps.identity.me(token)).orgId;
     const record = newRecord({ ...request, ...(orgId ? { orgId } : {}) }, call, deps.now?.() ?? new Date(), forPerson);
     await deps.store.saveParkedCall(record);
-    return parkAndRecord(deps, token, record, request);
+    return closingOnFailure(deps, record, () => parkAndRecord(deps, token, record, request));
   });
+}
+
+/**
+ * Webex failed the park (after bounded retries) or refused it: the record gets its outcome now
+ * rather than staying `parking`. A 5xx other than 503 leaves it unclear whether Webex parked the
+ * call; if it did, the call rings back the person who parked it after the recall time, as any park.
+ */
+async function closingOnFailure(deps: ParkDeps, record: ParkedCall, park: () => Promise<ParkOutcome>): Promise<ParkOutcome> {
+  try {
+    return await park();
+  } catch (error) {
+    // A 401 is not final: the vault refreshes the token and runs the park again.
+    if (error instanceof WebexApiError && error.kind !== 'unauthorized') await move(deps.store, record, { type: 'not-parked', reason: error.kind }, deps.now?.() ?? new Date());
+    throw error;
+  }
 }
 
 async function parkAndRecord(deps: ParkDeps, token: string, record: ParkedCall, request: ParkRequest): Promise<ParkOutcome> {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** What an operator graphs: parks, retrieves, failures by reason, Webex latency, rejected webhooks. */
 export class Metrics {
@@ -55,6 +55,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly duplicateDeliveries = new Counter({ name: 'parkbot_duplicate_deliveries_total', help: 'Webhook deliveries ignored as already seen', registers: [this.registry] });
+  readonly spooledDeliveries = new Counter({
+    name: 'parkbot_spooled_deliveries_total',
+    help: 'Webhook deliveries kept on local disk while the database was unavailable (each replayed into the inbox once it is back)',
+    registers: [this.registry],
+  });
+  readonly databaseUp = new Gauge({ name: 'parkbot_database_up', help: '1 while the database can be reached and written, 0 during an outage', registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parkbot_' });

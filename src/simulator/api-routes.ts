@@ -5,7 +5,7 @@ import { badRequest, notFound, SimError } from './errors.js';
 import { preciseNow } from './clock.js';
 import type { SimOrg } from './org.js';
 import type { SimTelephony } from './telephony.js';
-import type { SimFault, SimPerson, SimRequestRecord, SimToken, SimWebhook } from './model.js';
+import type { SimFault, SimOutage, SimPerson, SimRequestRecord, SimToken, SimWebhook } from './model.js';
 
 export interface Caller {
   person: SimPerson;
@@ -17,6 +17,8 @@ export interface ApiDeps {
   /** Each organisation's calls and park slots. */
   telephonyOf: (orgId: string) => SimTelephony;
   faults: SimFault[];
+  /** Time windows in which matching requests fail (Webex down, or rate-limiting everyone). */
+  outages?: SimOutage[];
 }
 
 const caller = (res: Response): Caller => res.locals.caller as Caller;
@@ -69,6 +71,18 @@ function authenticate(deps: ApiDeps) {
     const found = deps.org.personByToken(bearer(req));
     if (!found) return next(new SimError(401, 'The request requires a valid access token set in the Authorization request header.'));
     res.locals.caller = found;
+    const now = Date.now();
+    const outage = deps.outages?.find(
+      (o) =>
+        o.until > now &&
+        (!o.method || o.method === req.method) &&
+        (!o.pathPrefix || req.path.startsWith(o.pathPrefix)) &&
+        (!o.tokenKind || o.tokenKind === found.token.kind),
+    );
+    if (outage) {
+      const words = outage.status === 429 ? 'Too many requests; try again later' : 'The service is temporarily unavailable';
+      return next(new SimError(outage.status, words, outage.retryAfterSeconds));
+    }
     const fault = deps.faults.find(
       (f) => f.times > 0 && f.method === req.method && req.path === f.path && (!f.personId || f.personId === found.person.id),
     );

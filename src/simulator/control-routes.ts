@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { badRequest } from './errors.js';
 import type { SimOrg } from './org.js';
 import type { SimTelephony } from './telephony.js';
-import type { SimFault } from './model.js';
+import type { SimFault, SimOutage } from './model.js';
 
 /**
  * What Webex does not offer but a try-out needs: ring a person, see everyone's calls, ask for
@@ -13,11 +13,13 @@ export function controlRoutes({
   telephony,
   telephonyOf,
   faults,
+  outages = [],
 }: {
   org: SimOrg;
   telephony: SimTelephony;
   telephonyOf: (orgId: string) => SimTelephony;
   faults: SimFault[];
+  outages?: SimOutage[];
 }): Router {
   const router = express.Router();
   router.use(express.json());
@@ -84,6 +86,22 @@ export function controlRoutes({
     };
     faults.push(fault);
     res.status(201).json(fault);
+  });
+
+  /** Webex fails every matching request for `forMs`: `{ status, forMs, retryAfterSeconds?, method?, pathPrefix?, tokenKind? }`. */
+  router.post('/outages', (req, res) => {
+    const body = req.body as Partial<SimOutage> & { forMs?: unknown };
+    if (typeof body.status !== 'number' || typeof body.forMs !== 'number') throw badRequest('status and forMs are required');
+    const outage: SimOutage = {
+      status: body.status,
+      until: Date.now() + body.forMs,
+      ...(typeof body.retryAfterSeconds === 'number' ? { retryAfterSeconds: body.retryAfterSeconds } : {}),
+      ...(typeof body.method === 'string' ? { method: body.method.toUpperCase() } : {}),
+      ...(typeof body.pathPrefix === 'string' ? { pathPrefix: body.pathPrefix } : {}),
+      ...(body.tokenKind === 'access' || body.tokenKind === 'bot' ? { tokenKind: body.tokenKind } : {}),
+    };
+    outages.push(outage);
+    res.status(201).json(outage);
   });
 
   return router;

@@ -161,6 +161,22 @@ export interface SimFault {
   personId?: string;
 }
 
+/**
+ * Webex failing for a while rather than once: every matching API request until `until` (epoch ms) is
+ * answered `status` with Webex's error body (and `Retry-After` when set), as in a 5xx or 429 storm.
+ */
+export interface SimOutage {
+  status: number;
+  until: number;
+  retryAfterSeconds?: number;
+  /** Only these methods; every method when unset. */
+  method?: string;
+  /** Only paths starting with this (relative to `/v1`), e.g. `/telephony/calls`; every path when unset. */
+  pathPrefix?: string;
+  /** Only requests made with a person's own token ('access') or the bot's ('bot'). */
+  tokenKind?: 'access' | 'bot';
+}
+
 export interface SimRequestRecord {
   method: string;
   /** Relative to `/v1`. */

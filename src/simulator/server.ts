@@ -10,7 +10,7 @@ import { SimTelephony } from './telephony.js';
 import { SimOAuth } from './oauth.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { onlyHosts } from '../http/only-hosts.js';
-import type { SimFault, SimRequestRecord } from './model.js';
+import type { SimFault, SimOutage, SimRequestRecord } from './model.js';
 
 /** The Webex catalog service the SDK asks for on start; an empty catalog keeps it on `/v1`. */
 const U2C_PATH = '/u2c/api/v1';
@@ -37,6 +37,9 @@ export interface WebexSimulator {
   events: EventEmitter<{ request: [SimRequestRecord] }>;
   /** Adds a failure for the next `times` matching requests (default once). */
   failNext(fault: Omit<SimFault, 'times'> & { times?: number }): void;
+  /** Every matching request fails for the next `forMs` (Webex down, or a 429 storm); see SimOutage. */
+  outage(outage: Omit<SimOutage, 'until'> & { forMs: number }): void;
+  outages: SimOutage[];
   close(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
   const oauth = new SimOAuth(org);
   const webhooks = new WebhookDispatcher(org);
   const faults: SimFault[] = [];
+  const outages: SimOutage[] = [];
   const requests: SimRequestRecord[] = [];
   const events = new EventEmitter<{ request: [SimRequestRecord] }>();
 
@@ -80,8 +84,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
   });
   app.use('/v1', recordRequests(org, requests, (record) => events.emit('request', record)));
   app.use('/v1', oauthRoutes(org, oauth));
-  app.use('/v1', apiRoutes({ org, telephonyOf, faults }));
-  app.use('/_sim', controlRoutes({ org, telephony, telephonyOf, faults }));
+  app.use('/v1', apiRoutes({ org, telephonyOf, faults, outages }));
+  app.use('/_sim', controlRoutes({ org, telephony, telephonyOf, faults, outages }));
   app.use(webexErrorHandler);
 
   const host = options.host ?? '127.0.0.1';
@@ -106,6 +110,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
     requests,
     events,
     failNext: (fault) => faults.push({ times: 1, ...fault }),
+    outage: ({ forMs, ...outage }) => outages.push({ ...outage, until: Date.now() + forMs }),
+    outages,
     close: async () => {
       for (const phones of telephonies.values()) phones.reset();
       await webhooks.settled();

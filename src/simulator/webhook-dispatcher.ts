@@ -39,6 +39,8 @@ export class WebhookDispatcher extends EventEmitter<{ sending: [SimDelivery] }> 
   private readonly failedInARow = new Map<string, number>();
   /** Webex delivers at least once: when set, every event goes out twice, as retries and races do. */
   deliverTwice = false;
+  /** When set, each delivery waits up to this long (at random) before it goes out: deliveries arrive late and out of order. */
+  jitterMs = 0;
 
   constructor(org: SimOrg) {
     super();
@@ -62,6 +64,7 @@ export class WebhookDispatcher extends EventEmitter<{ sending: [SimDelivery] }> 
   }
 
   private async deliverWithRetries(webhook: SimWebhook, event: SimEvent): Promise<void> {
+    if (this.jitterMs) await new Promise((resolve) => setTimeout(resolve, Math.random() * this.jitterMs));
     for (let attempt = 0; ; attempt += 1) {
       const status = await this.deliver(webhook, event);
       if (typeof status === 'number' && status >= 200 && status < 300) {

@@ -2,8 +2,12 @@ import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 import type { DatabaseSetting } from '../config.js';
+import type { Logger } from '../logger.js';
 
 /** The store DATABASE_URL names: an embedded SQLite file, or a PostgreSQL shared by instances. */
-export async function openStore(database: DatabaseSetting): Promise<Store> {
-  return database.kind === 'postgres' ? PostgresStore.open(database.url) : new SqliteStore(database.path);
+export async function openStore(database: DatabaseSetting, logger?: Logger): Promise<Store> {
+  if (database.kind === 'sqlite') return new SqliteStore(database.path);
+  return PostgresStore.open(database.url, (error) =>
+    logger?.warn({ event: 'database-connection-lost', error: error.message }, 'A pooled database connection broke while idle; it is replaced when needed'),
+  );
 }

@@ -28,6 +28,9 @@ import {
   type Store,
 } from './store.js';
 
+/** A connection that cannot be made in this long counts as an outage, rather than hanging the caller. */
+const CONNECT_TIMEOUT_MS = 5000;
+
 /** Any fixed number: every instance takes this advisory lock to migrate, one at a time. */
 const MIGRATION_LOCK = 72_731_001;
 
@@ -37,9 +40,16 @@ export class PostgresStore implements Store {
 
   private constructor(private readonly pool: pg.Pool) {}
 
-  /** Connects and brings the schema up to date; safe when several instances start at once. */
-  static async open(url: string): Promise<PostgresStore> {
-    const store = new PostgresStore(new pg.Pool({ connectionString: url, max: 10 }));
+  /**
+   * Connects and brings the schema up to date; safe when several instances start at once.
+   * `onIdleError` hears of pooled connections that break while idle (the server restarting says
+   * "terminating connection due to administrator command" on each): the pool drops them and makes
+   * new ones, and without a listener node-postgres would end the process.
+   */
+  static async open(url: string, onIdleError: (error: Error) => void = () => undefined): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    pool.on('error', onIdleError);
+    const store = new PostgresStore(pool);
     try {
       await store.migrate();
     } catch (error) {
@@ -285,6 +295,20 @@ export class PostgresStore implements Store {
 
   async deleteSubscription(personId: string): Promise<void> {
     await this.pool.query('DELETE FROM call_event_subscriptions WHERE person_id = $1', [personId]);
+  }
+
+  async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ person_id: string }>(
+      `SELECT a.person_id FROM linked_accounts a LEFT JOIN call_event_subscriptions s ON s.person_id = a.person_id
+       WHERE s.checked_at IS NULL OR s.checked_at < $1 OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < $2)
+       ORDER BY LEAST(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT $3`,
+      [checkedBeforeMs, refreshBeforeMs, limit],
+    );
+    return rows.map((row) => row.person_id);
+  }
+
+  async touchSubscription(personId: string, nowMs: number): Promise<void> {
+    await this.pool.query("UPDATE call_event_subscriptions SET checked_at = $1 WHERE person_id = $2 AND status = 'active'", [nowMs, personId]);
   }
 
   async takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean> {

@@ -41,6 +41,13 @@ import {
 export const SQLITE_PRAGMAS = ['busy_timeout = 5000', 'journal_mode = WAL', 'synchronous = NORMAL'];
 
 /**
+ * Once migrated, how long a statement waits for another process's write lock. node:sqlite waits on
+ * the event loop, so this stays short: a lock held longer is an outage, which src/storage/database-gate.ts
+ * waits out without blocking (its probe does not wait at all).
+ */
+const RUNNING_BUSY_TIMEOUT_MS = 1000;
+
+/**
  * The embedded store: one SQLite file, created with its folder on first start, through Node's built-in
  * `node:sqlite` (no native module to build, so the same install runs on every supported Node line).
  */
@@ -55,6 +62,7 @@ export class SqliteStore implements Store {
     this.db = new DatabaseSync(path);
     SQLITE_PRAGMAS.forEach((pragma) => this.db.exec(`PRAGMA ${pragma}`));
     this.migrate();
+    this.db.exec(`PRAGMA busy_timeout = ${RUNNING_BUSY_TIMEOUT_MS}`);
   }
 
   private statement(sql: string): StatementSync {
@@ -331,6 +339,21 @@ export class SqliteStore implements Store {
     this.changes('DELETE FROM call_event_subscriptions WHERE person_id = ?', personId);
   }
 
+  async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {
+    return this.rows<{ person_id: string }>(
+      `SELECT a.person_id FROM linked_accounts a LEFT JOIN call_event_subscriptions s ON s.person_id = a.person_id
+       WHERE s.checked_at IS NULL OR s.checked_at < ? OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < ?)
+       ORDER BY MIN(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT ?`,
+      checkedBeforeMs,
+      refreshBeforeMs,
+      limit,
+    ).map((row) => row.person_id);
+  }
+
+  async touchSubscription(personId: string, nowMs: number): Promise<void> {
+    this.changes("UPDATE call_event_subscriptions SET checked_at = ? WHERE person_id = ? AND status = 'active'", nowMs, personId);
+  }
+
   async takeLease(name: string, nowMs: number, leaseMs: number): Promise<boolean> {
     return (
       this.changes(
@@ -351,8 +374,18 @@ export class SqliteStore implements Store {
     return Number(row?.lease_until ?? proposedMs);
   }
 
+  /**
+   * Throws unless the database can be written now: takes the write lock without waiting for it (a
+   * read would succeed while another process holds that lock) and lets it go.
+   */
   async ping(): Promise<void> {
-    this.row('SELECT 1');
+    this.db.exec('PRAGMA busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${RUNNING_BUSY_TIMEOUT_MS}`);
+    }
   }
 
   async close(): Promise<void> {

@@ -48,6 +48,8 @@ export interface ParkedCall {
   pickedUpBy?: PersonRef;
   /** The park that took its number. */
   supersededBy?: string;
+  /** Webex refused or failed the park (the error's kind): the call stayed with the person, and no card was posted. */
+  notParked?: string;
   /** How long it had waited, in seconds, when the bot stopped tracking it. */
   waitedSeconds?: number;
   parkedAt: string;
@@ -173,6 +175,14 @@ export interface Store {
   /** Records what the check found, and ends the lease. */
   recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void>;
   deleteSubscription(personId: string): Promise<void>;
+  /**
+   * Linked people whose upkeep is due, longest due first, at most `limit`: their call-events webhooks
+   * were last checked before `checkedBeforeMs` (or never), or their refresh token ends before
+   * `refreshBeforeMs`.
+   */
+  dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]>;
+  /** The person's webhooks just delivered their events: as good as a check at `nowMs` (active ones only). */
+  touchSubscription(personId: string, nowMs: number): Promise<void>;
 
   /** A park asked for by someone not linked yet, to go ahead once they link (one per person). */
   savePendingPark(personId: string, request: string, nowMs: number): Promise<void>;

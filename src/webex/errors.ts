@@ -47,3 +47,8 @@ export class WebexApiError extends Error {
     return { endpoint: this.endpoint, status: this.status, kind: this.kind, trackingId: this.trackingId, description: this.description };
   }
 }
+
+/** Webex failing for now (5xx, no answer, rate limits): the same request later may well work. */
+export function isPassing(error: unknown): error is WebexApiError {
+  return error instanceof WebexApiError && (error.kind === 'unavailable' || error.kind === 'network' || error.kind === 'rate-limited' || error.kind === 'locked');
+}

@@ -12,7 +12,7 @@ describe('benchmark smoke run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parkbot-bench-'));
     const out = join(dir, 'results.json');
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--spaces', '3,6', '--http-requests', '100', '--out', out]);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--spaces', '3,6', '--linked', '20', '--linked-seconds', '3', '--http-requests', '100', '--out', out]);
       const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, Record<string, unknown>>;
       const latency = results.parkBot?.botAddedLatencyMs as Record<string, { p50: number; p99: number; max: number; count: number }>;
       for (const flow of ['parkFlow', 'retrieveFlow']) {
@@ -33,6 +33,10 @@ describe('benchmark smoke run', () => {
       assert.ok(spaces.every((s) => s.afterEverySpaceSpoke.rssMb > 0));
       assert.match(stdout, /Webex calls per park \(returning sender\) +\| 5 +\| \d/, 'the before/after table');
       assert.match(stdout, /6 spaces, each spoke once/);
+      const linked = results.linkedPeople as unknown as { linkedPeople: number; callsPerPark: number; startUpMs: number; peakRssMb: number }[];
+      assert.deepEqual(linked.map((l) => l.linkedPeople), [20]);
+      assert.ok(linked[0] && linked[0].callsPerPark > 0 && linked[0].startUpMs > 0 && linked[0].peakRssMb > 0, 'the linked-people phase measured');
+      assert.match(stdout, /20 linked people: upkeep \d+ requests\/hour/);
       const clients = results.httpClients as unknown as Record<string, { cpuMicrosPerRequest: number }>;
       assert.ok(clients.fetch && clients.undiciRequest && clients.undiciRequest.cpuMicrosPerRequest > 0, 'the HTTP clients compared');
       assert.match(stdout, /CPU per Webex call .*\| fetch \d+(\.\d)? µs +\| undici request/);

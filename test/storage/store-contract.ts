@@ -196,6 +196,33 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     }
   });
 
+  it('says whose upkeep is due, longest due first, and counts delivered events as a check', async () => {
+    const now = Date.now();
+    const account = (personId: string, refreshExpiresAt?: number) =>
+      store.saveAccount({
+        personId,
+        displayName: personId,
+        sealedAccessToken: 'a',
+        sealedRefreshToken: 'r',
+        accessExpiresAt: now + 3_600_000,
+        ...(refreshExpiresAt ? { refreshExpiresAt } : {}),
+        scope: '',
+        linkedAt: new Date(now).toISOString(),
+      });
+    await account('NEVER');
+    await account('OLD');
+    await account('FRESH');
+    await account('ENDING', now + 1000);
+    for (const [personId, checkedAt] of [['OLD', now - 50_000], ['FRESH', now], ['ENDING', now]] as const) {
+      await store.openSubscription(personId, `key-${personId}`);
+      await store.recordSubscription(personId, { status: 'active', checkedAt });
+    }
+    assert.deepEqual(await store.dueForUpkeep(now - 10_000, now + 5000, 10), ['NEVER', 'OLD', 'ENDING']);
+    assert.deepEqual(await store.dueForUpkeep(now - 10_000, now, 2), ['NEVER', 'OLD']);
+    await store.touchSubscription('OLD', now);
+    assert.deepEqual(await store.dueForUpkeep(now - 10_000, now, 10), ['NEVER']);
+  });
+
   it('gives a named lease to one instance at a time, and again once it runs out', async () => {
     const other = await reopen();
     try {

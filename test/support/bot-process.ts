@@ -55,6 +55,16 @@ export class BotProcess {
     return this.child?.pid;
   }
 
+  /** Started, and has not exited since. */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The instance's own address, not the load balancer's. */
+  get url(): string {
+    return `http://127.0.0.1:${this.env.PORT ?? ''}`;
+  }
+
   get lines(): Record<string, unknown>[] {
     return this.output
       .split('\n')

@@ -13,6 +13,13 @@ import { freePort } from './bot-process.js';
 export interface TestPostgres {
   adminUrl: string;
   stop(): void;
+  /**
+   * Stops the server as an operator would for a failover or a minor-version restart ('fast': open
+   * connections are told "terminating connection due to administrator command"); the data stays.
+   */
+  pause(): void;
+  /** Starts it again on the same port and data. */
+  resume(): void;
 }
 
 function serverBinaries(): string | undefined {
@@ -36,9 +43,13 @@ export async function startTestPostgres(): Promise<TestPostgres | { unavailable:
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
   const port = await freePort();
   run('initdb', ['-D', join(dir, 'data'), '-U', 'parkbot', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'server.log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  const start = (): void =>
+    run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'server.log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  start();
   return {
     adminUrl: `postgres://parkbot@127.0.0.1:${port}/postgres`,
+    pause: () => run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']),
+    resume: start,
     stop: () => {
       try {
         run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
@@ -50,8 +61,7 @@ export async function startTestPostgres(): Promise<TestPostgres | { unavailable:
 }
 
 /** The URL of an empty database of its own on the run's server, or undefined when there is none. */
-export async function freshDatabase(): Promise<string | undefined> {
-  const adminUrl = process.env.TEST_POSTGRES_ADMIN_URL;
+export async function freshDatabase(adminUrl = process.env.TEST_POSTGRES_ADMIN_URL): Promise<string | undefined> {
   if (!adminUrl) return undefined;
   const name = `parkbot_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: adminUrl });

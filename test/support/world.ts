@@ -111,6 +111,7 @@ export class World {
       WEBEX_CLIENT_SECRET: integration.clientSecret,
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dataDir, 'parkbot.db')}`,
+      SPOOL_DIR: join(dataDir, 'spool'),
       LOG_LEVEL: 'info',
       ...options.env,
     };

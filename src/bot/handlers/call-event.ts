@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
  */
 export async function handleCallEvent(services: BotServices, delivery: CallEventDelivery, logger: Logger): Promise<void> {
   services.recentCalls.saw(delivery.createdBy, delivery.data);
+  await services.subscriptions.sawEvent(delivery.createdBy, delivery.event).catch(() => undefined);
   const moved = await followCallEvent(services, { personId: delivery.createdBy, orgId: delivery.orgId }, delivery.data);
   for (const call of moved) {
     logger.info({ event: `call-${call.state}`, parkId: call.id }, 'A parked call changed outside the bot');

@@ -5,6 +5,7 @@ import { escapeMarkdown } from '../../chat/markdown.js';
 import { sendLinkPrompt } from './link.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
+import { DatabaseUnavailableError } from '../../storage/database-gate.js';
 
 /**
  * What the person sees when a park or retrieve fails. A missing or dead link gets the private link
@@ -18,6 +19,9 @@ export async function reportFailure(
   person: PersonRef,
   threadId?: string,
 ): Promise<string | undefined> {
+  // Only when the bot stops during a database outage: the event stays unfinished in the inbox and is
+  // carried out after a restart, so nothing is said now.
+  if (error instanceof DatabaseUnavailableError) throw error;
   const log = error instanceof WebexApiError ? error.toLog() : { error: error instanceof Error ? error.name : 'unknown' };
   const needsLink = error instanceof NotLinkedError || (error instanceof WebexApiError && error.kind === 'unauthorized');
   ctx.logger.warn({ ...log, action }, `${action} failed`);

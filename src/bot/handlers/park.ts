@@ -1,6 +1,7 @@
 import { parkCall, type ParkOutcome, type ParkRequest } from '../../calls/park-call.js';
 import { callPickerCard, callerLabel, waitingCard } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
+import { isPassing } from '../../webex/errors.js';
 import { z } from 'zod';
 import { NotLinkedError } from '../../auth/errors.js';
 import { conversationIn } from '../conversation.js';
@@ -44,6 +45,9 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
     return;
   }
   switch (outcome.type) {
+    case 'not-parked':
+      // A replay of a park that failed: the person heard why the first time.
+      return;
     case 'not-in-space':
       await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, or is a bot, so I did not park the call.');
       return;
@@ -72,7 +76,16 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       const { call } = outcome;
       // A replayed event whose card was already posted has nothing left to do.
       if (call.cardMessageId) return;
-      const cardId = await ctx.conversation.sendCard(waitingCard(call));
+      let cardId: string;
+      try {
+        cardId = await ctx.conversation.sendCard(waitingCard(call));
+      } catch (error) {
+        // Parked, but Webex is failing: the card follows as soon as Webex takes it.
+        if (!isPassing(error)) throw error;
+        ctx.logger.info({ event: 'call-parked', parkId: call.id, parkedAgainst: call.parkedAgainst.number, card: 'deferred' }, 'Call parked');
+        ctx.services.board.later(call.id, error);
+        return;
+      }
       await ctx.services.store.attachCard(call.id, cardId);
       ctx.logger.info({ event: 'call-parked', parkId: call.id, parkedAgainst: call.parkedAgainst.number }, 'Call parked');
       if (call.forPerson) {
