@@ -2,7 +2,7 @@
 import type { World, TestPerson } from '../test/support/world.js';
 import { submitButtons } from '../test/support/world.js';
 import type { SimMessage, SimRequestRecord, SimRoom } from '../src/simulator/model.js';
-import { bodyMentions, endpointOf, type Timeline } from './measure.js';
+import { bodyMentions, endpointOf, sequentialRoundTrips, type Timeline } from './measure.js';
 
 export interface Worker {
   parker: TestPerson;
@@ -13,36 +13,71 @@ export interface Worker {
 export interface FlowTimes {
   /** Delivery sent at this time (ms): the zero of the flow's timeline. */
   parkStart: number;
+  /** Bot-added latency: the delivery sent → the flow's last Webex call reached Webex. */
   park: number;
   retrieve: number;
+  /** Time to card: the delivery sent → Webex answered the flow's last call (the card is up, the old one gone). */
+  parkToCard: number;
+  retrieveToCard: number;
+  /** Round trips the flow waited for one after another, from the timeline of its requests. */
+  parkRoundTrips: number;
+  retrieveRoundTrips: number;
   parkCalls: SimRequestRecord[];
   retrieveCalls: SimRequestRecord[];
 }
 
 let flowCounter = 0;
 
-/** One park flow then one retrieve flow, driven the way Webex clients do. */
+/** The requests made since the `from`th until Webex answered `end`. */
+const requestsUntil = (world: World, from: number, end: SimRequestRecord): SimRequestRecord[] => world.sim.requests.slice(from).filter((r) => r.at <= (end.answeredAt ?? end.at));
+
+/** The round trips on the way to `end`: the requests after the delivery that Webex answered by then. */
+const roundTripsTo = (calls: SimRequestRecord[], sentAt: number, ends: SimRequestRecord[], people: Set<string>): number => {
+  const last = Math.max(...ends.map((r) => r.answeredAt ?? r.at));
+  return sequentialRoundTrips(calls.filter((r) => r.at >= sentAt && (r.answeredAt ?? Infinity) <= last && !chattedByPerson(r, people)));
+};
+
+/**
+ * One park flow then one retrieve flow, driven the way Webex clients do. The retrieve ends once the
+ * "ringing" card is up and the waiting card gone; the retriever's phone is left ringing and then
+ * cleared, since an answer during the flow (the World answers 50 ms after the ring, within a flow at
+ * a network's distance) would add a card change of its own.
+ */
 export async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker): Promise<FlowTimes> {
+  world.answerRetrieves = false;
+  const people = new Set([worker.parker.id, worker.retriever.id]);
   const caller = `Bench caller ${(flowCounter += 1)}`;
   world.sim.telephony.placeIncomingCall({ toPersonId: worker.parker.id, from: { name: caller, number: '+15550100' } });
-  const firstPark = timeline.requests.length;
+  const firstPark = world.sim.requests.length;
   const cardPosted = timeline.next(`park card for ${caller}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, caller));
   const message = await world.say(worker.parker, worker.room, 'park my call');
   const cardRequest = await cardPosted;
-  const parkCalls = timeline.requests.slice(firstPark).filter((r) => r.at <= cardRequest.at);
-  const park = cardRequest.at - (timeline.sentAt.get(message.id) ?? cardRequest.at);
+  const parkStart = timeline.sentAt.get(message.id) ?? cardRequest.at;
+  const parkCalls = requestsUntil(world, firstPark, cardRequest);
 
   const card = [...world.sim.org.messages.values()].findLast((m: SimMessage) => m.roomId === worker.room.id && JSON.stringify(m.attachments ?? '').includes(caller));
   if (!card) throw new Error('no card');
-  const firstRetrieve = timeline.requests.length;
+  const firstRetrieve = world.sim.requests.length;
   const cardDeleted = timeline.next(`deletion of the waiting card for ${caller}`, (r) => r.method === 'DELETE' && decodeURIComponent(r.path) === `/messages/${card.id}`);
+  const newCard = timeline.next(`the card replacing the one for ${caller}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, worker.room.id));
   await world.tap(worker.retriever, card, submitButtons(card)[0]?.data);
-  const deleteRequest = await cardDeleted;
+  const ends = await Promise.all([cardDeleted, newCard]);
   const action = [...world.sim.org.attachmentActions.values()].findLast((a) => a.messageId === card.id);
-  const retrieve = deleteRequest.at - (timeline.sentAt.get(action?.id ?? '') ?? deleteRequest.at);
-  const retrieveCalls = timeline.requests.slice(firstRetrieve).filter((r) => r.at <= deleteRequest.at);
+  const last = ends.reduce((a, b) => ((a.answeredAt ?? a.at) >= (b.answeredAt ?? b.at) ? a : b));
+  const retrieveStart = timeline.sentAt.get(action?.id ?? '') ?? last.at;
+  const retrieveCalls = requestsUntil(world, firstRetrieve, last);
   world.sim.telephony.calls.set(worker.retriever.id, []);
-  return { parkStart: timeline.sentAt.get(message.id) ?? cardRequest.at, park, retrieve, parkCalls, retrieveCalls };
+  return {
+    parkStart,
+    park: cardRequest.at - parkStart,
+    retrieve: Math.max(...ends.map((r) => r.at)) - retrieveStart,
+    parkToCard: (cardRequest.answeredAt ?? cardRequest.at) - parkStart,
+    retrieveToCard: (last.answeredAt ?? last.at) - retrieveStart,
+    parkRoundTrips: roundTripsTo(parkCalls, parkStart, [cardRequest], people),
+    retrieveRoundTrips: roundTripsTo(retrieveCalls, retrieveStart, ends, people),
+    parkCalls,
+    retrieveCalls,
+  };
 }
 
 /** A person's own chatting (typing a message, tapping a card), which the bot did not make. */

@@ -19,6 +19,27 @@ export function percentiles(samples: number[]): Percentiles {
   return { p50: round(at(0.5), 3), p99: round(at(0.99), 3), max: round(sorted.at(-1) ?? 0, 3), count: sorted.length };
 }
 
+/**
+ * How many round trips were waited for one after another: the longest chain of requests each sent
+ * after Webex had answered the one before. Requests in flight at the same time (their intervals
+ * overlap) are one step, however many there are.
+ */
+export function sequentialRoundTrips(records: SimRequestRecord[]): number {
+  const answered = records.filter((r): r is SimRequestRecord & { answeredAt: number } => r.answeredAt !== undefined).sort((a, b) => a.at - b.at);
+  const depth: number[] = [];
+  answered.forEach((request, i) => {
+    depth[i] = 1 + Math.max(0, ...answered.slice(0, i).map((before, j) => (before.answeredAt <= request.at ? (depth[j] ?? 0) : 0)));
+  });
+  return Math.max(0, ...depth);
+}
+
+/** How many flows took each number of round trips, and the number most took (the median flow's). */
+export function roundTripCounts(counts: number[]): { median: number; flows: Record<string, number> } {
+  const flows: Record<string, number> = {};
+  for (const count of counts) flows[count] = (flows[count] ?? 0) + 1;
+  return { median: percentiles(counts).p50, flows };
+}
+
 /** Resident memory of a process, from /proc: now and at its peak (MB). */
 export function memoryOf(pid: number | undefined): { rssMb: number; peakRssMb: number } {
   const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';

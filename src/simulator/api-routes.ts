@@ -56,6 +56,7 @@ export function recordRequests(org: SimOrg, requests: SimRequestRecord[], onAnsw
     };
     res.on('finish', () => {
       record.status = res.statusCode;
+      record.answeredAt = preciseNow();
       if (req.is('application/json') && req.body !== undefined) record.body = req.body as unknown;
       onAnswered(record);
     });

@@ -189,7 +189,9 @@ export interface SimRequestRecord {
   body?: unknown;
   /** The JSON body answered, if any. */
   response?: unknown;
+  /** When it arrived, and when its answer left (epoch ms, sub-millisecond). */
   at: number;
+  answeredAt?: number;
 }
 
 export interface SimDelivery {

@@ -50,6 +50,24 @@ export interface SimulatorOptions {
   recallMs?: number;
   /** Answer only requests whose Host header names one of these (port aside); any Host when unset. */
   allowedHosts?: string[];
+  /**
+   * A network's distance (ms): each request is handled half of this after it arrives and answered half
+   * of it after that, as a Webex 30–150 ms away would. 0 (the default) answers at once.
+   */
+  rttMs?: number;
+}
+
+/** Holds each request back half a round trip on its way in, and its answer half a round trip on its way out. */
+function networkDistance(rttMs: number): express.RequestHandler {
+  const half = rttMs / 2;
+  return (_req, res, next) => {
+    const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+    res.end = ((...args: unknown[]) => {
+      setTimeout(() => end(...args), half);
+      return res;
+    }) as typeof res.end;
+    setTimeout(next, half);
+  };
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<WebexSimulator> {
@@ -78,11 +96,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<We
   const app = express();
   app.disable('x-powered-by');
   if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
+  // Recorded on arrival, before the distance: a record spans the request as its sender waits for it.
+  app.use('/v1', recordRequests(org, requests, (record) => events.emit('request', record)));
+  if (options.rttMs) app.use(['/v1', U2C_PATH], networkDistance(options.rttMs));
   const catalog = { serviceLinks: {}, hostCatalog: {} };
   app.get([`${U2C_PATH}/limited/catalog`, `${U2C_PATH}/catalog`], (_req, res) => {
     res.json(catalog);
   });
-  app.use('/v1', recordRequests(org, requests, (record) => events.emit('request', record)));
   app.use('/v1', oauthRoutes(org, oauth));
   app.use('/v1', apiRoutes({ org, telephonyOf, faults, outages }));
   app.use('/_sim', controlRoutes({ org, telephony, telephonyOf, faults, outages }));

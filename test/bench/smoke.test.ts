@@ -7,19 +7,29 @@ import { promisify } from 'node:util';
 
 /** The benchmark runs end to end on tiny numbers; its figures are never asserted (the machine is noisy). */
 describe('benchmark smoke run', () => {
-  it('drives park and retrieve flows on the bot and the baseline, and writes every figure', async function () {
+  it('drives park and retrieve flows on the bot and the baseline, at zero distance and at a network’s, and writes every figure', async function () {
     this.timeout(120_000);
     const dir = mkdtempSync(join(tmpdir(), 'parkbot-bench-'));
     const out = join(dir, 'results.json');
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--spaces', '3,6', '--linked', '20', '--linked-seconds', '3', '--http-requests', '100', '--out', out]);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--rtt', '20', '--spaces', '3,6', '--linked', '20', '--linked-seconds', '3', '--http-requests', '100', '--out', out]);
       const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, Record<string, unknown>>;
       const latency = results.parkBot?.botAddedLatencyMs as Record<string, { p50: number; p99: number; max: number; count: number }>;
       for (const flow of ['parkFlow', 'retrieveFlow']) {
         assert.equal(latency[flow]?.count, 4, flow);
         assert.ok(Number.isFinite(latency[flow]?.p99) && (latency[flow]?.p99 ?? -1) > 0, flow);
       }
-      assert.ok((results.parkBot?.throughput as { parkFlowsPerSecond: number }).parkFlowsPerSecond > 0);
+      assert.ok((results.parkBot?.throughput as { flowsPerSecond: number }).flowsPerSecond > 0);
+      assert.equal(results.settings?.rttMs, 20);
+      // At a distance, each round trip takes at least the RTT: the critical path bounds the time to card from below.
+      const toCard = results.parkBot?.timeToCardMs as Record<'park' | 'retrieve', { p50: number; count: number }>;
+      const path = results.parkBot?.criticalPath as Record<'park' | 'retrieve', number>;
+      for (const flow of ['park', 'retrieve'] as const) {
+        assert.equal(toCard[flow].count, 4, flow);
+        assert.ok(path[flow] >= 2 && toCard[flow].p50 >= 20 * path[flow], `${flow}: ${path[flow]} round trips in ${toCard[flow].p50} ms`);
+      }
+      const likeForLike = (results.baseline as Record<string, { timeToCardMs: { p50: number; count: number } }>).likeForLike;
+      assert.ok(likeForLike && likeForLike.timeToCardMs.count === 4 && likeForLike.timeToCardMs.p50 >= 40, 'the baseline at the same distance');
       const calls = results.parkBot?.upstreamCalls as { perParkFlow: { byEndpoint: Record<string, number> } };
       assert.equal(calls.perParkFlow.byEndpoint['POST /telephony/calls/park'], 1, 'one park call per park flow');
       assert.ok((results.parkBot?.memory as { peakRssMb: number }).peakRssMb > 0);
@@ -32,6 +42,7 @@ describe('benchmark smoke run', () => {
       assert.deepEqual(spaces.map((s) => [s.spaces, s.firstAnswerMs.count, s.stillUp]), [[3, 3, true], [6, 6, true]], 'every space answered, the bot still up');
       assert.ok(spaces.every((s) => s.afterEverySpaceSpoke.rssMb > 0));
       assert.match(stdout, /Webex calls per park \(returning sender\) +\| 5 +\| \d/, 'the before/after table');
+      assert.match(stdout, /park time to card at RTT 20 ms, p50 \/ p99 +\| .* \| \d+ \/ \d+ ms +\| p50 ≤ 75 ms/);
       assert.match(stdout, /6 spaces, each spoke once/);
       const linked = results.linkedPeople as unknown as { linkedPeople: number; callsPerPark: number; startUpMs: number; peakRssMb: number }[];
       assert.deepEqual(linked.map((l) => l.linkedPeople), [20]);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
+import { startSimulator, type SimulatorOptions, type WebexSimulator } from '../../src/simulator/server.js';
 import type { SimCall, SimMessage, SimPerson, SimRoom, SimRequestRecord, SimWebhook } from '../../src/simulator/model.js';
 import type { SimTelephony } from '../../src/simulator/telephony.js';
 import { BotProcess, freePort } from './bot-process.js';
@@ -58,6 +58,8 @@ export interface WorldOptions {
   nodeOptions?: string[];
   /** A command the bot's Node runs under, such as `['prlimit', '--nofile=1024:1024']`. */
   launcher?: string[];
+  /** How the simulator behaves (a network's distance, for the benchmark). */
+  simulator?: SimulatorOptions;
 }
 
 export class World {
@@ -91,7 +93,7 @@ export class World {
   }
 
   static async create(options: WorldOptions = {}): Promise<World> {
-    const sim = await startSimulator();
+    const sim = await startSimulator(options.simulator);
     const botPerson = sim.org.addPerson({ displayName: 'Park Bot', email: 'parkbot@webex.bot', type: 'bot' });
     const botToken = sim.org.issueToken(botPerson.id, 'bot', []);
     const port = await freePort();
