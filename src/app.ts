@@ -16,6 +16,7 @@ import { createFramework, startFramework } from './bot/framework.js';
 import { limitSpacesInMemory } from './bot/spaces-in-memory.js';
 import { withReadsChecked } from './bot/framework-reads.js';
 import { RecentCalls } from './calls/recent-calls.js';
+import { CallView } from './calls/call-view.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
 import { webhookRoute } from './http/webhook-route.js';
@@ -88,6 +89,7 @@ function jsonErrors(logger: Logger): express.ErrorRequestHandler {
 
 /** Builds every part from the configuration, starts the HTTP server, then the framework. */
 export async function startParkBot(config: Config, logger: Logger, options: ParkBotOptions = {}): Promise<ParkBot> {
+  const startedAt = Date.now();
   const metrics = new Metrics();
   const inFlight = new InFlight();
   const database = await openStore(config.database, logger);
@@ -131,7 +133,9 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const messaging = new MessagingApi(http, config.botToken);
   const board = new CardBoard(messaging, store, metrics, logger);
-  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls() };
+  // Call events this instance may have missed: before it started, and while the database was away (deliveries waited on disk).
+  const callView = new CallView({ store, calling, trustedSince: () => Math.max(startedAt, gate.upSince) });
+  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls(), callView };
 
   const framework = createFramework(config);
   const handleWebhook = webhookHandler(framework);

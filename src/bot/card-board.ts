@@ -4,7 +4,7 @@ import type { ParkedCall, Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { isClosed } from '../calls/lifecycle.js';
-import { isPassing } from '../webex/errors.js';
+import { isPassing, WebexApiError } from '../webex/errors.js';
 
 /** A card change Webex would not take is tried again after 1 s, 2 s, 4 s… (at most a minute apart), for about ten minutes. */
 const RETRY_BASE_MS = 1000;
@@ -34,15 +34,16 @@ export class CardBoard {
    * at once (a tap and an event, on two instances): each card replaces whichever card was attached
    * when it was (an atomic swap). A card that replaced another change's card, of a call that has
    * moved on since, is shown again as the call now is, so the card left standing is the latest one.
-   * When Webex is failing for a while (5xx, 429) the change is not lost: it is made again later from
-   * the record as it is then, with backoff.
+   * A change Webex would not take is not lost: the old card may be gone already (it is deleted side by
+   * side with the new one's post), so the change is made again later from the record as it is then,
+   * with backoff, whatever the failure; one that is not Webex failing for now is also thrown.
    */
   async show(call: ParkedCall): Promise<void> {
     try {
       await this.showNow(call);
     } catch (error) {
-      if (!isPassing(error)) throw error;
       this.later(call.id, error);
+      if (!isPassing(error)) throw error;
     }
   }
 
@@ -87,22 +88,38 @@ export class CardBoard {
 
   /**
    * Posts the call's cards and removes the ones they replace; true when one of those was another
-   * change's. `countClose`: a closed call's close is counted here.
+   * change's. The space's card and the private one are swapped side by side. `countClose`: a closed
+   * call's close is counted here.
    */
   private async replaceCards(call: ParkedCall, countClose: boolean): Promise<boolean> {
     const { card, fallback } = parkedCallCard(call);
-    const posted = await this.messaging.postCard({ roomId: call.roomId }, card, fallback);
-    const replaced = await this.store.attachCard(call.id, posted.id);
+    const { privateCard } = call;
+    const interleaved = await Promise.all([
+      this.swap(call, call.cardMessageId, () => this.messaging.postCard({ roomId: call.roomId }, card, fallback), (posted) => this.store.attachCard(call.id, posted.id)),
+      privateCard
+        ? this.swap(call, privateCard.messageId, () => this.messaging.postCard({ roomId: privateCard.roomId }, card, fallback), async (posted) => (await this.store.attachPrivateCard(call.id, { roomId: posted.roomId, messageId: posted.id }))?.messageId)
+        : false,
+    ]);
     if (countClose && isClosed(call)) this.metrics.parkedCallsClosed.inc({ state: call.state });
+    return interleaved.some(Boolean);
+  }
+
+  /**
+   * One card for another: the new card's post and the old card's deletion go side by side (one round
+   * trip to wait for, not two), then the new card is attached atomically. Should another change have
+   * attached a card meanwhile, that one goes too, and true says so.
+   */
+  private async swap(
+    call: ParkedCall,
+    old: string | undefined,
+    post: () => Promise<{ id: string; roomId: string }>,
+    attach: (posted: { id: string; roomId: string }) => Promise<string | undefined>,
+  ): Promise<boolean> {
+    const [posted] = await Promise.all([post(), this.remove(call, old)]);
+    const replaced = await attach(posted);
+    if (replaced === old) return false;
     await this.remove(call, replaced);
-    let interleaved = replaced !== call.cardMessageId;
-    if (call.privateCard) {
-      const moved = await this.messaging.postCard({ roomId: call.privateCard.roomId }, card, fallback);
-      const replacedPrivately = (await this.store.attachPrivateCard(call.id, { roomId: moved.roomId, messageId: moved.id }))?.messageId;
-      await this.remove(call, replacedPrivately);
-      interleaved ||= replacedPrivately !== call.privateCard.messageId;
-    }
-    return interleaved;
+    return true;
   }
 
   /**
@@ -128,6 +145,8 @@ export class CardBoard {
     try {
       await this.messaging.deleteMessage(messageId);
     } catch (error) {
+      // Another change's swap removed it first.
+      if (error instanceof WebexApiError && error.kind === 'not-found') return;
       // The old card must go too, or it goes on offering a Retrieve button: tried again later.
       if (isPassing(error) && attempt < RETRY_ATTEMPTS) {
         setTimeout(() => void this.remove(call, messageId, attempt + 1), Math.min(this.retryBaseMs * 2 ** (attempt - 1), RETRY_MAX_MS)).unref();

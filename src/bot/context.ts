@@ -11,6 +11,7 @@ import type { SpaceMembers } from '../calls/park-call.js';
 import type { MessagingApi } from '../webex/messaging-api.js';
 import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
 import type { RecentCalls } from '../calls/recent-calls.js';
+import type { CallView } from '../calls/call-view.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
 export interface BotServices {
@@ -26,6 +27,7 @@ export interface BotServices {
   members: SpaceMembers;
   messaging: MessagingApi;
   recentCalls: RecentCalls;
+  callView: CallView;
 }
 
 /** One incoming event: where to answer and with what. */

@@ -6,7 +6,8 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  * wins, and a record never leaves a closed state (except `gone`, which an event may still explain).
  *
  *   parking ──parked──▶ waiting ──claimed──▶ retrieving ──ringing──▶ ringing ──answered──▶ retrieved
- *      └──not-parked──▶ gone                   (Webex refused or failed the park: no card was posted)
+ *      ├──not-parked──▶ gone                   (Webex refused or failed the park: no card was posted)
+ *      └──another-call─▶ parking               (the call view named a call Webex no longer had: Webex's list named this one)
  *                        │ ▲ ▲                  │                      │
  *                        │ │ └────released──────┤                      │   (the retriever's phone connected)
  *                        │ └─────────────────── │ ───unanswered────────┤   (declined, not answered, ended first)
@@ -21,6 +22,8 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
 export type ParkMove =
   | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst'] }
   | { type: 'not-parked'; reason: string }
+  /** The park is for another of the person's calls than first thought, as Webex's own list says. */
+  | { type: 'another-call'; callId: string; caller: ParkedCall['caller'] }
   | { type: 'released'; by: string }
   /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId`. */
   | { type: 'ringing'; by: PersonRef; handedCallId: string }
@@ -40,6 +43,7 @@ const EXPLAINABLE: ParkState[] = ['waiting', 'retrieving', 'ringing', 'gone'];
 const TRANSITIONS: Record<ParkMove['type'], { from: ParkState[]; to: ParkState }> = {
   parked: { from: ['parking'], to: 'waiting' },
   'not-parked': { from: ['parking'], to: 'gone' },
+  'another-call': { from: ['parking'], to: 'parking' },
   released: { from: ['retrieving'], to: 'waiting' },
   ringing: { from: ['retrieving'], to: 'ringing' },
   answered: { from: ['ringing'], to: 'retrieved' },
@@ -68,6 +72,8 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
       return { parkedAgainst: move.parkedAgainst };
     case 'not-parked':
       return { notParked: move.reason, closedAt: at };
+    case 'another-call':
+      return { callId: move.callId, caller: move.caller };
     case 'released':
     case 'unanswered':
       return {};
@@ -101,6 +107,7 @@ function condition(change: ParkMove): { claimedBy?: string; handedCallId?: strin
       return { handedCallId: change.handedCallId };
     case 'parked':
     case 'not-parked':
+    case 'another-call':
     case 'rang-back':
     case 'picked-up':
     case 'superseded':

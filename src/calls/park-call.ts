@@ -6,6 +6,7 @@ import type { Call } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 import { move, moveAll, sameSlot } from './lifecycle.js';
+import type { CallView } from './call-view.js';
 
 export interface ParkRequest {
   /** Derived from the event that asked (`parkIdFor`): a replay of that event finds the same record. */
@@ -36,8 +37,6 @@ export type ParkOutcome =
   /** This event's park failed earlier, and the person was told then (a replay of it). */
   | { type: 'not-parked'; call: ParkedCall };
 
-const PARKABLE_STATES = new Set(['connected', 'held', 'remoteHeld']);
-
 /** Who is in a space, as Webex says (the bot's own view of its spaces). */
 export interface SpaceMembers {
   member(roomId: string, personId: string): Promise<PersonRef | undefined>;
@@ -47,6 +46,7 @@ export interface SpaceMembers {
 
 export interface ParkDeps {
   calling: CallingApi;
+  callView: CallView;
   members: SpaceMembers;
   identity: IdentityApi;
   vault: TokenVault;
@@ -69,20 +69,50 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
   const earlier = await deps.store.parkedCall(request.parkId);
   if (earlier?.notParked) return { type: 'not-parked', call: earlier };
   if (earlier && earlier.state !== 'parking') return { type: 'parked', call: earlier, superseded: [] };
-  const forPerson = request.forPersonId ? await deps.members.member(request.roomId, request.forPersonId) : undefined;
-  if (request.forPersonId && !forPerson) return { type: 'not-in-space' };
-  return deps.vault.withToken(request.by.personId, async (token) => {
-    const active = (await deps.calling.activeCalls(token)).filter((call) => PARKABLE_STATES.has(call.state));
-    if (earlier) return closingOnFailure(deps, earlier, () => resumePark(deps, token, earlier, active, request));
-    const chosen = request.callId ? active.filter((call) => call.id === request.callId) : active;
-    if (chosen.length === 0) return { type: 'no-call' };
-    if (chosen.length > 1) return { type: 'choose', calls: chosen };
-    const call = chosen[0] as Call;
-    const orgId = request.orgId ?? (await deps.identity.me(token)).orgId;
+  const personId = request.by.personId;
+  return deps.vault.withToken(personId, async (token) => {
+    if (earlier) {
+      const active = await deps.callView.listed(personId, token);
+      return closingOnFailure(deps, earlier, () => resumePark(deps, token, earlier, active, request));
+    }
+    // Lookups that do not depend on each other go side by side: one round trip, not three.
+    const [forPerson, found, orgId] = await Promise.all([
+      request.forPersonId ? deps.members.member(request.roomId, request.forPersonId) : undefined,
+      deps.callView.candidates(personId, token, request.callId),
+      request.orgId ?? deps.identity.me(token).then((me) => me.orgId),
+    ]);
+    if (request.forPersonId && !forPerson) return { type: 'not-in-space' };
+    if (found.calls.length === 0) return { type: 'no-call' };
+    if (found.calls.length > 1) return { type: 'choose', calls: found.calls };
+    const call = found.calls[0] as Call;
     const record = newRecord({ ...request, ...(orgId ? { orgId } : {}) }, call, deps.now?.() ?? new Date(), forPerson);
     await deps.store.saveParkedCall(record);
-    return closingOnFailure(deps, record, () => parkAndRecord(deps, token, record, request));
+    return closingOnFailure(deps, record, () => (found.fromView ? parkFromView(deps, token, record, request) : parkAndRecord(deps, token, record, request)));
   });
+}
+
+/**
+ * The call view named the call, and Webex's answer to the park confirms it. Webex not knowing the
+ * call (ended without an event reaching the bot), or refusing it in its state, may mean the view was
+ * wrong: Webex's own list then decides, once. A list naming the same single call means the view was
+ * right, and Webex's refusal stands.
+ */
+async function parkFromView(deps: ParkDeps, token: string, record: ParkedCall, request: ParkRequest): Promise<ParkOutcome> {
+  try {
+    return await parkAndRecord(deps, token, record, request);
+  } catch (error) {
+    if (!(error instanceof WebexApiError && (error.kind === 'not-found' || error.kind === 'conflict'))) throw error;
+    const listed = await deps.callView.listed(request.by.personId, token, request.callId);
+    const [only] = listed;
+    if (listed.length === 1 && only?.id === record.callId) throw error;
+    if (listed.length !== 1 || !only) {
+      await move(deps.store, record, { type: 'not-parked', reason: 'no-call' }, deps.now?.() ?? new Date());
+      return listed.length === 0 ? { type: 'no-call' } : { type: 'choose', calls: listed };
+    }
+    const change = { type: 'another-call', callId: only.id, caller: callerOf(only) } as const;
+    const retargeted = (await move(deps.store, record, change, deps.now?.() ?? new Date())) ?? { ...record, callId: change.callId, caller: change.caller };
+    return parkAndRecord(deps, token, retargeted, request);
+  }
 }
 
 /**
@@ -148,18 +178,23 @@ async function supersedeOlder(deps: ParkDeps, call: ParkedCall, now: Date): Prom
   return moveAll(deps.store, older, { type: 'superseded', byParkId: call.id }, now);
 }
 
-function newRecord(request: ParkRequest, call: Call, now: Date, forPerson: PersonRef | undefined): ParkedCall {
+/** Who is on the call, as far as Webex says (nothing when they withheld it). */
+function callerOf(call: Call): ParkedCall['caller'] {
   const caller = call.remoteParty?.privacyEnabled ? {} : call.remoteParty;
+  return {
+    ...(caller?.name ? { name: caller.name } : {}),
+    ...(caller?.number ? { number: caller.number } : {}),
+  };
+}
+
+function newRecord(request: ParkRequest, call: Call, now: Date, forPerson: PersonRef | undefined): ParkedCall {
   return {
     id: request.parkId,
     roomId: request.roomId,
     callId: call.id,
     parkedBy: request.by,
     ...(request.orgId ? { orgId: request.orgId } : {}),
-    caller: {
-      ...(caller?.name ? { name: caller.name } : {}),
-      ...(caller?.number ? { number: caller.number } : {}),
-    },
+    caller: callerOf(call),
     parkedAgainst: { number: '' },
     ...(forPerson ? { forPerson } : {}),
     ...(request.note ? { note: request.note } : {}),

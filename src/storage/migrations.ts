@@ -109,4 +109,10 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX parked_calls_handed_call ON parked_calls (handed_call_id);
    CREATE INDEX parked_calls_state_parked_at ON parked_calls (state, parked_at);
    CREATE INDEX parked_calls_closed_at ON parked_calls (closed_at);`,
+  // Each linked person's active calls as their call events tell them (src/calls/call-view.ts), shared by instances.
+  `CREATE TABLE call_views (
+     person_id TEXT PRIMARY KEY,
+     view TEXT NOT NULL,
+     version INTEGER NOT NULL
+   );`,
 ];

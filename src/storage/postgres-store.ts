@@ -26,6 +26,7 @@ import {
   type ParkState,
   type SealedTokens,
   type Store,
+  type Versioned,
 } from './store.js';
 
 /** A connection that cannot be made in this long counts as an outage, rather than hanging the caller. */
@@ -294,7 +295,21 @@ export class PostgresStore implements Store {
   }
 
   async deleteSubscription(personId: string): Promise<void> {
-    await this.pool.query('DELETE FROM call_event_subscriptions WHERE person_id = $1', [personId]);
+    // One statement, so both go or neither does.
+    await this.pool.query('WITH gone AS (DELETE FROM call_event_subscriptions WHERE person_id = $1) DELETE FROM call_views WHERE person_id = $1', [personId]);
+  }
+
+  async callView(personId: string): Promise<Versioned | undefined> {
+    const { rows } = await this.pool.query<{ view: string; version: number }>('SELECT view, version FROM call_views WHERE person_id = $1', [personId]);
+    return rows[0] ? { json: rows[0].view, version: Number(rows[0].version) } : undefined;
+  }
+
+  async saveCallView(personId: string, json: string, version: number | undefined): Promise<boolean> {
+    const result =
+      version === undefined
+        ? await this.pool.query('INSERT INTO call_views (person_id, view, version) VALUES ($1, $2, 1) ON CONFLICT DO NOTHING', [personId, json])
+        : await this.pool.query('UPDATE call_views SET view = $1, version = version + 1 WHERE person_id = $2 AND version = $3', [json, personId, version]);
+    return result.rowCount === 1;
   }
 
   async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {

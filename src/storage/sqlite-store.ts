@@ -13,6 +13,7 @@ import {
   type ParkState,
   type SealedTokens,
   type Store,
+  type Versioned,
 } from './store.js';
 import {
   INSERT_PARKED_COLUMNS,
@@ -177,12 +178,15 @@ export class SqliteStore implements Store {
 
   async moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean> {
     const columns = movedColumns(move);
+    // Each changed field is replaced whole, as PostgreSQL's `||` does: json_patch would merge a nested
+    // object into the old one, keeping keys the new one lacks (a caller's number, say).
+    const fields = Object.entries(move.changes).filter(([, value]) => value !== undefined);
     const changed = this.changes(
-      `UPDATE parked_calls SET state = ?, record = json_patch(record, ?), claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
+      `UPDATE parked_calls SET state = ?, record = ${fields.length ? `json_set(record${', ?, json(?)'.repeat(fields.length)})` : 'record'}, claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
          park_number = COALESCE(?, park_number), handed_call_id = COALESCE(?, handed_call_id), closed_at = COALESCE(?, closed_at)
        WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR claimed_by = ?) AND (? IS NULL OR handed_call_id = ?)`,
       move.to,
-      JSON.stringify(move.changes),
+      ...fields.flatMap(([key, value]) => [`$.${key}`, JSON.stringify(value)]),
       columns.parkNumber,
       columns.handedCallId,
       columns.closedAt,
@@ -336,7 +340,23 @@ export class SqliteStore implements Store {
   }
 
   async deleteSubscription(personId: string): Promise<void> {
-    this.changes('DELETE FROM call_event_subscriptions WHERE person_id = ?', personId);
+    this.transaction(() => {
+      this.changes('DELETE FROM call_event_subscriptions WHERE person_id = ?', personId);
+      this.changes('DELETE FROM call_views WHERE person_id = ?', personId);
+    });
+  }
+
+  async callView(personId: string): Promise<Versioned | undefined> {
+    const row = this.row<{ view: string; version: number }>('SELECT view, version FROM call_views WHERE person_id = ?', personId);
+    return row ? { json: row.view, version: Number(row.version) } : undefined;
+  }
+
+  async saveCallView(personId: string, json: string, version: number | undefined): Promise<boolean> {
+    const changed =
+      version === undefined
+        ? this.changes('INSERT INTO call_views (person_id, view, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING', personId, json)
+        : this.changes('UPDATE call_views SET view = ?, version = version + 1 WHERE person_id = ? AND version = ?', json, personId, version);
+    return changed === 1;
   }
 
   async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {

@@ -86,6 +86,12 @@ export interface CallEventSubscription {
   checkedAt?: number;
 }
 
+/** A document kept with a version number, so that writers can compare and set. */
+export interface Versioned {
+  json: string;
+  version: number;
+}
+
 /** A linked Webex account. Tokens arrive here already sealed; the store never sees them in clear. */
 export interface LinkedAccount {
   personId: string;
@@ -174,7 +180,12 @@ export interface Store {
   leaseSubscription(personId: string, nowMs: number, leaseMs: number): Promise<boolean>;
   /** Records what the check found, and ends the lease. */
   recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void>;
+  /** The person's subscription, and the call view their events fed. */
   deleteSubscription(personId: string): Promise<void>;
+  /** The person's call view (src/calls/call-view.ts), if any. */
+  callView(personId: string): Promise<Versioned | undefined>;
+  /** Writes the person's call view if it is still at `version` (undefined: if there is none yet); true when it did. */
+  saveCallView(personId: string, json: string, version: number | undefined): Promise<boolean>;
   /**
    * Linked people whose upkeep is due, longest due first, at most `limit`: their call-events webhooks
    * were last checked before `checkedBeforeMs` (or never), or their refresh token ends before

@@ -7,6 +7,7 @@ import { CallingApi } from '../../src/webex/calling-api.js';
 import { IdentityApi } from '../../src/webex/identity-api.js';
 import { TokenCipher } from '../../src/auth/token-cipher.js';
 import { TokenVault } from '../../src/auth/token-vault.js';
+import { CallView } from '../../src/calls/call-view.js';
 import { parkCall, parkIdFor, type ParkDeps, type ParkRequest } from '../../src/calls/park-call.js';
 import { memoryLogger } from '../support/memory-logger.js';
 
@@ -28,7 +29,8 @@ describe('park use case, replayed after a crash', () => {
     const vault = new TokenVault(store, new TokenCipher(randomBytes(32)), identity, logger);
     await vault.save(rita, 'Rita', { access_token: token, refresh_token: 'unused', expires_in: 3600 });
     // Replays never reach the membership check: parks for someone are not part of these cases.
-    deps = { calling: new CallingApi(http), identity, vault, store, members: { member: () => Promise.resolve(undefined), people: () => Promise.resolve([]) } };
+    const calling = new CallingApi(http);
+    deps = { calling, callView: new CallView({ store, calling, trustedSince: Date.now }), identity, vault, store, members: { member: () => Promise.resolve(undefined), people: () => Promise.resolve([]) } };
   });
   afterEach(async () => {
     await store.close();

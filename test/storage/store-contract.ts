@@ -154,6 +154,14 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     assert.equal(call?.callId, 'CALL');
   });
 
+  it('replaces a changed field whole: a park moved to another call keeps nothing of the first caller', async () => {
+    await store.saveParkedCall({ ...waiting('call-1'), state: 'parking', callId: 'STALE', caller: { name: 'Gone', number: '+15550002' }, parkedAgainst: { number: '' } });
+    assert.ok(await store.moveParkedCall('call-1', { from: ['parking'], to: 'parking', changes: { callId: 'REAL', caller: { name: 'Withheld number' } } }));
+    const call = await store.parkedCall('call-1');
+    assert.equal(call?.callId, 'REAL');
+    assert.deepEqual(call?.caller, { name: 'Withheld number' });
+  });
+
   it('finds calls by park number and state, and by age, and never moves a closed one again', async () => {
     await store.saveParkedCall({ ...waiting('call-1'), caller: { name: 'Acme', number: '+15550100' }, parkedAt: '2026-11-23T10:00:00.000Z' });
     await store.saveParkedCall({ ...waiting('call-2', 'OTHER'), parkedAgainst: { number: '2001' }, parkedAt: '2026-11-23T10:05:00.000Z' });
@@ -191,6 +199,25 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       assert.ok(await other.leaseSubscription('RITA', now + 1, 30_000), 'recording ends the lease');
       await store.deleteSubscription('RITA');
       assert.equal(await store.subscription('RITA'), undefined);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('writes a person’s call view only over the version read: one of two writers wins, and unlinking forgets it', async () => {
+    const other = await reopen();
+    try {
+      assert.equal(await store.callView('RITA'), undefined);
+      const created = await Promise.all([store.saveCallView('RITA', '{"a":1}', undefined), other.saveCallView('RITA', '{"b":1}', undefined)]);
+      assert.equal(created.filter(Boolean).length, 1, 'one creates it');
+      const read = await store.callView('RITA');
+      assert.ok(read);
+      const updates = await Promise.all([store.saveCallView('RITA', '{"c":1}', read.version), other.saveCallView('RITA', '{"d":1}', read.version)]);
+      assert.equal(updates.filter(Boolean).length, 1, 'one updates it');
+      assert.equal((await other.callView('RITA'))?.version, read.version + 1);
+      await store.openSubscription('RITA', 'key');
+      await store.deleteSubscription('RITA');
+      assert.equal(await store.callView('RITA'), undefined);
     } finally {
       await other.close();
     }

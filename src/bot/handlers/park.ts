@@ -88,14 +88,17 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       }
       await ctx.services.store.attachCard(call.id, cardId);
       ctx.logger.info({ event: 'call-parked', parkId: call.id, parkedAgainst: call.parkedAgainst.number }, 'Call parked');
-      if (call.forPerson) {
-        await ctx.conversation.reply(
-          cardId,
-          `<@personId:${call.forPerson.personId}|${mentionName(call.forPerson.name)}>, a call from ${escapeMarkdown(callerLabel(call.caller))} is waiting for you on **${escapeMarkdown(call.parkedAgainst.number)}**.`,
-        );
-      }
-      if (call.forPerson) await ctx.services.board.sendPrivately({ ...call, cardMessageId: cardId, forPerson: call.forPerson });
-      for (const older of outcome.superseded) await ctx.services.board.show(older);
+      const { forPerson } = call;
+      // Independent of each other: the mention in the card's thread, the private card, the older cards closing.
+      await Promise.all([
+        forPerson &&
+          ctx.conversation.reply(
+            cardId,
+            `<@personId:${forPerson.personId}|${mentionName(forPerson.name)}>, a call from ${escapeMarkdown(callerLabel(call.caller))} is waiting for you on **${escapeMarkdown(call.parkedAgainst.number)}**.`,
+          ),
+        forPerson && ctx.services.board.sendPrivately({ ...call, cardMessageId: cardId, forPerson }),
+        ...outcome.superseded.map((older) => ctx.services.board.show(older)),
+      ]);
       return;
     }
   }

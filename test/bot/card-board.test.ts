@@ -1,0 +1,90 @@
+import { strict as assert } from 'node:assert';
+import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { WebexHttpClient } from '../../src/webex/http-client.js';
+import { MessagingApi } from '../../src/webex/messaging-api.js';
+import { CardBoard } from '../../src/bot/card-board.js';
+import { Metrics } from '../../src/ops/metrics.js';
+import { parkedCallCard } from '../../src/cards/render.js';
+import type { ParkedCall } from '../../src/storage/store.js';
+import type { SimRequestRecord } from '../../src/simulator/model.js';
+import { waitFor } from '../support/wait.js';
+import { memoryLogger } from '../support/memory-logger.js';
+
+/** Replacing a card with Webex a round trip away: one round trip to wait for, no card lost, none left twice. */
+describe('the card board’s swap', () => {
+  const RTT_MS = 40;
+  let sim: WebexSimulator;
+  let store: SqliteStore;
+  let board: CardBoard;
+  let roomId: string;
+  let botId: string;
+  let waiting: ParkedCall;
+
+  beforeEach(async () => {
+    sim = await startSimulator({ rttMs: RTT_MS });
+    const bot = sim.org.addPerson({ displayName: 'Park Bot', email: 'parkbot@webex.bot', type: 'bot' });
+    botId = bot.id;
+    const rita = sim.org.addPerson({ displayName: 'Rita', email: 'rita@example.com', extension: '2001' });
+    roomId = sim.org.createRoom(rita.id, 'Front desk', [bot.id]).id;
+    const { logger } = memoryLogger();
+    const messaging = new MessagingApi(new WebexHttpClient(sim.apiUrl, logger, { maxAttempts: 1, maxRetryAfterMs: 0, baseBackoffMs: 0 }), sim.org.issueToken(bot.id, 'bot', []));
+    store = new SqliteStore(':memory:');
+    board = new CardBoard(messaging, store, new Metrics(), logger, 100);
+    waiting = { id: 'park-1', roomId, callId: 'CALL', parkedBy: { personId: rita.id, name: 'Rita' }, caller: { name: 'Acme' }, parkedAgainst: { number: '2001' }, state: 'waiting', parkedAt: new Date().toISOString() };
+    await store.saveParkedCall(waiting);
+    const { card, fallback } = parkedCallCard(waiting);
+    const posted = await messaging.postCard({ roomId }, card, fallback);
+    await store.attachCard(waiting.id, posted.id);
+    waiting = { ...waiting, cardMessageId: posted.id };
+  });
+  afterEach(async () => {
+    await store.close();
+    await sim.close();
+  });
+
+  const cards = (): string[] => [...sim.org.messages.values()].filter((m) => m.roomId === roomId && m.personId === botId).map((m) => m.text ?? '');
+  const moved = async (state: ParkedCall['state']): Promise<ParkedCall> => {
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: state, changes: {} });
+    return { ...waiting, state };
+  };
+  const swapRequests = (): SimRequestRecord[] => sim.requests.filter((r) => r.tokenKind === 'bot' && ((r.method === 'POST' && r.path === '/messages') || r.method === 'DELETE')).slice(1);
+
+  it('posts the new card and deletes the old one side by side: one round trip to wait for', async () => {
+    const started = performance.now();
+    await board.show(await moved('gone'));
+    const took = performance.now() - started;
+
+    assert.deepEqual(cards().map((text) => text.slice(0, 16)), ['No longer parked']);
+    const [post, deletion] = [swapRequests().find((r) => r.method === 'POST'), swapRequests().find((r) => r.method === 'DELETE')];
+    assert.ok(post && deletion && post.answeredAt && deletion.answeredAt);
+    assert.ok(deletion.at < post.answeredAt && post.at < deletion.answeredAt, 'the two were in flight together');
+    assert.ok(took < 2 * RTT_MS, `one round trip, not two (${Math.round(took)} ms)`);
+  });
+
+  it('loses no card: when Webex fails the new one, it is posted once Webex takes it', async () => {
+    sim.outage({ status: 503, forMs: 300, method: 'POST', pathPrefix: '/messages' });
+    await board.show(await moved('gone'));
+
+    const shown = await waitFor('the card, once Webex takes it', () => cards().length === 1 && cards()[0]?.startsWith('No longer parked') && cards());
+    assert.equal(shown.length, 1);
+    assert.equal(board.pending, 0);
+  });
+
+  it('leaves no duplicate: when Webex fails the old card’s deletion, it is deleted once Webex takes it', async () => {
+    sim.outage({ status: 503, forMs: 300, method: 'DELETE', pathPrefix: '/messages' });
+    await board.show(await moved('gone'));
+
+    await waitFor('the old card gone', () => cards().length === 1);
+    assert.ok(cards()[0]?.startsWith('No longer parked'));
+  });
+
+  it('leaves the latest card alone when two changes of one call are shown at once', async () => {
+    const ringing: ParkedCall = { ...waiting, state: 'ringing', ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'H1', ringingSince: new Date().toISOString() };
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'retrieved', changes: {} });
+    await Promise.all([board.show(ringing), board.show({ ...waiting, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam' } })]);
+
+    await waitFor('one card', () => cards().length === 1);
+    assert.match(cards()[0] ?? '', /^Retrieved by Sam/);
+  });
+});

@@ -1,0 +1,187 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { WebexHttpClient } from '../../src/webex/http-client.js';
+import { CallingApi } from '../../src/webex/calling-api.js';
+import { IdentityApi } from '../../src/webex/identity-api.js';
+import { TokenCipher } from '../../src/auth/token-cipher.js';
+import { TokenVault } from '../../src/auth/token-vault.js';
+import { CallView } from '../../src/calls/call-view.js';
+import { parkCall, parkIdFor, type ParkDeps, type ParkOutcome } from '../../src/calls/park-call.js';
+import { callEventSchema } from '../../src/webex/schemas.js';
+import { memoryLogger } from '../support/memory-logger.js';
+
+/**
+ * A park takes the call the person's own call events say she has, without asking Webex first, only
+ * when that view can be trusted; when it may be stale, Webex's list decides, and a park that fails
+ * because the view was wrong lists and tries once more. The person never sees the difference.
+ */
+describe('a park from the call view, when the view is stale', () => {
+  let sim: WebexSimulator;
+  let store: SqliteStore;
+  let deps: ParkDeps;
+  let rita: string;
+  /** Whether Rita's call events reach the bot (her webhook delivers): off, they are lost. */
+  let delivering: boolean;
+  let parks = 0;
+
+  /** The view as an instance started at `startedAt` keeps it. */
+  const viewFrom = (startedAt: number, calling: CallingApi): CallView => new CallView({ store, calling, trustedSince: () => startedAt });
+
+  beforeEach(async () => {
+    sim = await startSimulator();
+    rita = sim.org.addPerson({ displayName: 'Rita', email: 'rita@example.com', extension: '2001' }).id;
+    const token = sim.org.issueToken(rita, 'access', ['spark:calls_read', 'spark:calls_write', 'spark:people_read']);
+    const { logger } = memoryLogger();
+    const http = new WebexHttpClient(sim.apiUrl, logger);
+    const identity = new IdentityApi(http, { clientId: 'c', clientSecret: 's', redirectUri: 'r' });
+    store = new SqliteStore(':memory:');
+    const vault = new TokenVault(store, new TokenCipher(randomBytes(32)), identity, logger);
+    await vault.save(rita, 'Rita', { access_token: token, refresh_token: 'unused', expires_in: 3600 });
+    await store.openSubscription(rita, 'key');
+    await store.recordSubscription(rita, { webhookId: 'W1,W2,W3', status: 'active', checkedAt: Date.now() });
+    const calling = new CallingApi(http);
+    deps = { calling, identity, vault, store, callView: viewFrom(Date.now() - 60_000, calling), members: { member: () => Promise.resolve(undefined), people: () => Promise.resolve([]) } };
+    delivering = true;
+    // Webex delivers Rita's call events to her webhook, and the bot follows each (as handleCallEvent does).
+    sim.org.on('event', (event) => {
+      if (!delivering || event.resource !== 'telephony_calls') return;
+      void deps.callView.saw(event.actorId, event.event, callEventSchema.parse(event.data));
+    });
+    parks = 0;
+  });
+  afterEach(async () => {
+    await store.close();
+    await sim.close();
+  });
+
+  const listings = (): number => sim.requests.filter((r) => r.method === 'GET' && r.path === '/telephony/calls').length;
+  const parkAttempts = (): { status: number }[] => sim.requests.filter((r) => r.path === '/telephony/calls/park');
+  /** Lets the event deliveries queued so far reach the view. */
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+  const park = async (): Promise<ParkOutcome> => parkCall(deps, { parkId: parkIdFor(`messages:created:M${(parks += 1)}`), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, orgId: sim.org.orgId });
+  const parkedCaller = (outcome: ParkOutcome): string | undefined => (outcome.type === 'parked' ? outcome.call.caller.name : outcome.type);
+
+  /** Rita parks once, so her view is synced with Webex's list, and is left with no call. */
+  async function syncedOnce(): Promise<void> {
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'First', number: '+15550001' } });
+    await settle();
+    assert.equal(parkedCaller(await park()), 'First');
+    sim.telephony.reset();
+    await settle();
+  }
+
+  it('parks the call her events announced, with no listing: the park itself confirms it', async () => {
+    await syncedOnce();
+    const listed = listings();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    await settle();
+
+    assert.equal(parkedCaller(await park()), 'Acme');
+    assert.equal(listings(), listed, 'no listing: three round trips, not four');
+  });
+
+  it('a call that ended without an event: the failed park lists, and parks the call she has now', async () => {
+    await syncedOnce();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Gone', number: '+15550002' } });
+    await settle();
+    delivering = false;
+    sim.telephony.calls.set(rita, []);
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    const attemptsBefore = parkAttempts().length;
+
+    assert.equal(parkedCaller(await park()), 'Acme');
+    assert.deepEqual(parkAttempts().slice(attemptsBefore).map((r) => r.status), [404, 200], 'the stale call, then the real one');
+    assert.equal(sim.telephony.parked.get('2001')?.call.remoteParty.name, 'Acme');
+  });
+
+  it('a call that ended without an event, and no other: she hears she has no call, and nothing is left half parked', async () => {
+    await syncedOnce();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Gone', number: '+15550002' } });
+    await settle();
+    delivering = false;
+    sim.telephony.calls.set(rita, []);
+
+    const outcome = await park();
+
+    assert.equal(outcome.type, 'no-call');
+    const record = await store.parkedCall(parkIdFor(`messages:created:M${parks}`));
+    assert.ok(record && record.state === 'gone' && record.notParked, 'the record is closed as not parked, so a replay does nothing');
+    assert.equal(sim.telephony.parked.size, 0);
+  });
+
+  it('after a restart: a view synced before this instance started is not trusted, and Webex’s list decides', async () => {
+    await syncedOnce();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Gone', number: '+15550002' } });
+    await settle();
+    // The bot is down: Rita's calls change, and no event reaches it.
+    delivering = false;
+    sim.telephony.calls.set(rita, []);
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    deps = { ...deps, callView: viewFrom(Date.now(), deps.calling) };
+    delivering = true;
+    const listed = listings();
+    const attemptsBefore = parkAttempts().length;
+
+    assert.equal(parkedCaller(await park()), 'Acme');
+    assert.equal(listings(), listed + 1, 'listed first');
+    assert.deepEqual(parkAttempts().slice(attemptsBefore).map((r) => r.status), [200], 'never tried the call the view remembered');
+  });
+
+  it('a person without an events webhook: her calls are always listed', async () => {
+    await syncedOnce();
+    await store.recordSubscription(rita, { status: 'failed', reason: 'forbidden', checkedAt: Date.now() });
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    await settle();
+    const listed = listings();
+
+    assert.equal(parkedCaller(await park()), 'Acme');
+    assert.equal(listings(), listed + 1);
+  });
+
+  it('a webhook made again since the view was synced: events may have been missed, so Webex’s list decides', async () => {
+    await syncedOnce();
+    await store.recordSubscription(rita, { webhookId: 'W4,W5,W6', status: 'active', checkedAt: Date.now() });
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    await settle();
+    const listed = listings();
+
+    assert.equal(parkedCaller(await park()), 'Acme');
+    assert.equal(listings(), listed + 1);
+  });
+
+  it('never says she has no call, or offers a choice, on the view’s word alone', async () => {
+    await syncedOnce();
+    // Her call's events are lost: the view knows no call.
+    delivering = false;
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    assert.equal(parkedCaller(await park()), 'Acme', 'listed, and parked');
+    sim.telephony.callerHangsUp({ parkedOn: '2001' });
+
+    delivering = true;
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'One', number: '+15550011' } });
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Two', number: '+15550012' } });
+    await settle();
+    sim.telephony.calls.set(rita, sim.telephony.list(rita).slice(1));
+    const listed = listings();
+    assert.equal(parkedCaller(await park()), 'Two', 'two in the view, one at Webex: Webex’s list decides');
+    assert.equal(listings(), listed + 1);
+  });
+
+  it('follows events delivered out of order: a late "created" does not undo "answered", and an ended call stays ended', async () => {
+    await syncedOnce();
+    const view = deps.callView;
+    const now = Date.now();
+    const event = (state: string, eventType: string, ms: number) => ({ callId: 'CALL-1', eventType, eventTimestamp: new Date(now + ms).toISOString(), state, personality: 'terminator', remoteParty: { name: 'Acme', number: '+15550100', privacyEnabled: false, callType: 'external' } });
+    await view.saw(rita, 'updated', event('connected', 'answered', 0));
+    await view.saw(rita, 'created', event('alerting', 'received', 0));
+    assert.deepEqual((await view.candidates(rita, 'unused')).calls.map((c) => [c.id, c.state]), [['CALL-1', 'connected']]);
+
+    await view.saw(rita, 'deleted', event('disconnected', 'disconnected', 5));
+    await view.saw(rita, 'updated', event('held', 'held', 10));
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Real', number: '+15550003' } });
+    await settle();
+    assert.deepEqual((await view.candidates(rita, 'unused')).calls.map((c) => c.remoteParty?.name), ['Real']);
+  });
+});
