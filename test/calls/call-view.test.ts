@@ -1,23 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { randomBytes } from 'node:crypto';
 import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { WebexHttpClient } from '../../src/webex/http-client.js';
-import { CallingApi } from '../../src/webex/calling-api.js';
-import { IdentityApi } from '../../src/webex/identity-api.js';
-import { TokenCipher } from '../../src/auth/token-cipher.js';
-import { TokenVault } from '../../src/auth/token-vault.js';
 import { CallView } from '../../src/calls/call-view.js';
 import { parkCall, parkIdFor, type ParkDeps, type ParkOutcome } from '../../src/calls/park-call.js';
 import { callEventSchema } from '../../src/webex/schemas.js';
-import { memoryLogger } from '../support/memory-logger.js';
+import { parkDepsOn } from '../support/park-deps.js';
 
 /**
  * A park takes the call the person's own call events say she has, without asking Webex first, only
  * when that view can be trusted; when it may be stale, Webex's list decides, and a park that fails
  * because the view was wrong lists and tries once more. The person never sees the difference.
  */
-describe('a park from the call view, when the view is stale', () => {
+describe('a park from the person’s call view, fresh or stale', () => {
   let sim: WebexSimulator;
   let store: SqliteStore;
   let deps: ParkDeps;
@@ -26,23 +20,11 @@ describe('a park from the call view, when the view is stale', () => {
   let delivering: boolean;
   let parks = 0;
 
-  /** The view as an instance started at `startedAt` keeps it. */
-  const viewFrom = (startedAt: number, calling: CallingApi): CallView => new CallView({ store, calling, trustedSince: () => startedAt });
-
   beforeEach(async () => {
     sim = await startSimulator();
-    rita = sim.org.addPerson({ displayName: 'Rita', email: 'rita@example.com', extension: '2001' }).id;
-    const token = sim.org.issueToken(rita, 'access', ['spark:calls_read', 'spark:calls_write', 'spark:people_read']);
-    const { logger } = memoryLogger();
-    const http = new WebexHttpClient(sim.apiUrl, logger);
-    const identity = new IdentityApi(http, { clientId: 'c', clientSecret: 's', redirectUri: 'r' });
-    store = new SqliteStore(':memory:');
-    const vault = new TokenVault(store, new TokenCipher(randomBytes(32)), identity, logger);
-    await vault.save(rita, 'Rita', { access_token: token, refresh_token: 'unused', expires_in: 3600 });
+    ({ deps, store, rita } = await parkDepsOn(sim, () => Date.now() - 60_000));
     await store.openSubscription(rita, 'key');
     await store.recordSubscription(rita, { webhookId: 'W1,W2,W3', status: 'active', checkedAt: Date.now() });
-    const calling = new CallingApi(http);
-    deps = { calling, identity, vault, store, callView: viewFrom(Date.now() - 60_000, calling), members: { member: () => Promise.resolve(undefined), people: () => Promise.resolve([]) } };
     delivering = true;
     // Webex delivers Rita's call events to her webhook, and the bot follows each (as handleCallEvent does).
     sim.org.on('event', (event) => {
@@ -72,6 +54,15 @@ describe('a park from the call view, when the view is stale', () => {
     await settle();
   }
 
+  /** Her view, synced, knows a call that then ends without its event reaching the bot; later events are lost too. */
+  async function callEndsUnheard(): Promise<void> {
+    await syncedOnce();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Gone', number: '+15550002' } });
+    await settle();
+    delivering = false;
+    sim.telephony.calls.set(rita, []);
+  }
+
   it('parks the call her events announced, with no listing: the park itself confirms it', async () => {
     await syncedOnce();
     const listed = listings();
@@ -83,11 +74,7 @@ describe('a park from the call view, when the view is stale', () => {
   });
 
   it('a call that ended without an event: the failed park lists, and parks the call she has now', async () => {
-    await syncedOnce();
-    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Gone', number: '+15550002' } });
-    await settle();
-    delivering = false;
-    sim.telephony.calls.set(rita, []);
+    await callEndsUnheard();
     sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
     const attemptsBefore = parkAttempts().length;
 
@@ -97,11 +84,7 @@ describe('a park from the call view, when the view is stale', () => {
   });
 
   it('a call that ended without an event, and no other: she hears she has no call, and nothing is left half parked', async () => {
-    await syncedOnce();
-    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Gone', number: '+15550002' } });
-    await settle();
-    delivering = false;
-    sim.telephony.calls.set(rita, []);
+    await callEndsUnheard();
 
     const outcome = await park();
 
@@ -112,14 +95,12 @@ describe('a park from the call view, when the view is stale', () => {
   });
 
   it('after a restart: a view synced before this instance started is not trusted, and Webex’s list decides', async () => {
-    await syncedOnce();
-    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Gone', number: '+15550002' } });
-    await settle();
     // The bot is down: Rita's calls change, and no event reaches it.
-    delivering = false;
-    sim.telephony.calls.set(rita, []);
+    await callEndsUnheard();
     sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
-    deps = { ...deps, callView: viewFrom(Date.now(), deps.calling) };
+    // The instance that parks now started after the view was last synced.
+    const startedAt = Date.now();
+    deps = { ...deps, callView: new CallView({ store, calling: deps.calling, trustedSince: () => startedAt }) };
     delivering = true;
     const listed = listings();
     const attemptsBefore = parkAttempts().length;
@@ -129,27 +110,22 @@ describe('a park from the call view, when the view is stale', () => {
     assert.deepEqual(parkAttempts().slice(attemptsBefore).map((r) => r.status), [200], 'never tried the call the view remembered');
   });
 
-  it('a person without an events webhook: her calls are always listed', async () => {
-    await syncedOnce();
-    await store.recordSubscription(rita, { status: 'failed', reason: 'forbidden', checkedAt: Date.now() });
-    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
-    await settle();
-    const listed = listings();
+  const untrusted: [string, Parameters<SqliteStore['recordSubscription']>[1]][] = [
+    ['a person without an events webhook: her calls are always listed', { status: 'failed', reason: 'forbidden', checkedAt: Date.now() }],
+    ['a webhook made again since the view was synced: events may have been missed, so Webex’s list decides', { webhookId: 'W4,W5,W6', status: 'active', checkedAt: Date.now() }],
+  ];
+  for (const [title, subscription] of untrusted) {
+    it(title, async () => {
+      await syncedOnce();
+      await store.recordSubscription(rita, subscription);
+      sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+      await settle();
+      const listed = listings();
 
-    assert.equal(parkedCaller(await park()), 'Acme');
-    assert.equal(listings(), listed + 1);
-  });
-
-  it('a webhook made again since the view was synced: events may have been missed, so Webex’s list decides', async () => {
-    await syncedOnce();
-    await store.recordSubscription(rita, { webhookId: 'W4,W5,W6', status: 'active', checkedAt: Date.now() });
-    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
-    await settle();
-    const listed = listings();
-
-    assert.equal(parkedCaller(await park()), 'Acme');
-    assert.equal(listings(), listed + 1);
-  });
+      assert.equal(parkedCaller(await park()), 'Acme');
+      assert.equal(listings(), listed + 1);
+    });
+  }
 
   it('never says she has no call, or offers a choice, on the view’s word alone', async () => {
     await syncedOnce();

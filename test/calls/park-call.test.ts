@@ -1,36 +1,18 @@
 import { strict as assert } from 'node:assert';
-import { randomBytes } from 'node:crypto';
 import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { WebexHttpClient } from '../../src/webex/http-client.js';
-import { CallingApi } from '../../src/webex/calling-api.js';
-import { IdentityApi } from '../../src/webex/identity-api.js';
-import { TokenCipher } from '../../src/auth/token-cipher.js';
-import { TokenVault } from '../../src/auth/token-vault.js';
-import { CallView } from '../../src/calls/call-view.js';
 import { parkCall, parkIdFor, type ParkDeps, type ParkRequest } from '../../src/calls/park-call.js';
-import { memoryLogger } from '../support/memory-logger.js';
+import { parkDepsOn } from '../support/park-deps.js';
 
 describe('park use case, replayed after a crash', () => {
   let sim: WebexSimulator;
   let store: SqliteStore;
   let deps: ParkDeps;
   let rita: string;
-  let token: string;
 
   beforeEach(async () => {
     sim = await startSimulator();
-    rita = sim.org.addPerson({ displayName: 'Rita', email: 'rita@example.com', extension: '2001' }).id;
-    token = sim.org.issueToken(rita, 'access', ['spark:calls_read', 'spark:calls_write', 'spark:people_read']);
-    const { logger } = memoryLogger();
-    const http = new WebexHttpClient(sim.apiUrl, logger);
-    const identity = new IdentityApi(http, { clientId: 'c', clientSecret: 's', redirectUri: 'r' });
-    store = new SqliteStore(':memory:');
-    const vault = new TokenVault(store, new TokenCipher(randomBytes(32)), identity, logger);
-    await vault.save(rita, 'Rita', { access_token: token, refresh_token: 'unused', expires_in: 3600 });
-    // Replays never reach the membership check: parks for someone are not part of these cases.
-    const calling = new CallingApi(http);
-    deps = { calling, callView: new CallView({ store, calling, trustedSince: Date.now }), identity, vault, store, members: { member: () => Promise.resolve(undefined), people: () => Promise.resolve([]) } };
+    ({ deps, store, rita } = await parkDepsOn(sim, Date.now));
   });
   afterEach(async () => {
     await store.close();
