@@ -11,8 +11,17 @@ const EVENT_ORDER: Record<string, number> = { created: 0, updated: 1, deleted: 2
  * anyone noticing, as when Webex turns a webhook off between two checks (WEBHOOK_CHECK_MINUTES' default).
  */
 const QUIET_MS = 10 * 60_000;
-/** An ended call is remembered this long, so a late delivery of one of its earlier events cannot bring it back. */
-const ENDED_KEPT_MS = 10 * 60_000;
+/**
+ * An ended call is remembered this long (the latest ones, at most), so that a late delivery of one of
+ * its earlier events cannot bring it back; Webex retries a failed delivery within seconds.
+ */
+const ENDED_KEPT_MS = 2 * 60_000;
+const ENDED_KEPT = 20;
+/**
+ * More calls than a phone holds at once: their ends went unheard. The view then keeps the latest of
+ * them and is not trusted until Webex's list is asked again, so it never grows without bound.
+ */
+const MOST_CALLS = 8;
 /** Writes that lose this many compare-and-sets in a row to other instances give up. */
 const WRITE_ATTEMPTS = 5;
 
@@ -92,6 +101,15 @@ function synced(view: View, calls: Call[], listedAt: number, webhookId: string |
 
 const EMPTY: View = { syncedAt: 0, heardAt: 0, calls: {} };
 
+/** The view without the ended calls it no longer needs, and with no more calls than a phone holds (then untrusted). */
+function bounded(view: View, now: number): View {
+  const latestFirst = Object.entries(view.calls).sort(([, a], [, b]) => b.heardAt - a.heardAt);
+  const ended = latestFirst.filter(([, seen]) => isEnded(seen) && seen.heardAt >= now - ENDED_KEPT_MS).slice(0, ENDED_KEPT);
+  const live = latestFirst.filter(([, seen]) => !isEnded(seen));
+  const calls = Object.fromEntries([...live.slice(0, MOST_CALLS), ...ended]);
+  return live.length > MOST_CALLS ? { ...view, syncedAt: 0, calls } : { ...view, calls };
+}
+
 /**
  * Each linked person's active calls as their own call events tell them, so that a park need not ask
  * Webex first: one round trip fewer. The view lives in the store, fed by whichever instance an event
@@ -152,9 +170,7 @@ export class CallView {
   private async update(personId: string, change: (view: View) => View): Promise<boolean> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
       const stored = await this.deps.store.callView(personId);
-      const next = change(stored ? (JSON.parse(stored.json) as View) : EMPTY);
-      const forgetBefore = this.now() - ENDED_KEPT_MS;
-      next.calls = Object.fromEntries(Object.entries(next.calls).filter(([, seen]) => !isEnded(seen) || seen.heardAt >= forgetBefore));
+      const next = bounded(change(stored ? (JSON.parse(stored.json) as View) : EMPTY), this.now());
       if (await this.deps.store.saveCallView(personId, JSON.stringify(next), stored?.version)) return true;
     }
     return false;

@@ -51,22 +51,26 @@ export interface SimulatorOptions {
   /** Answer only requests whose Host header names one of these (port aside); any Host when unset. */
   allowedHosts?: string[];
   /**
-   * A network's distance (ms): each request is handled half of this after it arrives and answered half
-   * of it after that, as a Webex 30–150 ms away would. 0 (the default) answers at once.
+   * A network's distance (ms): each request is handled half of this after it arrives and answered this
+   * long after it arrived, as a Webex 30–150 ms away would. 0 (the default) answers at once.
    */
   rttMs?: number;
 }
 
-/** Holds each request back half a round trip on its way in, and its answer half a round trip on its way out. */
+/**
+ * Holds each request back half a round trip on its way in, and answers it a whole round trip after it
+ * arrived: the handling takes place half-way and costs no extra time unless it outlasts the other half.
+ * One deadline rather than two delays, so that timers firing late do not add up into the distance.
+ */
 function networkDistance(rttMs: number): express.RequestHandler {
-  const half = rttMs / 2;
   return (_req, res, next) => {
+    const answerAt = performance.now() + rttMs;
     const end = res.end.bind(res) as (...args: unknown[]) => unknown;
     res.end = ((...args: unknown[]) => {
-      setTimeout(() => end(...args), half);
+      setTimeout(() => end(...args), Math.max(0, answerAt - performance.now()));
       return res;
     }) as typeof res.end;
-    setTimeout(next, half);
+    setTimeout(next, rttMs / 2);
   };
 }
 

@@ -160,4 +160,23 @@ describe('a park from the person’s call view, fresh or stale', () => {
     await settle();
     assert.deepEqual((await view.candidates(rita, 'unused')).calls.map((c) => c.remoteParty?.name), ['Real']);
   });
+
+  it('never grows without bound: more calls than a phone holds means their ends went unheard, and Webex’s list decides', async () => {
+    await syncedOnce();
+    // Each of these rings and is gone without a word (as retrieves left ringing in the benchmark are).
+    for (let i = 0; i < 12; i += 1) {
+      sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: `Unheard ${i}`, number: `+1555010${i}` } });
+      await settle();
+      sim.telephony.calls.set(rita, []);
+    }
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    await settle();
+    const stored = JSON.parse((await store.callView(rita))?.json ?? '{}') as { calls: Record<string, { call: { state: string } }> };
+    const live = Object.values(stored.calls).filter((seen) => seen.call.state !== 'disconnected');
+    assert.ok(live.length <= 8, `the view stays small (${live.length} calls it thinks are up)`);
+    const listed = listings();
+
+    assert.equal(parkedCaller(await park()), 'Acme');
+    assert.equal(listings(), listed + 1, 'listed, not a guess among the calls it still holds');
+  });
 });
