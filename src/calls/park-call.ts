@@ -109,8 +109,9 @@ async function parkFromView(deps: ParkDeps, token: string, record: ParkedCall, r
       await move(deps.store, record, { type: 'not-parked', reason: 'no-call' }, deps.now?.() ?? new Date());
       return listed.length === 0 ? { type: 'no-call' } : { type: 'choose', calls: listed };
     }
-    const change = { type: 'another-call', callId: only.id, caller: callerOf(only) } as const;
-    const retargeted = (await move(deps.store, record, change, deps.now?.() ?? new Date())) ?? { ...record, callId: change.callId, caller: change.caller };
+    const retargeted = await move(deps.store, record, { type: 'another-call', callId: only.id, caller: callerOf(only) }, deps.now?.() ?? new Date());
+    // Moved on meanwhile (this event replayed elsewhere): that run parks, not this one.
+    if (!retargeted) throw error;
     return parkAndRecord(deps, token, retargeted, request);
   }
 }
