@@ -46,7 +46,8 @@ const roundTripsTo = (calls: SimRequestRecord[], sentAt: number, ends: SimReques
 export async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker): Promise<FlowTimes> {
   world.answerRetrieves = false;
   const people = new Set([worker.parker.id, worker.retriever.id]);
-  const caller = `Bench caller ${(flowCounter += 1)}`;
+  // Of one width, so that no caller's name starts another's (caller 1 and caller 12): cards are told apart by it.
+  const caller = `Bench caller ${String((flowCounter += 1)).padStart(7, '0')}`;
   world.sim.telephony.placeIncomingCall({ toPersonId: worker.parker.id, from: { name: caller, number: '+15550100' } });
   const firstPark = world.sim.requests.length;
   const cardPosted = timeline.next(`park card for ${caller}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, caller));

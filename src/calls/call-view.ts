@@ -16,7 +16,7 @@ const QUIET_MS = 10 * 60_000;
  * its earlier events cannot bring it back; Webex retries a failed delivery within seconds.
  */
 const ENDED_KEPT_MS = 2 * 60_000;
-const ENDED_KEPT = 20;
+const ENDED_KEPT = 8;
 /**
  * More calls than a phone holds at once: their ends went unheard. The view then keeps the latest of
  * them and is not trusted until Webex's list is asked again, so it never grows without bound.
@@ -77,13 +77,11 @@ function follow(view: View, event: string, data: CallEvent, heardAt: number): Vi
   const earlier = view.calls[data.callId];
   const stale = earlier && (isEnded(earlier) || (earlier.at !== undefined && (earlier.at > at || (earlier.at === at && (earlier.order ?? 0) >= order))));
   if (stale) return { ...view, heardAt };
-  const call: Call = {
-    id: data.callId,
-    state: event === 'deleted' ? 'disconnected' : data.state,
-    ...(data.personality ? { personality: data.personality } : {}),
-    ...(data.remoteParty ? { remoteParty: data.remoteParty } : {}),
-    ...(data.answered ? { answered: data.answered } : {}),
-  };
+  // An ended call is remembered only as ended; a live one with what a park's card shows of it.
+  const call: Call =
+    event === 'deleted' || data.state === 'disconnected'
+      ? { id: data.callId, state: 'disconnected' }
+      : { id: data.callId, state: data.state, ...(data.remoteParty ? { remoteParty: data.remoteParty } : {}) };
   return { ...view, heardAt, calls: { ...view.calls, [data.callId]: { call, at, order, heardAt } } };
 }
 
@@ -125,10 +123,14 @@ export class CallView {
     return this.deps.now?.() ?? Date.now();
   }
 
-  /** One of the person's call events. Throws when the view kept changing under it: the event is then tried again. */
+  /**
+   * One of the person's call events, for a view that exists: someone who never parked has none (their
+   * first park lists their calls), and their events cost nothing. Throws when the view kept changing
+   * under it: the event is then tried again.
+   */
   async saw(personId: string, event: string, data: CallEvent): Promise<void> {
     const heardAt = this.now();
-    if (!(await this.update(personId, (view) => follow(view, event, data, heardAt)))) throw new Error('The call view kept changing under a call event');
+    if (!(await this.update(personId, (view) => follow(view, event, data, heardAt), false))) throw new Error('The call view kept changing under a call event');
   }
 
   /** The calls a park may take (`chosenId`: only that one): from the view when it can be trusted to name one, else Webex's list. */
@@ -151,11 +153,14 @@ export class CallView {
   }
 
   private async list(personId: string, token: string, subscription: CallEventSubscription | undefined, chosenId: string | undefined): Promise<Call[]> {
+    // Without a webhook delivering, nothing would keep the view up to date: it is not kept at all.
+    const keep = subscription?.status === 'active';
+    // The view exists before Webex is asked, so that events arriving meanwhile are kept.
+    if (keep) await this.deps.store.saveCallView(personId, JSON.stringify(EMPTY), undefined);
     const listedAt = this.now();
     const calls = await this.deps.calling.activeCalls(token);
-    // Without a webhook delivering, nothing would keep the view up to date: it is not kept at all.
     // A sync that keeps losing to other writers is left out: the view then stays untrusted or theirs.
-    if (subscription?.status === 'active') await this.update(personId, (view) => synced(view, calls, listedAt, subscription.webhookId));
+    if (keep) await this.update(personId, (view) => synced(view, calls, listedAt, subscription.webhookId), true);
     return parkable(calls, chosenId);
   }
 
@@ -166,10 +171,14 @@ export class CallView {
     );
   }
 
-  /** Applies `change` with a compare-and-set, again if another instance wrote first; false when it kept losing. */
-  private async update(personId: string, change: (view: View) => View): Promise<boolean> {
+  /**
+   * Applies `change` with a compare-and-set, again if another instance wrote first; false when it kept
+   * losing. Without `create`, a person with no view is left without one.
+   */
+  private async update(personId: string, change: (view: View) => View, create: boolean): Promise<boolean> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
       const stored = await this.deps.store.callView(personId);
+      if (!stored && !create) return true;
       const next = bounded(change(stored ? (JSON.parse(stored.json) as View) : EMPTY), this.now());
       if (await this.deps.store.saveCallView(personId, JSON.stringify(next), stored?.version)) return true;
     }
