@@ -69,19 +69,21 @@ function parkable(calls: Call[], chosenId: string | undefined): Call[] {
   return calls.filter((call) => PARKABLE_STATES.has(call.state) && (!chosenId || call.id === chosenId));
 }
 
-/** The view after one of the person's call events: newer news replaces older, and an ended call stays ended. */
-function follow(view: View, event: string, data: CallEvent, heardAt: number): View {
+/**
+ * The view after one of the person's call events: newer news replaces older, and an ended call stays
+ * ended. Undefined when the event changes nothing a park needs (older news; a call not known yet that
+ * cannot be parked, ringing or ended), which saves a write.
+ */
+function follow(view: View, event: string, data: CallEvent, heardAt: number): View | undefined {
   const at = Date.parse(data.eventTimestamp);
   // Anything else Webex may send (no official list) counts as an update.
   const order = EVENT_ORDER[event] ?? 1;
+  const ended = event === 'deleted' || data.state === 'disconnected';
   const earlier = view.calls[data.callId];
-  const stale = earlier && (isEnded(earlier) || (earlier.at !== undefined && (earlier.at > at || (earlier.at === at && (earlier.order ?? 0) >= order))));
-  if (stale) return { ...view, heardAt };
+  if (!earlier && (ended || !PARKABLE_STATES.has(data.state))) return undefined;
+  if (earlier && (isEnded(earlier) || (earlier.at !== undefined && (earlier.at > at || (earlier.at === at && (earlier.order ?? 0) >= order))))) return undefined;
   // An ended call is remembered only as ended; a live one with what a park's card shows of it.
-  const call: Call =
-    event === 'deleted' || data.state === 'disconnected'
-      ? { id: data.callId, state: 'disconnected' }
-      : { id: data.callId, state: data.state, ...(data.remoteParty ? { remoteParty: data.remoteParty } : {}) };
+  const call: Call = ended ? { id: data.callId, state: 'disconnected' } : { id: data.callId, state: data.state, ...(data.remoteParty ? { remoteParty: data.remoteParty } : {}) };
   return { ...view, heardAt, calls: { ...view.calls, [data.callId]: { call, at, order, heardAt } } };
 }
 
@@ -173,14 +175,16 @@ export class CallView {
 
   /**
    * Applies `change` with a compare-and-set, again if another instance wrote first; false when it kept
-   * losing. Without `create`, a person with no view is left without one.
+   * losing. Without `create`, a person with no view is left without one; a change that changes nothing
+   * (undefined) writes nothing.
    */
-  private async update(personId: string, change: (view: View) => View, create: boolean): Promise<boolean> {
+  private async update(personId: string, change: (view: View) => View | undefined, create: boolean): Promise<boolean> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
       const stored = await this.deps.store.callView(personId);
       if (!stored && !create) return true;
-      const next = bounded(change(stored ? (JSON.parse(stored.json) as View) : EMPTY), this.now());
-      if (await this.deps.store.saveCallView(personId, JSON.stringify(next), stored?.version)) return true;
+      const changed = change(stored ? (JSON.parse(stored.json) as View) : EMPTY);
+      if (!changed) return true;
+      if (await this.deps.store.saveCallView(personId, JSON.stringify(bounded(changed, this.now())), stored?.version)) return true;
     }
     return false;
   }
