@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
+import { numbered, RING_CHOICE_SQL } from './queries.js';
 import {
   INSERT_PARKED_COLUMNS,
   OPEN_STATES,
@@ -9,10 +10,12 @@ import {
   toAccount,
   toLinkState,
   toParkedCall,
+  toRingChoice,
   toSubscription,
   type AccountRow,
   type LinkStateRow,
   type ParkedRow,
+  type RingChoiceRow,
   type SubscriptionRow,
 } from './rows.js';
 import {
@@ -24,6 +27,7 @@ import {
   type ParkedCall,
   type ParkedCallMove,
   type ParkState,
+  type RingChoice,
   type SealedTokens,
   type Store,
 } from './store.js';
@@ -212,6 +216,19 @@ export class PostgresStore implements Store {
       [to.sealedAccessToken, to.sealedRefreshToken, personId, from.sealedAccessToken, from.sealedRefreshToken],
     );
     return result.rowCount === 1;
+  }
+
+  async ringChoice(personId: string): Promise<RingChoice | undefined> {
+    const { rows } = await this.pool.query<RingChoiceRow>(numbered(RING_CHOICE_SQL.read), [personId]);
+    return rows[0] ? toRingChoice(rows[0]) : undefined;
+  }
+
+  async saveRingChoice(personId: string, choice: RingChoice, nowMs: number): Promise<void> {
+    await this.pool.query(numbered(RING_CHOICE_SQL.save), [personId, choice.endpointId, choice.name, nowMs]);
+  }
+
+  async clearRingChoice(personId: string, endpointId?: string): Promise<boolean> {
+    return (await this.pool.query(numbered(RING_CHOICE_SQL.clear), [personId, endpointId ?? null])).rowCount === 1;
   }
 
   async saveLinkState(state: LinkState): Promise<void> {

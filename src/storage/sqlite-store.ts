@@ -2,6 +2,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
+import { RING_CHOICE_SQL } from './queries.js';
 import {
   PRUNE_INTERVAL_MS,
   SEEN_EVENT_TTL_MS,
@@ -11,6 +12,7 @@ import {
   type ParkedCall,
   type ParkedCallMove,
   type ParkState,
+  type RingChoice,
   type SealedTokens,
   type Store,
 } from './store.js';
@@ -23,10 +25,12 @@ import {
   toAccount,
   toLinkState,
   toParkedCall,
+  toRingChoice,
   toSubscription,
   type AccountRow,
   type LinkStateRow,
   type ParkedRow,
+  type RingChoiceRow,
   type SubscriptionRow,
 } from './rows.js';
 
@@ -260,6 +264,19 @@ export class SqliteStore implements Store {
         from.sealedRefreshToken,
       ) === 1
     );
+  }
+
+  async ringChoice(personId: string): Promise<RingChoice | undefined> {
+    const row = this.row<RingChoiceRow>(RING_CHOICE_SQL.read, personId);
+    return row ? toRingChoice(row) : undefined;
+  }
+
+  async saveRingChoice(personId: string, choice: RingChoice, nowMs: number): Promise<void> {
+    this.changes(RING_CHOICE_SQL.save, personId, choice.endpointId, choice.name, nowMs);
+  }
+
+  async clearRingChoice(personId: string, endpointId?: string): Promise<boolean> {
+    return this.changes(RING_CHOICE_SQL.clear, personId, endpointId ?? null) === 1;
   }
 
   async saveLinkState(state: LinkState): Promise<void> {

@@ -101,6 +101,13 @@ export interface LinkedAccount {
 /** A linked account's two sealed tokens, as stored. */
 export type SealedTokens = Pick<LinkedAccount, 'sealedAccessToken' | 'sealedRefreshToken'>;
 
+/** The device or application a person chose for the calls they retrieve to ring on. */
+export interface RingChoice {
+  endpointId: string;
+  /** As Webex named it when it was chosen. */
+  name: string;
+}
+
 /** An OAuth login in progress: single-use, expiring, bound to the person who asked. */
 export interface LinkState {
   id: string;
@@ -144,6 +151,12 @@ export interface Store {
    * True when it replaced them.
    */
   resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean>;
+
+  /** Where the person's retrieves ring; none: wherever Webex rings them anyway. */
+  ringChoice(personId: string): Promise<RingChoice | undefined>;
+  saveRingChoice(personId: string, choice: RingChoice, nowMs: number): Promise<void>;
+  /** Forgets the person's choice (only while it is still `endpointId`, when given); true when it did. */
+  clearRingChoice(personId: string, endpointId?: string): Promise<boolean>;
 
   saveLinkState(state: LinkState): Promise<void>;
   linkState(id: string, nowMs: number): Promise<LinkState | undefined>;

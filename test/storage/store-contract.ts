@@ -268,6 +268,25 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     }
   });
 
+  it('keeps one ring choice per person across a restart, and clears it only while it is still the one meant', async () => {
+    assert.equal(await store.ringChoice('SAM'), undefined);
+    await store.saveRingChoice('SAM', { endpointId: 'DESK', name: 'Cisco 8865 (reception)' }, Date.now());
+    await store.saveRingChoice('SAM', { endpointId: 'APP', name: 'Webex Desktop Application' }, Date.now());
+    await store.saveRingChoice('RITA', { endpointId: 'RITA-DESK', name: "Rita's 'desk' \"phone\"" }, Date.now());
+    const restarted = await reopen();
+    try {
+      assert.deepEqual(await restarted.ringChoice('SAM'), { endpointId: 'APP', name: 'Webex Desktop Application' });
+      assert.equal(await restarted.clearRingChoice('SAM', 'DESK'), false, 'an older choice is not the one to clear');
+      assert.deepEqual(await restarted.ringChoice('SAM'), { endpointId: 'APP', name: 'Webex Desktop Application' });
+      assert.equal(await restarted.clearRingChoice('SAM', 'APP'), true);
+      assert.equal(await restarted.ringChoice('SAM'), undefined);
+      assert.equal(await restarted.clearRingChoice('RITA'), true, 'without an endpoint: whatever it was');
+      assert.equal(await restarted.ringChoice('RITA'), undefined);
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('answers a ping', async () => {
     await store.ping();
   });
