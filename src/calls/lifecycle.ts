@@ -22,8 +22,8 @@ export type ParkMove =
   | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst'] }
   | { type: 'not-parked'; reason: string }
   | { type: 'released'; by: string }
-  /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId`. */
-  | { type: 'ringing'; by: PersonRef; handedCallId: string }
+  /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId` (on the device `on`, if they chose one). */
+  | { type: 'ringing'; by: PersonRef; handedCallId: string; on?: string }
   /** The retriever's phone connected on the retrieve's call. */
   | { type: 'answered'; handedCallId: string; handedOver?: ParkedCall['caller'] }
   /** The retrieve's call ended before it connected: the caller is parked again. */
@@ -72,7 +72,7 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
     case 'unanswered':
       return {};
     case 'ringing':
-      return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId };
+      return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId, ringingOn: move.on ?? '' };
     case 'answered':
       return { retrievedAt: at, closedAt: at, ...(move.handedOver ? { handedOver: move.handedOver } : {}) };
     case 'picked-up':

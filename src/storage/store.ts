@@ -39,6 +39,8 @@ export interface ParkedCall {
   /** Whose phone Webex is ringing with the call (while `ringing`), and since when. */
   ringingFor?: PersonRef;
   ringingSince?: string;
+  /** The device the retriever chose for it to ring on, by Webex's name; '' when Webex rang where it would anyway. */
+  ringingOn?: string;
   retrievedBy?: PersonRef;
   retrievedAt?: string;
   /** The call Webex started on the retriever's phone, and the caller on it (what Webex handed over). */

@@ -30,12 +30,10 @@ describe('Where a retrieved call rings: each person picks the device (issue 21)'
   before(async () => {
     ({ world, rita, sam, priya, frontDesk } = await openFrontDesk(['rita', 'sam']));
     samDm = world.directSpace(sam);
-  });
-
-  beforeEach(() => {
-    world.hangUpEverything();
     [desk, app] = world.phonesOf(sam).endpoints.of(sam.id) as [SimEndpoint, SimEndpoint];
   });
+
+  beforeEach(() => world.hangUpEverything());
 
   after(async () => {
     await world?.close();
@@ -66,7 +64,7 @@ describe('Where a retrieved call rings: each person picks the device (issue 21)'
     assert.deepEqual([values[0], selected], ['default', 'default'], 'nothing chosen yet: Webex’s default');
 
     const saved = await world.expectBotMessage(samDm, () => world.tap(sam, card, { ...submitButtons(card)[0]?.data, endpointId: desk.id }), 'the confirmation');
-    assert.match(saved.text ?? '', /Calls you retrieve will ring on \*\*Cisco 8865 \(Sam's desk\)\*\*/);
+    assert.match(saved.markdown ?? '', /calls you retrieve will ring on \*\*Cisco 8865 \(Sam's desk\)\*\*/);
     assert.equal(choicesOf(await ringOnCard(sam, samDm)).selected, desk.id, 'the card shows his choice next time');
 
     const parked = await ritaParks('Acme Corp');
@@ -82,7 +80,7 @@ describe('Where a retrieved call rings: each person picks the device (issue 21)'
 
   it('`ring on app` picks by name, `ring on default` goes back to Webex’s default, and a name that fits nothing offers the list', async () => {
     const appChosen = await world.expectBotMessage(samDm, () => world.say(sam, samDm, 'ring on app'), 'the confirmation');
-    assert.match(appChosen.text ?? '', /ring on \*\*Webex Desktop Application\*\*/);
+    assert.match(appChosen.markdown ?? '', /ring on \*\*Webex Desktop Application\*\*/);
 
     const unknown = await world.expectBotMessage(samDm, () => world.say(sam, samDm, 'ring on kitchen'), 'the list', isCard);
     assert.match(cardText(unknown), /None of your devices is called “kitchen”/);
@@ -97,7 +95,8 @@ describe('Where a retrieved call rings: each person picks the device (issue 21)'
   });
 
   it('a device removed in Webex: the retrieve is tried once without it, Sam is told privately, and the choice is cleared', async () => {
-    await world.expectBotMessage(samDm, () => world.say(sam, samDm, 'ring on desk'), 'the confirmation');
+    const deskChosen = await world.expectBotMessage(samDm, () => world.say(sam, samDm, 'ring on desk'), 'the confirmation');
+    assert.match(deskChosen.markdown ?? '', /ring on \*\*Cisco 8865/, '"desk" is a word of its name, only part of "Desktop"');
     world.phonesOf(sam).endpoints.remove(sam.id, desk.id);
     const parked = await ritaParks('Initech');
     const before = world.callControl('/retrieve').length;
@@ -115,8 +114,8 @@ describe('Where a retrieved call rings: each person picks the device (issue 21)'
       ],
     );
     const told = await world.newBotMessage(samDm, seenDm, 'the private notice');
-    assert.match(told.text ?? '', /Cisco 8865 \(Sam's desk\) is no longer one of your devices in Webex/);
-    assert.match(told.text ?? '', /type `ring on` to choose again/);
+    assert.match(told.markdown ?? '', /\*\*Cisco 8865 \(Sam's desk\)\*\* is no longer one of your devices in Webex/);
+    assert.match(told.markdown ?? '', /type `ring on` to choose again/);
     assert.equal(choicesOf(await ringOnCard(sam, samDm)).selected, 'default', 'back to Webex’s default');
   });
 
