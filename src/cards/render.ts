@@ -185,7 +185,7 @@ function ringingCard(parked: ParkedCall): RenderedCard {
   const phone = call.ringingOn ? `${who}${onDevice(call)}` : `${who}'s phone`;
   return {
     card: expand('ringing-call', { ...callFields(call), ringingFor: who, ringingPhone: phone, ringingSince: cardTime(call.ringingSince ?? new Date().toISOString()) }),
-    fallback: `Ringing ${phone}… with the call from ${callerLabel(call.caller)} parked on ${call.parkedAgainst.number}: retrieved once they answer.`,
+    fallback: `Ringing ${who}${onDevice(call)}… with the call from ${callerLabel(call.caller)} parked on ${call.parkedAgainst.number}: retrieved once they answer.`,
   };
 }
 
