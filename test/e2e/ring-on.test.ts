@@ -160,5 +160,10 @@ describe('Where a retrieved call rings: each person picks the device (issue 21)'
 
     const garbage = await world.expectBotMessage(malloryDm, () => world.tap(mallory, card, { action: 'ring-on', endpointId: 'x'.repeat(5000) }), 'the answer');
     assert.match(garbage.text ?? '', /out of date/);
+
+    await world.expectBotMessage(malloryDm, () => world.say(mallory, malloryDm, 'unlink'), 'the unlink answer');
+    await world.link(mallory);
+    const afterUnlink = await world.expectBotMessage(malloryDm, () => world.say(mallory, malloryDm, 'ring on'), 'her card', isCard);
+    assert.equal(choicesOf(afterUnlink).selected, 'default', '`unlink` forgot her choice too');
   });
 });
