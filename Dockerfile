@@ -30,10 +30,11 @@ COPY --from=build /app/dist ./dist
 COPY cards ./cards
 # The playground's page, served only when WEBEX_BOT_TOKEN is unset.
 COPY src/playground/public ./src/playground/public
-# The SQLite database's folder (DATABASE_URL defaults to sqlite:./data/parkbot.db), the only place the
-# bot writes: mount a named volume here to keep it (it takes this folder's owner). Not a VOLUME, so
-# PostgreSQL deployments get no stray anonymous volumes.
-RUN mkdir -p /app/data && chown node:node /app/data
+# The only places the bot writes: the SQLite database's folder (DATABASE_URL defaults to
+# sqlite:./data/parkbot.db) and the delivery spool kept during a database outage (SPOOL_DIR defaults to
+# ./data/spool). Mount volumes here to keep them (a volume takes its folder's owner). Not VOLUMEs, so
+# nobody gets stray anonymous volumes they did not ask for; compose.yaml asks for the spool's.
+RUN mkdir -p /app/data/spool && chown -R node:node /app/data
 
 # The official image's unprivileged user; the application files stay root's, read-only to it.
 USER node

@@ -152,11 +152,14 @@ async function benchBaseline(likeForLike: boolean) {
     },
     { entry: BASELINE_ENTRY, ready: '"event":"baseline-ready"', ...(likeForLike ? {} : { nodeOptions: [] }) },
   );
-  await baselineBot.start();
+  // The spaces exist before the baseline starts, as a bot's spaces usually do: the framework drops a message
+  // that arrives while it still spawns for the space's membership event (its roomsSpawningNow guard), so a
+  // message right after the bot was added would leave a flow waiting for a card that never comes.
   const senders = Array.from({ length: WORKERS }, (_, i) => {
     const person = sim.org.addPerson({ displayName: `Sender ${i}`, email: `sender${i}@example.com` });
     return { person, token: sim.org.issueToken(person.id, 'access', ['spark:all']), room: sim.org.createRoom(person.id, `Room ${i}`, [bot.id]) };
   });
+  await baselineBot.start();
   const oneFlow = async (sender: (typeof senders)[number]): Promise<number> => {
     const answered = timeline.next(`baseline card in space ${sender.room.id}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, sender.room.id));
     const response = await fetch(`${sim.apiUrl}/messages`, {

@@ -38,7 +38,9 @@ export async function backupSqlite(source: string, target: string): Promise<Back
   }
   const real = realTarget(target);
   const live = realpathSync(source);
-  const sameFile = existsSync(real) && statSync(real).ino === statSync(live).ino && statSync(real).dev === statSync(live).dev;
+  const liveFile = statSync(live);
+  const existing = existsSync(real) ? statSync(real) : undefined;
+  const sameFile = existing !== undefined && existing.ino === liveFile.ino && existing.dev === liveFile.dev;
   if (sameFile || sidecars(live).includes(real)) throw new Error('The backup file must not be the database itself, or one of the files beside it.');
   const partial = `${real}.partial`;
   const removePartial = (): void => sidecars(partial).forEach((file) => rmSync(file, { force: true }));

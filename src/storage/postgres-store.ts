@@ -30,6 +30,7 @@ import {
   type RingChoice,
   type SealedTokens,
   type Store,
+  type UpkeepDue,
 } from './store.js';
 
 /** A connection that cannot be made in this long counts as an outage, rather than hanging the caller. */
@@ -314,12 +315,12 @@ export class PostgresStore implements Store {
     await this.pool.query('DELETE FROM call_event_subscriptions WHERE person_id = $1', [personId]);
   }
 
-  async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {
+  async dueForUpkeep(due: UpkeepDue): Promise<string[]> {
     const { rows } = await this.pool.query<{ person_id: string }>(
       `SELECT a.person_id FROM linked_accounts a LEFT JOIN call_event_subscriptions s ON s.person_id = a.person_id
-       WHERE s.checked_at IS NULL OR s.checked_at < $1 OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < $2)
-       ORDER BY LEAST(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT $3`,
-      [checkedBeforeMs, refreshBeforeMs, limit],
+       WHERE s.checked_at IS NULL OR s.checked_at < $1 OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < $2) OR s.fingerprint <> $3
+       ORDER BY COALESCE(s.fingerprint <> $3, false) DESC, LEAST(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT $4`,
+      [due.checkedBeforeMs, due.refreshBeforeMs, due.fingerprint, due.limit],
     );
     return rows.map((row) => row.person_id);
   }

@@ -15,6 +15,7 @@ import {
   type RingChoice,
   type SealedTokens,
   type Store,
+  type UpkeepDue,
 } from './store.js';
 import {
   INSERT_PARKED_COLUMNS,
@@ -356,14 +357,16 @@ export class SqliteStore implements Store {
     this.changes('DELETE FROM call_event_subscriptions WHERE person_id = ?', personId);
   }
 
-  async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {
+  async dueForUpkeep(due: UpkeepDue): Promise<string[]> {
     return this.rows<{ person_id: string }>(
       `SELECT a.person_id FROM linked_accounts a LEFT JOIN call_event_subscriptions s ON s.person_id = a.person_id
-       WHERE s.checked_at IS NULL OR s.checked_at < ? OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < ?)
-       ORDER BY MIN(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT ?`,
-      checkedBeforeMs,
-      refreshBeforeMs,
-      limit,
+       WHERE s.checked_at IS NULL OR s.checked_at < ? OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < ?) OR s.fingerprint <> ?
+       ORDER BY COALESCE(s.fingerprint <> ?, 0) DESC, MIN(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT ?`,
+      due.checkedBeforeMs,
+      due.refreshBeforeMs,
+      due.fingerprint,
+      due.fingerprint,
+      due.limit,
     ).map((row) => row.person_id);
   }
 

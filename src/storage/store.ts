@@ -74,6 +74,15 @@ export interface ParkedCallMove {
 }
 
 /** A person's `telephony_calls` webhook, registered with their own token. */
+/** What makes a linked person's upkeep due (see `Store.dueForUpkeep`). */
+export interface UpkeepDue {
+  checkedBeforeMs: number;
+  refreshBeforeMs: number;
+  /** The current settings' fingerprint: a person's webhooks made for others are due at once. */
+  fingerprint: string;
+  limit: number;
+}
+
 export interface CallEventSubscription {
   personId: string;
   /** Names the webhook's target URL (`/webhook/calls/<key>`); its secret is derived from it. */
@@ -191,11 +200,12 @@ export interface Store {
   recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void>;
   deleteSubscription(personId: string): Promise<void>;
   /**
-   * Linked people whose upkeep is due, longest due first, at most `limit`: their call-events webhooks
-   * were last checked before `checkedBeforeMs` (or never), or their refresh token ends before
-   * `refreshBeforeMs`.
+   * Linked people whose upkeep is due, at most `limit`: first those whose webhooks were made for other
+   * settings than `fingerprint` (a new WEBHOOK_SECRET or PUBLIC_URL, to be moved within a rotation's
+   * grace period), then longest due first: their call-events webhooks were last checked before
+   * `checkedBeforeMs` (or never), or their refresh token ends before `refreshBeforeMs`.
    */
-  dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]>;
+  dueForUpkeep(due: UpkeepDue): Promise<string[]>;
   /** The person's webhooks just delivered their events: as good as a check at `nowMs` (active ones only). */
   touchSubscription(personId: string, nowMs: number): Promise<void>;
 

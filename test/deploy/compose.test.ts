@@ -1,12 +1,23 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createConfig } from '../../src/config.js';
 
 const ROOT = join(__dirname, '..', '..');
 const compose = readFileSync(join(ROOT, 'compose.yaml'), 'utf8');
 const caddyfile = readFileSync(join(ROOT, 'deploy', 'Caddyfile'), 'utf8');
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+/** The settings .env must give every replica (compose.yaml cannot). */
+const minimalSettings = {
+  WEBEX_BOT_TOKEN: 'token',
+  PUBLIC_URL: 'https://parkbot.example.com',
+  WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+  WEBEX_CLIENT_ID: 'id',
+  WEBEX_CLIENT_SECRET: 'secret',
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+};
 
 /**
  * The block under a key of compose.yaml, by its path of keys (`services`, `bot`, `environment`),
@@ -41,15 +52,7 @@ describe('compose.yaml and the Caddyfile', () => {
     for (const name of environment.keys()) assert.match(documented, new RegExp(`^#? ?${name}=`, 'm'), `${name} is a setting (.env.example)`);
 
     const settings = Object.fromEntries([...environment].map(([name, value]) => [name, interpolate(value, { POSTGRES_PASSWORD: 'a1b2c3' })]));
-    const config = createConfig({
-      WEBEX_BOT_TOKEN: 'token',
-      PUBLIC_URL: 'https://parkbot.example.com',
-      WEBHOOK_SECRET: randomBytes(32).toString('hex'),
-      WEBEX_CLIENT_ID: 'id',
-      WEBEX_CLIENT_SECRET: 'secret',
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ...settings,
-    });
+    const config = createConfig({ ...minimalSettings, ...settings });
     assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://parkbot:a1b2c3@postgres:5432/parkbot' });
     assert.equal(config.trustProxy, 1);
     assert.equal(config.port, 3000);
@@ -63,6 +66,14 @@ describe('compose.yaml and the Caddyfile', () => {
     assert.equal(block(['services', 'bot', 'depends_on', 'postgres']).get('condition'), 'service_healthy');
     assert.match(block(['services', 'postgres', 'healthcheck']).get('test') ?? '', /pg_isready/);
     assert.equal(bot.has('ports'), false, 'the bot publishes no port: only the proxy is reachable');
+  });
+
+  it("keeps each replica's delivery spool on a volume of its own, in the folder the image gives the bot", () => {
+    const workdir = /^WORKDIR (\S+)$/m.exec(dockerfile.split(/^FROM .* AS runtime$/m)[1] ?? '')?.[1] ?? '';
+    const spool = posix.join(workdir, createConfig(minimalSettings).spoolDir);
+    const volumes = /^ {2}bot:\n(?: {4}.*\n|\n)*? {4}volumes:\n((?: {6}- .*\n)+)/m.exec(compose)?.[1] ?? '';
+    assert.match(volumes, new RegExp(`^ {6}- ${spool}$`, 'm'), `an anonymous volume at ${spool}, one per replica`);
+    assert.match(dockerfile, new RegExp(`mkdir -p ${spool} && chown -R node:node ${posix.dirname(spool)}`), 'the folder exists in the image, owned by the bot');
   });
 
   it('lets through only the webhooks and "Login with Webex", keeping health and metrics inside', () => {

