@@ -1,4 +1,4 @@
-import { MissingScopeError } from '../auth/errors.js';
+import { MissingScopeError, NotLinkedError } from '../auth/errors.js';
 import { TELEPHONY_CONFIG_READ } from '../auth/link-flow.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { CallingApi, RetrieveRequest } from '../webex/calling-api.js';
@@ -49,6 +49,7 @@ export async function ringOptions(deps: RingChoiceDeps, personId: string): Promi
  */
 export async function chooseRing(deps: RingChoiceDeps, personId: string, pick: RingPick): Promise<RingChoiceOutcome> {
   if (isDefault(pick)) {
+    if (!(await deps.vault.isLinked(personId))) throw new NotLinkedError(personId, 'never-linked');
     await deps.store.clearRingChoice(personId);
     return { type: 'default' };
   }
@@ -76,11 +77,14 @@ const isDefault = (pick: RingPick): boolean =>
  * several, those where each is a word of its own ("Desktop" has `desk` in it, not as a word).
  */
 function fitting(endpoints: AnswerEndpoint[], typed: string): AnswerEndpoint[] {
-  const words = typed.toLowerCase().split(/\s+/).filter(Boolean);
-  const inName = endpoints.filter((endpoint) => words.every((word) => endpoint.name.toLowerCase().includes(word)));
-  const asWords = inName.filter((endpoint) => words.every((word) => endpoint.name.toLowerCase().split(/[^\p{L}\p{N}']+/u).includes(word)));
+  const words = comparable(typed).split(/\s+/).filter(Boolean);
+  const inName = endpoints.filter((endpoint) => words.every((word) => comparable(endpoint.name).includes(word)));
+  const asWords = inName.filter((endpoint) => words.every((word) => comparable(endpoint.name).split(/[^\p{L}\p{N}']+/u).includes(word)));
   return inName.length > 1 && asWords.length ? asWords : inName;
 }
+
+/** Lower case, with a phone keyboard's curly apostrophe as the straight one Webex names may use (and the other way round). */
+const comparable = (text: string): string => text.toLowerCase().replace(/[\u2018\u2019\u02bc]/g, "'");
 
 export interface RetrieveRing {
   callId: string;
@@ -106,7 +110,11 @@ export async function retrieveToChosen(deps: RingChoiceDeps, personId: string, d
     try {
       return { ...(await retrieve(choice.endpointId)), ringsOn: choice };
     } catch (error) {
-      if (!(await endpointGone(deps, token, error, choice))) throw error;
+      const endpoint = await endpointStanding(deps, token, error, choice);
+      if (endpoint === 'not-the-device') throw error;
+      // Unknown: the list could not be read (Webex failing, a link without the scope). The refusal may
+      // well be of the device, so the person is rung where Webex rings them rather than not at all.
+      if (endpoint === 'unknown') return retrieve();
       await deps.store.clearRingChoice(personId, choice.endpointId);
       return { ...(await retrieve()), dropped: choice };
     }
@@ -115,14 +123,15 @@ export async function retrieveToChosen(deps: RingChoiceDeps, personId: string, d
 
 /**
  * Webex does not say in so many words that an `endpointId` is no longer valid: a refusal (400, 404)
- * of a retrieve that named one is taken for that only when the person's endpoints, read again, no
- * longer include it. Nothing was rung, so trying again cannot ring twice.
+ * of a retrieve that named one is taken for that when the person's endpoints, read again, no longer
+ * include it ('device-gone'). Nothing was rung, so trying again cannot ring twice. A 400 when the list cannot
+ * be read is 'unknown'; a 404 then stands (it says nothing is parked there), as does any other error.
  */
-async function endpointGone(deps: RingChoiceDeps, token: string, error: unknown, choice: RingChoice): Promise<boolean> {
-  if (!(error instanceof WebexApiError) || (error.kind !== 'bad-request' && error.kind !== 'not-found')) return false;
+async function endpointStanding(deps: RingChoiceDeps, token: string, error: unknown, choice: RingChoice): Promise<'device-gone' | 'not-the-device' | 'unknown'> {
+  if (!(error instanceof WebexApiError) || (error.kind !== 'bad-request' && error.kind !== 'not-found')) return 'not-the-device';
   try {
-    return !(await deps.calling.answerEndpoints(token)).some((endpoint) => endpoint.id === choice.endpointId);
+    return (await deps.calling.answerEndpoints(token)).some((endpoint) => endpoint.id === choice.endpointId) ? 'not-the-device' : 'device-gone';
   } catch {
-    return false;
+    return error.kind === 'bad-request' ? 'unknown' : 'not-the-device';
   }
 }

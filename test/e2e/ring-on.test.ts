@@ -140,6 +140,51 @@ describe('Where a retrieved call rings: each person picks the device (issue 21)'
     assert.deepEqual(choicesOf(card).titles.slice(1), ["Cisco 8865 (Priya's desk)", 'Webex Desktop Application']);
   });
 
+  it('a chosen device Webex refuses while the list cannot be read (the scope gone): Tess is still rung, where Webex rings her', async () => {
+    const tess = world.addPerson('Tess Temp', '2555');
+    await world.link(tess);
+    const tessDm = world.directSpace(tess);
+    await world.expectBotMessage(tessDm, () => world.say(tess, tessDm, 'ring on desk'), 'the confirmation', (m) => /^Done/.test(m.text ?? ''));
+    await world.link(tess, TELEPHONY_CONFIG_READ);
+    const [tessDesk] = world.phonesOf(tess).endpoints.of(tess.id) as [SimEndpoint];
+    world.phonesOf(tess).endpoints.remove(tess.id, tessDesk.id);
+    await ritaParks('Hooli');
+    const before = world.callControl('/retrieve').length;
+
+    const answer = await world.expectBotMessage(tessDm, () => world.say(tess, tessDm, 'retrieve 2001'), 'the answer', (m) => /2001/.test(m.markdown ?? m.text ?? ''));
+
+    assert.doesNotMatch(answer.markdown ?? answer.text ?? '', /Cisco/, 'not told the desk phone rings');
+    assert.equal(world.phonesOf(tess).list(tess.id).length, 1, 'Tess has the caller');
+    assert.deepEqual(
+      world.callControl('/retrieve').slice(before).map((r) => [r.body, r.status]),
+      [
+        [{ destination: '2001', endpointId: tessDesk.id }, 400],
+        [{ destination: '2001' }, 201],
+      ],
+    );
+  });
+
+  it('answers `ring on` privately when Webex fails, tells someone not linked to link before `ring on default`, and reads a phone’s curly apostrophe', async () => {
+    const seenInSpace = world.seenIn(frontDesk);
+    const seenDm = world.seenIn(samDm);
+    world.sim.failNext({ method: 'GET', path: ENDPOINTS_PATH, status: 400 });
+    await world.say(sam, frontDesk, 'ring on');
+    const told = await world.newBotMessage(samDm, seenDm, 'the private answer');
+    assert.match(told.text ?? '', /Webex/);
+    const inSpace = await world.newBotMessage(frontDesk, seenInSpace, 'the pointer');
+    assert.match(inSpace.text ?? '', /^Sam Sales, I have sent you a private message\.$/, 'the space sees a pointer only');
+
+    await world.link(priya);
+    const priyaDm = world.directSpace(priya);
+    const chosen = await world.expectBotMessage(priyaDm, () => world.say(priya, priyaDm, 'ring on priya’s desk'), 'the confirmation', (m) => /^Done/.test(m.text ?? ''));
+    assert.match(chosen.markdown ?? '', /ring on \*\*Cisco 8865 \(Priya's desk\)\*\*/);
+
+    const stranger = world.addPerson('Stan Stranger', '2777');
+    const strangerDm = world.directSpace(stranger);
+    const prompt = await world.expectBotMessage(strangerDm, () => world.say(stranger, strangerDm, 'ring on default'), 'the link prompt');
+    assert.match(cardText(prompt), /Login with Webex/, 'asked to link, not told a choice was saved');
+  });
+
   it('refuses a forged submit naming an endpoint that is not the tapper’s, and never takes a name from the submit', async () => {
     const mallory = world.addPerson('Mallory Outsider', '2666');
     await world.link(mallory);

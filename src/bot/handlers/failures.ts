@@ -7,6 +7,9 @@ import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
 import { DatabaseUnavailableError } from '../../storage/database-gate.js';
 
+/** Answered privately whatever happens: which devices someone has is theirs to know. */
+const PRIVATE_ACTIONS = new Set<FailedAction>(['ring-on']);
+
 /**
  * What the person sees when a park or retrieve fails. A missing or dead link gets the private link
  * prompt (its state id is returned); everything else gets one sentence (in the card's thread when
@@ -38,6 +41,11 @@ export async function reportFailure(
     stateId = await sendLinkPrompt(ctx, person, reason);
     // A typed command in a space gets a pointer to the private message; a card tap stays private.
     if (ctx.isDirect || threadId || ctx.fromCard) return stateId;
+  }
+  if (PRIVATE_ACTIONS.has(action) && !needsLink) {
+    await ctx.conversation.dm(person.personId, explainFailure(error, action));
+    if (!ctx.isDirect && !ctx.fromCard) await ctx.conversation.say(`${escapeMarkdown(person.name)}, I have sent you a private message.`);
+    return stateId;
   }
   const sentence = `${escapeMarkdown(person.name)}: ${explainFailure(error, action)}`;
   if (threadId) await ctx.conversation.reply(threadId, sentence);
