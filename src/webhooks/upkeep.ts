@@ -78,8 +78,13 @@ export class Upkeep {
     const share = (this.settings.requestsPerMinute * this.tickMs) / 60_000;
     this.allowance = Math.min(this.allowance + share, Math.max(share, 1));
     const dueBefore = now - this.settings.checkEveryMs;
+    let fetched = false;
     while (this.allowance >= 1) {
       if (this.queue.length === 0 || now - this.fetchedAt > 60_000) {
+        // Once a tick at most: people another check is busy with cost no request and stay due, and every
+        // store call here can resolve at once, so fetching them again would spin without ever yielding.
+        if (fetched) return;
+        fetched = true;
         // About a minute's worth at a time: one query a minute, not one a tick.
         this.queue = await this.store.dueForUpkeep({
           checkedBeforeMs: dueBefore,

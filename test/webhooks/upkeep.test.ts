@@ -119,4 +119,22 @@ describe('Upkeep of linked people', () => {
     await run(upkeep(600), 5 * MINUTE);
     assert.ok(calls <= 8, `a few tries in five minutes, spaced out (${calls})`);
   });
+
+  it('leaves a person another check is busy with to a later tick, instead of asking the database for them again and again', async () => {
+    await link(1);
+    // The link-time check holds the person's lease while Webex (a round trip away) answers: no request here.
+    answer = () => ({ requests: 0 });
+    let lookups = 0;
+    const counted = Object.assign(Object.create(store) as SqliteStore, {
+      dueForUpkeep: (...args: Parameters<SqliteStore['dueForUpkeep']>) => {
+        lookups += 1;
+        // Every store call resolves at once (SQLite is synchronous): a loop over them never lets the event loop run.
+        if (lookups > 3) throw new Error('still looking after three lookups in one tick');
+        return store.dueForUpkeep(...args);
+      },
+    });
+    const keeper = new Upkeep({ fingerprint, ensure: async () => answer('') }, { renewIfEnding: async () => false }, counted, { checkEveryMs: 10 * MINUTE, requestsPerMinute: 120, refreshMarginMs: 0 }, memoryLogger().logger, () => clock);
+    await keeper.tick();
+    assert.equal(lookups, 1, 'one lookup a tick');
+  });
 });
