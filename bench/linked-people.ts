@@ -1,5 +1,5 @@
 /**
- * The bot with many linked people, each with their two call-events webhooks: what their upkeep
+ * The bot with many linked people, each with their three call-events webhooks (created, updated, deleted): what their upkeep
  * (webhook checks, token renewals) costs in Webex requests, how long start-up takes, how much memory
  * the bot holds, and whether a park and a retrieve still take the same Webex calls.
  */
@@ -48,7 +48,7 @@ export async function benchLinkedPeople(entry: string, count: number, watchSecon
   const logger = createLogger('silent');
   const seeded = new Set<string>();
 
-  // Linked people as a running bot would have left them: accounts, and two webhooks each, made with
+  // Linked people as a running bot would have left them: accounts, and three webhooks each, made with
   // their own tokens through the bot's own code, last checked at any time in the past ten minutes.
   const store = new SqliteStore(world.databaseFile);
   const http = new WebexHttpClient(world.sim.apiUrl, logger);

@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
     rtt: { type: 'string', default: '0' },
     // How many spaces the bot is in, for the memory and start-up curve: a comma-separated list.
     spaces: { type: 'string', default: '100,1000,10000' },
-    // How many linked people (two call-events webhooks each), for the upkeep phase: a comma-separated list.
+    // How many linked people (three call-events webhooks each), for the upkeep phase: a comma-separated list.
     linked: { type: 'string', default: '1000,10000' },
     // How long each linked-people count is watched with the production settings.
     'linked-seconds': { type: 'string', default: '120' },

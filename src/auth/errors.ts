@@ -9,6 +9,20 @@ export class NotLinkedError extends Error {
   }
 }
 
+/**
+ * The person's link was made before the bot asked for `scope`: what needs it waits until they link
+ * again; everything else goes on working with the link they have.
+ */
+export class MissingScopeError extends Error {
+  constructor(
+    readonly personId: string,
+    readonly scope: string,
+  ) {
+    super(`The linked Webex account does not grant ${scope}`);
+    this.name = 'MissingScopeError';
+  }
+}
+
 /** An OAuth login that cannot complete, with a sentence for the person's browser. */
 export class LinkError extends Error {
   constructor(readonly userMessage: string) {

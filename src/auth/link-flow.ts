@@ -9,7 +9,9 @@ import type { Logger } from '../logger.js';
 
 const USED_UP = 'This link has expired or was already used. Send "link" to the bot for a new one.';
 
-export const CALLING_SCOPES = 'spark:calls_read spark:calls_write spark:people_read';
+/** Reading a person's own calling settings: the devices their calls ring on (`ring on`). */
+export const TELEPHONY_CONFIG_READ = 'spark:telephony_config_read';
+export const CALLING_SCOPES = `spark:calls_read spark:calls_write spark:people_read ${TELEPHONY_CONFIG_READ}`;
 const LINK_TTL_MS = 15 * 60 * 1000;
 
 export interface LinkFlowSettings {

@@ -50,6 +50,13 @@ export class TokenVault {
     return (await this.store.account(personId)) !== undefined;
   }
 
+  /** Whether the person's link grants `scope`; a link that did not say what it grants is not doubted. */
+  async grants(personId: string, scope: string): Promise<boolean> {
+    const account = await this.store.account(personId);
+    if (!account) throw new NotLinkedError(personId, 'never-linked');
+    return !account.scope.trim() || account.scope.split(/\s+/).includes(scope);
+  }
+
   async save(personId: string, displayName: string, tokens: TokenResponse): Promise<void> {
     await this.store.saveAccount(this.sealed(personId, displayName, tokens));
   }

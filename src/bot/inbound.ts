@@ -63,6 +63,8 @@ export const cardSubmitSchema = z.discriminatedUnion('action', [
     note: shortText.optional(),
   }),
   z.object({ action: z.literal('parked') }),
+  /** The ring-on card: the device chosen (an endpoint id, or "default"), checked against the tapper's own before it is saved. */
+  z.object({ action: z.literal('ring-on'), endpointId: z.string().trim().min(1).max(500) }),
   z.object({
     action: z.literal('park'),
     callId: z.string().min(1).max(500),

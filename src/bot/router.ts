@@ -10,6 +10,7 @@ import { handleRetrieveCommand, handleRetrieveTap } from './handlers/retrieve.js
 import { handleParkedList } from './handlers/parked.js';
 import { handleLink, handleUnlink } from './handlers/link.js';
 import { handleDesk, handleHelp, handleWelcome } from './handlers/help.js';
+import { handleRingOn, handleRingOnTap } from './handlers/ring-on.js';
 import type { BotServices, HandlerContext } from './context.js';
 import { eventKey, type EventIntake } from './event-intake.js';
 import { parkIdFor } from '../calls/park-call.js';
@@ -38,6 +39,8 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
       return handleParkedList(ctx);
     case 'desk':
       return handleDesk(ctx);
+    case 'ring-on':
+      return handleRingOn(ctx, by, command.device);
     case 'link':
       return handleLink(ctx, by);
     case 'unlink':
@@ -57,6 +60,7 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
   if (!submit) return ctx.conversation.dm(tap.by.personId, 'That card is out of date. Type `parked` in the space for a fresh one.');
   if (submit.action === 'retrieve') return handleRetrieveTap(ctx, submit.parkId, tap.by, tap.messageId);
   if (submit.action === 'parked') return handleParkedList(ctx);
+  if (submit.action === 'ring-on') return handleRingOnTap(ctx, tap.by, submit.endpointId);
   if (submit.action === 'desk-park') {
     return handlePark(ctx, {
       parkId: parkIdFor(ctx.eventKey),

@@ -1,15 +1,23 @@
-import { NotLinkedError } from '../auth/errors.js';
+import { MissingScopeError, NotLinkedError } from '../auth/errors.js';
 import { WebexApiError } from '../webex/errors.js';
+import { escapeMarkdown } from '../chat/markdown.js';
+
+/** What the person asked for that failed: a park, a retrieve, or the list of their devices (`ring on`). */
+export type FailedAction = 'park' | 'retrieve' | 'ring-on';
 
 /**
  * Turns a failure into one plain sentence for the person in the space. Never a stack trace, a status
  * code on its own, or anything from the request.
  */
-export function explainFailure(error: unknown, action: 'park' | 'retrieve'): string {
+export function explainFailure(error: unknown, action: FailedAction): string {
   if (error instanceof NotLinkedError) {
     return 'I need you to link your Webex account first. I have sent you a private message with a link.';
   }
+  if (error instanceof MissingScopeError) {
+    return 'I need one more permission from Webex to read your devices. I have sent you a private message with a link.';
+  }
   if (!(error instanceof WebexApiError)) return 'Something went wrong on my side. Please try again in a moment.';
+  if (action === 'ring-on' && error.kind !== 'unauthorized') return explainDevicesFailure(error);
   const verb = action === 'park' ? 'park' : 'retrieve';
   switch (error.kind) {
     case 'unauthorized':
@@ -39,6 +47,19 @@ export function explainFailure(error: unknown, action: 'park' | 'retrieve'): str
   }
 }
 
+/** Reading the person's devices (`ring on`) failed at Webex. */
+function explainDevicesFailure(error: WebexApiError): string {
+  if (error.kind === 'forbidden') {
+    return 'Webex would not let me read your devices. Your account may not have a Webex Calling licence, or reading your calling settings is not allowed for it. Ask your Webex administrator.';
+  }
+  if (error.kind === 'bad-request' || error.kind === 'not-found' || error.kind === 'conflict') return `Webex would not give me your devices: ${escapeMarkdown(error.description)}.`;
+  return 'Webex is having trouble right now, so I could not read your devices. Please try again in a minute.';
+}
+
+/** The link prompt's first words, when reading the person's devices needs a scope their link lacks. */
+export const MISSING_SCOPE_REASON =
+  'To choose the phone your retrieved calls ring on, I need one more permission from Webex: reading your calling settings. Parks and retrieves keep working meanwhile.';
+
 /** What people can type, for the help card and its markdown fallback alike. */
 export const COMMANDS: { command: string; meaning: string }[] = [
   { command: 'park, park my call', meaning: 'Park your active call and post a card with a Retrieve button' },
@@ -47,6 +68,7 @@ export const COMMANDS: { command: string; meaning: string }[] = [
   { command: 'park for @Person note', meaning: 'Park it for someone: they are mentioned and get their own Retrieve button' },
   { command: 'retrieve, retrieve 1234', meaning: 'Take a parked call (or tap Retrieve on its card)' },
   { command: 'parked', meaning: 'List the calls waiting in this space' },
+  { command: 'ring on, ring on desk', meaning: 'Choose which of your phones rings when you retrieve a call (or type part of its name)' },
   { command: 'desk', meaning: 'The front desk card: park with one tap' },
   { command: 'link, unlink', meaning: 'Connect or disconnect your Webex account' },
 ];

@@ -25,8 +25,8 @@ export type ParkMove =
   /** The park is for another of the person's calls than first thought, as Webex's own list says. */
   | { type: 'another-call'; callId: string; caller: ParkedCall['caller'] }
   | { type: 'released'; by: string }
-  /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId`. */
-  | { type: 'ringing'; by: PersonRef; handedCallId: string }
+  /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId` (on the device `on`, if they chose one). */
+  | { type: 'ringing'; by: PersonRef; handedCallId: string; on?: string }
   /** The retriever's phone connected on the retrieve's call. */
   | { type: 'answered'; handedCallId: string; handedOver?: ParkedCall['caller'] }
   /** The retrieve's call ended before it connected: the caller is parked again. */
@@ -78,7 +78,7 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
     case 'unanswered':
       return {};
     case 'ringing':
-      return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId };
+      return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId, ringingOn: move.on ?? '' };
     case 'answered':
       return { retrievedAt: at, closedAt: at, ...(move.handedOver ? { handedOver: move.handedOver } : {}) };
     case 'picked-up':

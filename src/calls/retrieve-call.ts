@@ -2,19 +2,25 @@ import type { CallingApi } from '../webex/calling-api.js';
 import { WebexApiError } from '../webex/errors.js';
 import { NotLinkedError } from '../auth/errors.js';
 import type { TokenVault } from '../auth/token-vault.js';
-import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
+import type { ParkedCall, PersonRef, RingChoice, Store } from '../storage/store.js';
 import { isClosed, move, normalNumber } from './lifecycle.js';
 import { isRinging, settle } from './ring.js';
+import { retrieveToChosen, type RetrieveRing } from './ring-choice.js';
 import type { Call } from '../webex/schemas.js';
 
 /** A claim older than this is taken to be from a retrieve that died half-way. */
 export const RETRIEVE_LEASE_MS = 60_000;
 
+/** The retriever's chosen device was gone from Webex: the call rang where Webex rings them anyway. */
+interface Dropped {
+  dropped?: RingChoice;
+}
+
 export type RetrieveOutcome =
   /** Webex rings the retriever's phone with the call: it is retrieved once they answer (`watchRing`). */
-  | { type: 'ringing'; call: ParkedCall }
+  | ({ type: 'ringing'; call: ParkedCall } & Dropped)
   /** Replayed after a crash: the retriever's phone had already connected (or the ring had ended). */
-  | { type: 'settled'; call: ParkedCall }
+  | ({ type: 'settled'; call: ParkedCall } & Dropped)
   /** The call's life had already ended (taken, rang back, gone, …): nothing was asked of Webex. */
   | { type: 'closed'; call: ParkedCall }
   /** Webex said nothing is parked there any more: the record is closed now. */
@@ -55,8 +61,10 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
   const claimed: ParkedCall = { ...call, state: 'retrieving' };
   let handedCallId: string | undefined;
   let handed: Call | undefined;
+  let ring: RetrieveRing | undefined;
   try {
-    handedCallId = (await deps.vault.withToken(by.personId, (token) => deps.calling.retrieve(token, call.parkedAgainst.number))).callId;
+    ring = await retrieveToChosen(deps, by.personId, call.parkedAgainst.number);
+    handedCallId = ring.callId;
   } catch (error) {
     const nothingParked = error instanceof WebexApiError && error.kind === 'not-found';
     if (!nothingParked) {
@@ -72,11 +80,13 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
       return gone ? { type: 'gone', call: gone } : current(deps, call);
     }
   }
-  const ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId }, now());
+  const on = ring?.ringsOn ? { on: ring.ringsOn.name } : {};
+  const ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId, ...on }, now());
   if (!ringing) return current(deps, call);
   // Found after a crash, the call may have connected already: the events of it went to no one.
   const settled = handed && isRinging(ringing) ? await settle(deps.store, ringing, handed, now()) : undefined;
-  return settled ? { type: 'settled', call: settled } : { type: 'ringing', call: ringing };
+  const dropped = ring?.dropped ? { dropped: ring.dropped } : {};
+  return settled ? { type: 'settled', call: settled, ...dropped } : { type: 'ringing', call: ringing, ...dropped };
 }
 
 /** What became of a call someone else moved first. */
@@ -103,7 +113,7 @@ async function callAlreadyHanded(deps: RetrieveDeps, personId: string, call: Par
 export type RetrieveByNumberOutcome =
   | RetrieveOutcome
   /** Nothing the bot parked matched, so Webex was asked directly (a call parked from a phone). */
-  | { type: 'retrieved-unrecorded'; destination?: string }
+  | ({ type: 'retrieved-unrecorded'; destination?: string; ringsOn?: RingChoice } & Dropped)
   | { type: 'choose'; calls: ParkedCall[] };
 
 /**
@@ -116,8 +126,8 @@ export async function retrieveByNumber(deps: RetrieveDeps, roomId: string, by: P
   if (matching.length > 1) return { type: 'choose', calls: matching };
   const only = matching[0];
   if (only) return retrieveParkedCall(deps, only.id, by, claimKey, roomId);
-  await deps.vault.withToken(by.personId, (token) => deps.calling.retrieve(token, destination));
-  return { type: 'retrieved-unrecorded', ...(destination ? { destination } : {}) };
+  const { ringsOn, dropped } = await retrieveToChosen(deps, by.personId, destination);
+  return { type: 'retrieved-unrecorded', ...(destination ? { destination } : {}), ...(ringsOn ? { ringsOn } : {}), ...(dropped ? { dropped } : {}) };
 }
 
 const sameNumber = (a: string, b: string): boolean => normalNumber(a) === normalNumber(b);

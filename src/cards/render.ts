@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'adaptivecards-templating';
-import type { Call } from '../webex/schemas.js';
-import type { ParkedCall, PersonRef } from '../storage/store.js';
+import type { AnswerEndpoint, Call } from '../webex/schemas.js';
+import type { ParkedCall, PersonRef, RingChoice } from '../storage/store.js';
 import { isClosed, type ClosedState } from '../calls/lifecycle.js';
 import { escapeMarkdown, visibleText } from '../chat/markdown.js';
+import { WEBEX_DEFAULT } from '../calls/ring-choice.js';
 
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
 export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
 
-export type CardName = 'parked-call' | 'ringing-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help';
+export type CardName = 'parked-call' | 'ringing-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help' | 'ring-on';
 
 /** Webex's Buttons and Cards guide: "Cards may include up to five buttons (actions)", nested ones included. */
 export const MAX_CARD_ACTIONS = 5;
@@ -67,8 +68,12 @@ function shown(call: ParkedCall): ParkedCall {
     ...(call.pickedUpBy ? { pickedUpBy: shownPerson(call.pickedUpBy) } : {}),
     ...(call.handedOver ? { handedOver: shownParty(call.handedOver) } : {}),
     ...(call.note ? { note: escapeMarkdown(call.note) } : {}),
+    ...(call.ringingOn ? { ringingOn: escapeMarkdown(call.ringingOn) } : {}),
   };
 }
+
+/** " on Cisco 8865 (reception)" when the retriever chose the device it rang on; nothing otherwise. */
+const onDevice = (call: ParkedCall): string => (call.ringingOn ? ` on ${call.ringingOn}` : '');
 
 export function callerLabel(caller: ParkedCall['caller']): string {
   if (caller.name && caller.number) return `${caller.name} (${caller.number})`;
@@ -126,7 +131,7 @@ function closedWording(call: ParkedCall & { state: ClosedState }): ClosedWording
       const recorded = callerLabel(call.caller);
       const handed = call.handedOver ? callerLabel(call.handedOver) : recorded;
       return {
-        headline: `Retrieved by ${call.retrievedBy?.name ?? 'someone'}`,
+        headline: `Retrieved by ${call.retrievedBy?.name ?? 'someone'}${onDevice(call)}`,
         detail: handed === recorded ? '' : `Webex handed over ${handed}, not ${recorded}: another call had been parked on ${number}.`,
         color: 'Good',
         closedLabel: 'Retrieved',
@@ -177,9 +182,10 @@ function duration(seconds: number): string {
 function ringingCard(parked: ParkedCall): RenderedCard {
   const call = shown(parked);
   const who = call.ringingFor?.name ?? 'someone';
+  const phone = call.ringingOn ? `${who}${onDevice(call)}` : `${who}'s phone`;
   return {
-    card: expand('ringing-call', { ...callFields(call), ringingFor: who, ringingSince: cardTime(call.ringingSince ?? new Date().toISOString()) }),
-    fallback: `Ringing ${who}… with the call from ${callerLabel(call.caller)} parked on ${call.parkedAgainst.number}: retrieved once they answer.`,
+    card: expand('ringing-call', { ...callFields(call), ringingFor: who, ringingPhone: phone, ringingSince: cardTime(call.ringingSince ?? new Date().toISOString()) }),
+    fallback: `Ringing ${who}${onDevice(call)}… with the call from ${callerLabel(call.caller)} parked on ${call.parkedAgainst.number}: retrieved once they answer.`,
   };
 }
 
@@ -283,4 +289,24 @@ export function deskCard(people: PersonRef[]): RenderedCard {
 /** The commands, as a card, with the same list in markdown for clients without cards. */
 export function helpCard(intro: string, commands: { command: string; meaning: string }[], fallback: string): RenderedCard {
   return { card: expand('help', { intro, commands }), fallback };
+}
+
+/** Where the person's retrieved calls ring, for a sentence: "**Cisco 8865 (reception)**", escaped. */
+export const ringsOnText = (choice: RingChoice | undefined): string => (choice ? `**${escapeMarkdown(choice.name)}**` : "wherever Webex rings you (Webex's default)");
+
+/**
+ * The person's devices as Webex lists them, to choose where the calls they retrieve ring: Webex's
+ * default first, then each device, their current choice selected. `reason` says why they see it again.
+ */
+export function ringOnCard(endpoints: AnswerEndpoint[], current: RingChoice | undefined, reason = ''): RenderedCard {
+  const choices = [
+    { title: "Webex's default (wherever Webex rings you)", value: WEBEX_DEFAULT },
+    // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
+    ...endpoints.map((endpoint) => ({ title: visibleText(endpoint.name) || (endpoint.type === 'APPLICATION' ? 'An application' : 'A device'), value: endpoint.id })),
+  ];
+  const selected = current && endpoints.some((endpoint) => endpoint.id === current.endpointId) ? current.endpointId : WEBEX_DEFAULT;
+  return {
+    card: expand('ring-on', { reason: escapeMarkdown(reason), current: ringsOnText(current), choices, selected }),
+    fallback: `${reason ? `${escapeMarkdown(reason)} ` : ''}Calls you retrieve ring ${current ? 'on ' : ''}${ringsOnText(current)}. Type \`ring on\` and part of a device's name to change it: ${endpoints.map((e) => escapeMarkdown(e.name)).join('; ') || 'Webex lists no devices for you'}.`,
+  };
 }

@@ -10,6 +10,8 @@ export type Command =
   | { kind: 'retrieve'; destination?: string }
   | { kind: 'parked' }
   | { kind: 'desk' }
+  /** Where the calls this person retrieves ring: the list of their devices, or the one `device` names. */
+  | { kind: 'ring-on'; device?: string }
   | { kind: 'link' }
   | { kind: 'unlink' }
   | { kind: 'help' }
@@ -44,6 +46,9 @@ export function parseCommand(input: string, mentions: Mention[] = []): Command {
 
   const parkFor = /^park(?: (?:my|the|this) call| call)? for (.+)$/i.exec(text);
   if (parkFor?.[1]) return parkForPerson(parkFor[1], mentions);
+
+  const ringOn = /^ring on(?: (.+?))?[.!?]*$/i.exec(text);
+  if (ringOn) return ringOn[1] ? { kind: 'ring-on', device: ringOn[1] } : { kind: 'ring-on' };
 
   const retrieve = /^(?:retrieve|unpark|pick up|pickup)(?: (.+?))?[.!?]*$/i.exec(text);
   if (retrieve) return retrieve[1] ? withDestination(retrieve[1], (destination) => ({ kind: 'retrieve', destination })) : { kind: 'retrieve' };

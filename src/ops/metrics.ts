@@ -5,7 +5,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly parks = new Counter({ name: 'parkbot_parks_total', help: 'Park requests by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly retrieves = new Counter({ name: 'parkbot_retrieves_total', help: 'Retrieve requests by outcome', labelNames: ['outcome'], registers: [this.registry] });
-  readonly failures = new Counter({ name: 'parkbot_failures_total', help: 'Failed parks and retrieves by reason', labelNames: ['action', 'reason'], registers: [this.registry] });
+  readonly failures = new Counter({ name: 'parkbot_failures_total', help: 'Failed parks, retrieves and device lists (ring on) by reason', labelNames: ['action', 'reason'], registers: [this.registry] });
   readonly webexLatency = new Histogram({
     name: 'parkbot_webex_api_duration_seconds',
     help: 'Webex REST calls made with people’s tokens, by endpoint and status',

@@ -36,6 +36,17 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
     created: m.created,
   });
 
+  /** The person's phones, and which of them ring now: the one a retrieve named, or all of them. */
+  const devicesOf = (personId: string) => {
+    const ringing = new Set(
+      telephony
+        .list(personId)
+        .filter((call) => call.state === 'alerting')
+        .flatMap((call) => telephony.ringingOn(personId, call.id).map((endpoint) => endpoint.id)),
+    );
+    return telephony.endpoints.of(personId).map((endpoint) => ({ name: endpoint.name, type: endpoint.type, ringing: ringing.has(endpoint.id) }));
+  };
+
   router.get('/playground', (_req, res) => {
     res.sendFile(join(PUBLIC_DIR, 'index.html'));
   });
@@ -60,6 +71,7 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
           with: call.remoteParty.name ?? call.remoteParty.number ?? 'Private caller',
           ...(call.recall ? { recall: true } : {}),
         })),
+        devices: devicesOf(person.id),
         privateMessages: messages.filter((m) => m.roomType === 'direct' && m.personId === seed.bot.id && org.isMember(m.roomId, person.id)).map(view),
       })),
       parked: [...telephony.parked.values()].map((p) => ({

@@ -282,6 +282,10 @@ function callRoutes(router: Router, { telephonyOf }: ApiDeps): void {
     requireCalling(res, 'spark:calls_write');
     res.status(201).json(phones(res).retrieve(caller(res).person.id, req.body as Record<string, unknown>));
   });
+  router.get('/telephony/config/people/me/settings/availablePreferredAnswerEndpoints', (_req, res) => {
+    requireCalling(res, 'spark:telephony_config_read');
+    res.json({ endpoints: phones(res).endpoints.of(caller(res).person.id) });
+  });
   router.post('/telephony/calls/dial', (req, res) => {
     requireCalling(res, 'spark:calls_write');
     const call = phones(res).dial(caller(res).person.id, { destination: (req.body as { destination?: unknown }).destination });

@@ -27,7 +27,11 @@ export function controlRoutes({
 
   router.get('/people', (_req, res) => {
     res.json({
-      items: [...org.people.values()].map((person) => ({ ...person, calls: phonesOf(person.id).list(person.id) })),
+      items: [...org.people.values()].map((person) => ({
+        ...person,
+        calls: phonesOf(person.id).list(person.id),
+        ...(person.type === 'person' ? { endpoints: phonesOf(person.id).endpoints.of(person.id) } : {}),
+      })),
       parked: [...telephony.parked.values()],
     });
   });
@@ -58,6 +62,12 @@ export function controlRoutes({
     } else if (action === 'dial') res.json(phones.dial(personId, { destination: body.destination }));
     else if (action === 'pickup' && typeof body.parkedOn === 'string') res.json(phones.pickUpFromPhone(personId, body.parkedOn));
     else throw badRequest('action is answer, hangup, dial (with destination) or pickup (with parkedOn)');
+  });
+
+  /** An admin takes a device away from the person: a retrieve naming it is refused from now on. */
+  router.delete('/phones/:personId/endpoints/:endpointId', (req, res) => {
+    phonesOf(req.params.personId).endpoints.remove(req.params.personId, req.params.endpointId);
+    res.status(204).end();
   });
 
   /** The outside caller of a parked call hangs up; no one is told. */

@@ -9,6 +9,7 @@ export type WebexIdKind =
   | 'ATTACHMENT_ACTION'
   | 'ORGANIZATION'
   | 'APPLICATION'
+  | 'DEVICE'
   | 'CALL'
   | 'PLACE';
 

@@ -112,6 +112,14 @@ export interface SimCall {
   recall?: { type: 'park'; party: SimParty };
 }
 
+/** A device or application a person's calls ring on. */
+export interface SimEndpoint {
+  id: string;
+  type: 'DEVICE' | 'APPLICATION';
+  name: string;
+  isPreferredAnswerEndpoint: boolean;
+}
+
 export interface SimParkedCall {
   call: SimCall;
   parkedBy: string;

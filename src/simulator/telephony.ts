@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
 import type { SimOrg } from './org.js';
-import type { SimCall, SimParkedCall, SimParty, SimPerson } from './model.js';
+import type { SimCall, SimEndpoint, SimParkedCall, SimParty, SimPerson } from './model.js';
+import { SimEndpoints } from './endpoints.js';
 
 export interface IncomingCall {
   toPersonId: string;
@@ -54,11 +55,14 @@ export class SimTelephony {
   readonly parked = new Map<string, SimParkedCall>();
   readonly parkExtensions: string[];
   readonly orgId: string;
+  readonly endpoints: SimEndpoints;
   recallMs: number;
   noAnswerMs: number;
   private readonly recallTimers = new Map<string, NodeJS.Timeout>();
   /** Retrieves ringing on the retriever's phone: declined or unanswered, the call goes back where it was parked. */
   private readonly ringingRetrieves = new Map<string, { parked: SimParkedCall; timer: NodeJS.Timeout }>();
+  /** Calls that ring on one endpoint only (a retrieve that named it), by call id. */
+  private readonly callEndpoints = new Map<string, SimEndpoint>();
 
   constructor(
     private readonly org: SimOrg,
@@ -68,6 +72,7 @@ export class SimTelephony {
     this.recallMs = options.recallMs ?? DEFAULT_RECALL_MS;
     this.noAnswerMs = options.noAnswerMs ?? DEFAULT_NO_ANSWER_MS;
     this.orgId = options.orgId ?? org.orgId;
+    this.endpoints = new SimEndpoints(org);
   }
 
   /** An outside caller rings a person. */
@@ -138,20 +143,34 @@ export class SimTelephony {
    * not answered within `noAnswerMs`, it ends on their phone and the caller goes back to the slot
    * (modelled: Webex does not document either).
    */
-  retrieve(personId: string, input: { destination?: unknown }): { callId: string; callSessionId: string } {
+  retrieve(personId: string, input: { destination?: unknown; endpointId?: unknown }): { callId: string; callSessionId: string } {
+    const endpoint = input.endpointId === undefined ? undefined : this.endpointOf(personId, input.endpointId);
     const number =
       typeof input.destination === 'string' && input.destination
         ? this.resolve(input.destination).number
         : this.partyOf(this.org.person(personId)).number;
     const parked = number ? this.takeFromPark(number) : undefined;
     if (!parked) throw notFound('Parked call');
-    const call = this.ring(personId, 'clickToDial', parked.call.remoteParty);
+    const call = this.ring(personId, 'clickToDial', parked.call.remoteParty, undefined, endpoint);
     const timer = setTimeout(() => {
       if (this.list(personId).some((c) => c.id === call.id && c.state === 'alerting')) this.hangup(personId, call.id);
     }, this.noAnswerMs);
     timer.unref();
     this.ringingRetrieves.set(call.id, { parked, timer });
     return { callId: call.id, callSessionId: call.callSessionId };
+  }
+
+  /** Where the person's call rings: the endpoint its retrieve named, or every one of theirs. */
+  ringingOn(personId: string, callId: string): SimEndpoint[] {
+    const one = this.callEndpoints.get(callId);
+    return one ? [one] : this.endpoints.of(personId);
+  }
+
+  /** An endpointId Webex would take for this person: one of their own endpoints. */
+  private endpointOf(personId: string, endpointId: unknown): SimEndpoint {
+    const endpoint = typeof endpointId === 'string' ? this.endpoints.find(personId, endpointId) : undefined;
+    if (!endpoint) throw badRequest('endpointId is not an endpoint of this user');
+    return endpoint;
   }
 
   /**
@@ -221,6 +240,7 @@ export class SimTelephony {
     this.ringingRetrieves.clear();
     this.parked.clear();
     this.calls.clear();
+    this.callEndpoints.clear();
   }
 
   /** A retrieve that ended before it connected: the caller waits on the slot again (or, if a newer call took it, rings back the parker). */
@@ -257,8 +277,9 @@ export class SimTelephony {
     return new Date(Date.now() + this.recallMs).toISOString();
   }
 
-  private ring(personId: string, personality: SimCall['personality'], remoteParty: SimParty, recall?: SimCall['recall']): SimCall {
+  private ring(personId: string, personality: SimCall['personality'], remoteParty: SimParty, recall?: SimCall['recall'], endpoint?: SimEndpoint): SimCall {
     const call = this.addCall(personId, { personality, state: 'alerting', remoteParty, ...(recall ? { recall } : {}) });
+    if (endpoint) this.callEndpoints.set(call.id, endpoint);
     this.publishCall(personId, call, 'created', 'received');
     return call;
   }
@@ -287,12 +308,14 @@ export class SimTelephony {
     const call = this.get(personId, callId);
     this.calls.set(personId, this.list(personId).filter((c) => c.id !== callId));
     this.publishCall(personId, { ...call, state: 'disconnected' }, 'deleted', 'disconnected');
+    this.callEndpoints.delete(callId);
   }
 
   /** Only the person's own webhooks hear of their calls (`ownedBy: creator`). */
   private publishCall(personId: string, call: SimCall, event: 'created' | 'updated' | 'deleted', eventType: CallEventType): void {
     const { id: callId, ...fields } = call;
     const now = new Date().toISOString();
+    const endpoint = this.callEndpoints.get(callId);
     this.org.publish({
       resource: 'telephony_calls',
       event,
@@ -304,6 +327,7 @@ export class SimTelephony {
         eventType,
         eventTimestamp: now,
         ...(eventType === 'disconnected' ? { disconnected: now } : {}),
+        ...(endpoint ? { endpointId: endpoint.id, endpointType: endpoint.type } : {}),
       },
       audience: [personId],
     });

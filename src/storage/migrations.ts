@@ -109,6 +109,13 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX parked_calls_handed_call ON parked_calls (handed_call_id);
    CREATE INDEX parked_calls_state_parked_at ON parked_calls (state, parked_at);
    CREATE INDEX parked_calls_closed_at ON parked_calls (closed_at);`,
+  // Each person's choice of the device their retrieves ring on (issue 21).
+  `CREATE TABLE ring_choices (
+     person_id TEXT PRIMARY KEY,
+     endpoint_id TEXT NOT NULL,
+     endpoint_name TEXT NOT NULL,
+     chosen_at BIGINT NOT NULL
+   );`,
   // Each linked person's active calls as their call events tell them (src/calls/call-view.ts), shared by instances.
   `CREATE TABLE call_views (
      person_id TEXT PRIMARY KEY,

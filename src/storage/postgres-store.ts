@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
+import { numbered, RING_CHOICE_SQL } from './queries.js';
 import {
   INSERT_PARKED_COLUMNS,
   OPEN_STATES,
@@ -9,10 +10,12 @@ import {
   toAccount,
   toLinkState,
   toParkedCall,
+  toRingChoice,
   toSubscription,
   type AccountRow,
   type LinkStateRow,
   type ParkedRow,
+  type RingChoiceRow,
   type SubscriptionRow,
 } from './rows.js';
 import {
@@ -24,8 +27,10 @@ import {
   type ParkedCall,
   type ParkedCallMove,
   type ParkState,
+  type RingChoice,
   type SealedTokens,
   type Store,
+  type UpkeepDue,
   type Versioned,
 } from './store.js';
 
@@ -215,6 +220,19 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
+  async ringChoice(personId: string): Promise<RingChoice | undefined> {
+    const { rows } = await this.pool.query<RingChoiceRow>(numbered(RING_CHOICE_SQL.read), [personId]);
+    return rows[0] ? toRingChoice(rows[0]) : undefined;
+  }
+
+  async saveRingChoice(personId: string, choice: RingChoice, nowMs: number): Promise<void> {
+    await this.pool.query(numbered(RING_CHOICE_SQL.save), [personId, choice.endpointId, choice.name, nowMs]);
+  }
+
+  async clearRingChoice(personId: string, endpointId?: string): Promise<boolean> {
+    return (await this.pool.query(numbered(RING_CHOICE_SQL.clear), [personId, endpointId ?? null])).rowCount === 1;
+  }
+
   async saveLinkState(state: LinkState): Promise<void> {
     await this.pool.query('DELETE FROM link_states WHERE expires_at <= $1', [Date.now()]);
     await this.pool.query('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES ($1, $2, $3, $4)', [
@@ -312,12 +330,12 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
-  async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {
+  async dueForUpkeep(due: UpkeepDue): Promise<string[]> {
     const { rows } = await this.pool.query<{ person_id: string }>(
       `SELECT a.person_id FROM linked_accounts a LEFT JOIN call_event_subscriptions s ON s.person_id = a.person_id
-       WHERE s.checked_at IS NULL OR s.checked_at < $1 OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < $2)
-       ORDER BY LEAST(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT $3`,
-      [checkedBeforeMs, refreshBeforeMs, limit],
+       WHERE s.checked_at IS NULL OR s.checked_at < $1 OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < $2) OR s.fingerprint <> $3
+       ORDER BY COALESCE(s.fingerprint <> $3, false) DESC, LEAST(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT $4`,
+      [due.checkedBeforeMs, due.refreshBeforeMs, due.fingerprint, due.limit],
     );
     return rows.map((row) => row.person_id);
   }

@@ -1,4 +1,4 @@
-import type { CallEventSubscription, LinkedAccount, LinkState, ParkedCall, ParkedCallMove, ParkState } from './store.js';
+import type { CallEventSubscription, LinkedAccount, LinkState, ParkedCall, ParkedCallMove, ParkState, RingChoice } from './store.js';
 
 /**
  * Table rows as both drivers return them, and their mapping to records. Epoch-millisecond columns are
@@ -41,6 +41,13 @@ export interface SubscriptionRow {
   fingerprint: string | null;
   checked_at: Millis | null;
 }
+
+export interface RingChoiceRow {
+  endpoint_id: string;
+  endpoint_name: string;
+}
+
+export const toRingChoice = (row: RingChoiceRow): RingChoice => ({ endpointId: row.endpoint_id, name: row.endpoint_name });
 
 export const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at, claim_key';
 

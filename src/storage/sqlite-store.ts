@@ -2,6 +2,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
+import { RING_CHOICE_SQL } from './queries.js';
 import {
   PRUNE_INTERVAL_MS,
   SEEN_EVENT_TTL_MS,
@@ -11,8 +12,10 @@ import {
   type ParkedCall,
   type ParkedCallMove,
   type ParkState,
+  type RingChoice,
   type SealedTokens,
   type Store,
+  type UpkeepDue,
   type Versioned,
 } from './store.js';
 import {
@@ -24,10 +27,12 @@ import {
   toAccount,
   toLinkState,
   toParkedCall,
+  toRingChoice,
   toSubscription,
   type AccountRow,
   type LinkStateRow,
   type ParkedRow,
+  type RingChoiceRow,
   type SubscriptionRow,
 } from './rows.js';
 
@@ -266,6 +271,19 @@ export class SqliteStore implements Store {
     );
   }
 
+  async ringChoice(personId: string): Promise<RingChoice | undefined> {
+    const row = this.row<RingChoiceRow>(RING_CHOICE_SQL.read, personId);
+    return row ? toRingChoice(row) : undefined;
+  }
+
+  async saveRingChoice(personId: string, choice: RingChoice, nowMs: number): Promise<void> {
+    this.changes(RING_CHOICE_SQL.save, personId, choice.endpointId, choice.name, nowMs);
+  }
+
+  async clearRingChoice(personId: string, endpointId?: string): Promise<boolean> {
+    return this.changes(RING_CHOICE_SQL.clear, personId, endpointId ?? null) === 1;
+  }
+
   async saveLinkState(state: LinkState): Promise<void> {
     this.changes('DELETE FROM link_states WHERE expires_at <= ?', Date.now());
     this.changes('INSERT INTO link_states (id, person_id, code_verifier, expires_at) VALUES (?, ?, ?, ?)', state.id, state.personId, state.codeVerifier, state.expiresAt);
@@ -359,14 +377,16 @@ export class SqliteStore implements Store {
     return changed === 1;
   }
 
-  async dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]> {
+  async dueForUpkeep(due: UpkeepDue): Promise<string[]> {
     return this.rows<{ person_id: string }>(
       `SELECT a.person_id FROM linked_accounts a LEFT JOIN call_event_subscriptions s ON s.person_id = a.person_id
-       WHERE s.checked_at IS NULL OR s.checked_at < ? OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < ?)
-       ORDER BY MIN(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT ?`,
-      checkedBeforeMs,
-      refreshBeforeMs,
-      limit,
+       WHERE s.checked_at IS NULL OR s.checked_at < ? OR (a.refresh_expires_at IS NOT NULL AND a.refresh_expires_at < ?) OR s.fingerprint <> ?
+       ORDER BY COALESCE(s.fingerprint <> ?, 0) DESC, MIN(COALESCE(s.checked_at, 0), COALESCE(a.refresh_expires_at, s.checked_at, 0)), a.person_id LIMIT ?`,
+      due.checkedBeforeMs,
+      due.refreshBeforeMs,
+      due.fingerprint,
+      due.fingerprint,
+      due.limit,
     ).map((row) => row.person_id);
   }
 

@@ -39,6 +39,8 @@ export interface ParkedCall {
   /** Whose phone Webex is ringing with the call (while `ringing`), and since when. */
   ringingFor?: PersonRef;
   ringingSince?: string;
+  /** The device the retriever chose for it to ring on, by Webex's name; '' when Webex rang where it would anyway. */
+  ringingOn?: string;
   retrievedBy?: PersonRef;
   retrievedAt?: string;
   /** The call Webex started on the retriever's phone, and the caller on it (what Webex handed over). */
@@ -72,6 +74,15 @@ export interface ParkedCallMove {
 }
 
 /** A person's `telephony_calls` webhook, registered with their own token. */
+/** What makes a linked person's upkeep due (see `Store.dueForUpkeep`). */
+export interface UpkeepDue {
+  checkedBeforeMs: number;
+  refreshBeforeMs: number;
+  /** The current settings' fingerprint: a person's webhooks made for others are due at once. */
+  fingerprint: string;
+  limit: number;
+}
+
 export interface CallEventSubscription {
   personId: string;
   /** Names the webhook's target URL (`/webhook/calls/<key>`); its secret is derived from it. */
@@ -106,6 +117,13 @@ export interface LinkedAccount {
 
 /** A linked account's two sealed tokens, as stored. */
 export type SealedTokens = Pick<LinkedAccount, 'sealedAccessToken' | 'sealedRefreshToken'>;
+
+/** The device or application a person chose for the calls they retrieve to ring on. */
+export interface RingChoice {
+  endpointId: string;
+  /** As Webex named it when it was chosen. */
+  name: string;
+}
 
 /** An OAuth login in progress: single-use, expiring, bound to the person who asked. */
 export interface LinkState {
@@ -151,6 +169,12 @@ export interface Store {
    */
   resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean>;
 
+  /** Where the person's retrieves ring; none: wherever Webex rings them anyway. */
+  ringChoice(personId: string): Promise<RingChoice | undefined>;
+  saveRingChoice(personId: string, choice: RingChoice, nowMs: number): Promise<void>;
+  /** Forgets the person's choice (only while it is still `endpointId`, when given); true when it did. */
+  clearRingChoice(personId: string, endpointId?: string): Promise<boolean>;
+
   saveLinkState(state: LinkState): Promise<void>;
   linkState(id: string, nowMs: number): Promise<LinkState | undefined>;
   /** Returns the state once and deletes it: a second use finds nothing. */
@@ -187,11 +211,12 @@ export interface Store {
   /** Writes the person's call view if it is still at `version` (undefined: if there is none yet); true when it did. */
   saveCallView(personId: string, json: string, version: number | undefined): Promise<boolean>;
   /**
-   * Linked people whose upkeep is due, longest due first, at most `limit`: their call-events webhooks
-   * were last checked before `checkedBeforeMs` (or never), or their refresh token ends before
-   * `refreshBeforeMs`.
+   * Linked people whose upkeep is due, at most `limit`: first those whose webhooks were made for other
+   * settings than `fingerprint` (a new WEBHOOK_SECRET or PUBLIC_URL, to be moved within a rotation's
+   * grace period), then longest due first: their call-events webhooks were last checked before
+   * `checkedBeforeMs` (or never), or their refresh token ends before `refreshBeforeMs`.
    */
-  dueForUpkeep(checkedBeforeMs: number, refreshBeforeMs: number, limit: number): Promise<string[]>;
+  dueForUpkeep(due: UpkeepDue): Promise<string[]>;
   /** The person's webhooks just delivered their events: as good as a check at `nowMs` (active ones only). */
   touchSubscription(personId: string, nowMs: number): Promise<void>;
 

@@ -1,5 +1,11 @@
 import type { WebexHttpClient } from './http-client.js';
-import { callListSchema, callSchema, parkResponseSchema, retrieveResponseSchema, type Call, type Party } from './schemas.js';
+import { answerEndpointListSchema, callListSchema, callSchema, parkResponseSchema, retrieveResponseSchema, type AnswerEndpoint, type Call, type Party } from './schemas.js';
+
+export interface RetrieveRequest {
+  destination?: string;
+  /** The device or application to ring, one of `answerEndpoints`; without it Webex rings as it would anyway. */
+  endpointId?: string;
+}
 
 export interface ParkRequest {
   callId: string;
@@ -35,14 +41,29 @@ export class CallingApi {
   }
 
   /** Rings the user's device with the parked call; repeating it after an ambiguous failure could ring twice. */
-  async retrieve(userToken: string, destination?: string): Promise<{ callId: string }> {
+  async retrieve(userToken: string, request: RetrieveRequest = {}): Promise<{ callId: string }> {
     return this.http.request({
       method: 'POST',
       path: '/telephony/calls/retrieve',
       token: userToken,
-      json: destination ? { destination } : {},
+      json: {
+        ...(request.destination ? { destination: request.destination } : {}),
+        ...(request.endpointId ? { endpointId: request.endpointId } : {}),
+      },
       schema: retrieveResponseSchema,
       safeToRepeat: false,
     });
+  }
+
+  /** The devices and applications the user's calls can ring on (needs `spark:telephony_config_read`). */
+  async answerEndpoints(userToken: string): Promise<AnswerEndpoint[]> {
+    const { endpoints } = await this.http.request({
+      method: 'GET',
+      path: '/telephony/config/people/me/settings/availablePreferredAnswerEndpoints',
+      token: userToken,
+      schema: answerEndpointListSchema,
+      safeToRepeat: true,
+    });
+    return endpoints;
   }
 }

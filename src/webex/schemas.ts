@@ -30,6 +30,17 @@ export const parkResponseSchema = z.object({ parkedAgainst: partySchema });
 
 export const retrieveResponseSchema = z.object({ callId: z.string(), callSessionId: z.string().optional() });
 
+/** A device or application a person's calls can ring on (Webex's preferred answer endpoints). */
+export const answerEndpointSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().optional(),
+  name: z.string().default(''),
+  isPreferredAnswerEndpoint: z.boolean().optional(),
+});
+export type AnswerEndpoint = z.infer<typeof answerEndpointSchema>;
+
+export const answerEndpointListSchema = z.object({ endpoints: z.array(answerEndpointSchema) });
+
 export const personSchema = z.object({
   id: z.string().min(1),
   displayName: z.string().default(''),

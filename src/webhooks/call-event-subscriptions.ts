@@ -80,14 +80,15 @@ export class CallEventSubscriptions {
   async ensure(personId: string, unlessCheckedAfter?: number): Promise<CheckResult> {
     const subscription = await this.store.openSubscription(personId, randomBytes(18).toString('base64url'));
     this.owners.set(subscription.key, personId);
-    if (unlessCheckedAfter !== undefined && (subscription.checkedAt ?? 0) >= unlessCheckedAfter) return { requests: 0 };
+    const madeForOthers = subscription.fingerprint !== undefined && subscription.fingerprint !== this.fingerprint;
+    if (!madeForOthers && unlessCheckedAfter !== undefined && (subscription.checkedAt ?? 0) >= unlessCheckedAfter) return { requests: 0 };
     if (!(await this.store.leaseSubscription(personId, this.now(), CHECK_LEASE_MS))) return { requests: 0 };
     const settings = this.settingsFor(subscription.key);
     let requests = 0;
     const counted = countingRequests(this.webhooks, () => (requests += 1));
     try {
       const { webhookId, outcome } = await this.vault.withToken(personId, (token) => this.reconcile(counted, token, subscription, settings));
-      await this.store.recordSubscription(personId, { webhookId, status: 'active', fingerprint: fingerprint(settings), checkedAt: this.now() });
+      await this.store.recordSubscription(personId, { webhookId, status: 'active', fingerprint: this.fingerprint, checkedAt: this.now() });
       this.metrics.callEventSubscriptions.inc({ outcome, reason: '' });
       if (outcome !== 'kept') this.logger.info({ event: 'call-events-webhook', outcome }, `A person's call events webhook was ${outcome}`);
       return { requests };
@@ -185,7 +186,7 @@ export class CallEventSubscriptions {
     settings: WebhookSettings,
   ): Promise<{ webhookId: string; outcome: ReconcileOutcome }> {
     const mine = this.ours(await webhooks.list(token), subscription, settings);
-    const refresh = subscription.fingerprint !== undefined && subscription.fingerprint !== fingerprint(settings);
+    const refresh = subscription.fingerprint !== undefined && subscription.fingerprint !== this.fingerprint;
     const kept: string[] = [];
     let outcome: ReconcileOutcome = 'kept';
     for (const event of SUBSCRIBED_EVENTS) {
@@ -208,6 +209,14 @@ export class CallEventSubscriptions {
     );
   }
 
+  /**
+   * Changes when every person's webhook target URL or secret does (a new PUBLIC_URL or WEBHOOK_SECRET):
+   * people whose webhooks were made for another are moved first, within a rotation's grace period.
+   */
+  get fingerprint(): string {
+    return createHash('sha256').update(`${this.settings.publicUrl}${CALL_EVENTS_PATH}\n${this.settings.webhookSecret}`).digest('hex').slice(0, 16);
+  }
+
   private settingsFor(key: string): WebhookSettings {
     return { name: CALL_EVENTS_WEBHOOK_NAME, targetUrl: `${this.settings.publicUrl}${CALL_EVENTS_PATH}/${key}`, secret: this.secretFor(key) };
   }
@@ -216,9 +225,6 @@ export class CallEventSubscriptions {
     return personalSecret(this.settings.webhookSecret, key);
   }
 }
-
-/** Changes when the target URL or the secret does (a new PUBLIC_URL or WEBHOOK_SECRET). */
-const fingerprint = (settings: WebhookSettings): string => createHash('sha256').update(`${settings.targetUrl}\n${settings.secret}`).digest('hex').slice(0, 16);
 
 /** The same API, counting each request made through it. */
 function countingRequests(api: WebhooksApi, count: () => void): WebhooksApi {

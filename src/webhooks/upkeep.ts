@@ -37,7 +37,7 @@ export class Upkeep {
   private backoffMs = 0;
 
   constructor(
-    private readonly subscriptions: Pick<CallEventSubscriptions, 'ensure'>,
+    private readonly subscriptions: Pick<CallEventSubscriptions, 'ensure' | 'fingerprint'>,
     private readonly vault: Pick<TokenVault, 'renewIfEnding'>,
     private readonly store: Store,
     private readonly settings: UpkeepSettings,
@@ -86,7 +86,12 @@ export class Upkeep {
         if (fetched) return;
         fetched = true;
         // About a minute's worth at a time: one query a minute, not one a tick.
-        this.queue = await this.store.dueForUpkeep(dueBefore, now + this.settings.refreshMarginMs, Math.max(10, Math.ceil(this.settings.requestsPerMinute)));
+        this.queue = await this.store.dueForUpkeep({
+          checkedBeforeMs: dueBefore,
+          refreshBeforeMs: now + this.settings.refreshMarginMs,
+          fingerprint: this.subscriptions.fingerprint,
+          limit: Math.max(10, Math.ceil(this.settings.requestsPerMinute)),
+        });
         this.fetchedAt = now;
         if (this.queue.length === 0) return;
       }

@@ -54,6 +54,12 @@ describe('token vault', () => {
     assert.equal(sim.requests.at(-1)?.personId, personId);
   });
 
+  it('knows which scopes a link grants, as Webex said when it was made', async () => {
+    assert.equal(await vault.grants(personId, 'spark:calls_write'), true);
+    assert.equal(await vault.grants(personId, 'spark:telephony_config_read'), false, 'a link made before the bot asked for it');
+    await assert.rejects(vault.grants('SOMEONE_ELSE', 'spark:calls_read'), NotLinkedError);
+  });
+
   it('refuses people who never linked', async () => {
     await assert.rejects(vault.withToken('SOMEONE_ELSE', async () => 'x'), (e) => e instanceof NotLinkedError && e.reason === 'never-linked');
   });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { explainFailure } from '../../src/bot/user-messages.js';
-import { NotLinkedError } from '../../src/auth/errors.js';
+import { MissingScopeError, NotLinkedError } from '../../src/auth/errors.js';
 import { WebexApiError, type WebexErrorKind } from '../../src/webex/errors.js';
 
 describe('what people are told when something fails', () => {
@@ -25,6 +25,14 @@ describe('what people are told when something fails', () => {
 
   it('tells an unlinked person where the link went', () => {
     assert.match(explainFailure(new NotLinkedError('P', 'never-linked'), 'park'), /private message with a link/);
+  });
+
+  it('explains why the devices for `ring on` could not be read, without a word about parking', () => {
+    const failed = (status: number, kind: WebexErrorKind): string => explainFailure(new WebexApiError('GET /telephony/config/…', status, 'No <b>settings</b>', 'TRACK', undefined, kind), 'ring-on');
+    assert.match(failed(403, 'forbidden'), /would not let me read your devices/);
+    assert.match(failed(503, 'unavailable'), /could not read your devices\. Please try again in a minute/);
+    assert.match(failed(400, 'bad-request'), /would not give me your devices: No &lt;b>settings&lt;\/b>\./);
+    assert.match(explainFailure(new MissingScopeError('P', 'spark:telephony_config_read'), 'ring-on'), /one more permission .*private message with a link/);
   });
 
   it('never passes on an unexpected error’s text', () => {

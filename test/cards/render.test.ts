@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as AC from 'adaptivecards/dist/adaptivecards.js';
-import { CARDS_DIR, MAX_CARD_ACTIONS, callPickerCard, closedSummary, deskCard, helpCard, linkAccountCard, parkedCallCard, parkedListCard, stillParkedNotice, waitingCard } from '../../src/cards/render.js';
+import { CARDS_DIR, MAX_CARD_ACTIONS, callPickerCard, closedSummary, deskCard, helpCard, linkAccountCard, parkedCallCard, parkedListCard, ringOnCard, stillParkedNotice, waitingCard } from '../../src/cards/render.js';
 import { countActions } from '../../src/simulator/org.js';
 import { COMMANDS, HELP_INTRO, HELP_TEXT } from '../../src/bot/user-messages.js';
 import type { ParkedCall } from '../../src/storage/store.js';
@@ -38,6 +38,10 @@ function textOf(node: unknown): string {
 }
 
 const closedAt = '2026-11-23T10:07:00.000Z';
+const endpoints = [
+  { id: 'DESK', type: 'DEVICE', name: 'Cisco 8865 (reception)', isPreferredAnswerEndpoint: false },
+  { id: 'APP', type: 'APPLICATION', name: 'Webex <b>Desktop</b>\u202E Application', isPreferredAnswerEndpoint: true },
+];
 /** Every way a parked call's life ends, and what its card must then say. */
 const endings: [ParkedCall, RegExp][] = [
   [{ ...call, state: 'rang-back', closedAt }, /Rang back to Rita Reception.*nobody picked it up within the recall time/i],
@@ -103,6 +107,10 @@ describe('cards', () => {
     desk: deskCard([{ personId: 'SAM', name: 'Sam Sales' }, { personId: 'PRIYA', name: 'Priya <Support>' }]),
     deskInADirectSpace: deskCard([]),
     help: helpCard(HELP_INTRO, COMMANDS, HELP_TEXT),
+    ringOn: ringOnCard(endpoints, { endpointId: 'DESK', name: 'Cisco 8865 (reception)' }),
+    ringOnNone: ringOnCard([], undefined, 'Webex lists no devices for you.'),
+    ringingOnDesk: parkedCallCard({ ...call, state: 'ringing', ringingFor: { personId: 'SAM', name: 'Sam Sales' }, ringingOn: 'Cisco 8865 (reception)', ringingSince: '2026-11-23T10:05:00.000Z', handedCallId: 'CALL' }),
+    retrievedOnDesk: parkedCallCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam Sales' }, ringingOn: 'Cisco 8865 (reception)', closedAt }),
   };
 
   for (const [name, { card }] of Object.entries(rendered)) {
@@ -170,6 +178,32 @@ describe('cards', () => {
       assert.match(closedSummary(ended), new RegExp(ended.state === 'retrieved' ? 'Sam Sales already took the call from 1000' : (says.source.split('.*')[0] ?? '')));
     });
   }
+
+  it('the ring-on card offers Webex’s default and each device, the current choice selected, in one submit', () => {
+    const card = rendered.ringOn.card as { body: { type: string; id?: string; value?: string; choices?: { title: string; value: string }[] }[] };
+    const choice = card.body.find((element) => element.type === 'Input.ChoiceSet');
+    assert.equal(choice?.id, 'endpointId');
+    assert.equal(choice?.value, 'DESK');
+    assert.deepEqual(choice?.choices?.map((c) => c.value), ['default', 'DESK', 'APP']);
+    assert.equal(choice?.choices?.[2]?.title, 'Webex <b>Desktop</b> Application', 'plain text: invisible characters out, nothing else added');
+    assert.deepEqual((rendered.ringOn.card as { actions: unknown[] }).actions, [{ type: 'Action.Submit', title: 'Ring there', style: 'positive', data: { action: 'ring-on' } }]);
+    assert.match(textOf(card), /Now: \*\*Cisco 8865 \(reception\)\*\*/);
+    assert.match(rendered.ringOn.fallback, /ring on \*\*Cisco 8865 \(reception\)\*\*.*Webex &lt;b>Desktop&lt;\/b> Application/);
+    assert.equal((rendered.ringOnNone.card as { body: { value?: string }[] }).body.find((e) => e.value)?.value, 'default');
+  });
+
+  it('the ringing and retrieved cards name the device the retriever chose', () => {
+    assert.match(textOf(rendered.ringingOnDesk.card), /Webex is ringing Sam Sales on Cisco 8865 \(reception\) with this call/);
+    assert.match(rendered.ringingOnDesk.fallback, /^Ringing Sam Sales on Cisco 8865/);
+    assert.match(textOf(rendered.retrievedOnDesk.card), /Retrieved by Sam Sales on Cisco 8865 \(reception\)/);
+    assert.doesNotMatch(textOf(rendered.retrieved.card), /Retrieved by Sam Sales on/, 'no device chosen: nothing said');
+    assert.match(textOf(parkedCallCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam' }, ringingOn: '[Pay](https://evil.example)', closedAt }).card), /on \\\[Pay\\\]/, 'escaped');
+  });
+
+  it('the desk card and help mention `ring on`', () => {
+    assert.match(textOf(rendered.desk.card), /Type `ring on` to choose which of your phones rings/);
+    assert.match(HELP_TEXT, /`ring on` or `ring on desk`: Choose which of your phones rings/);
+  });
 
   it('the picker carries the rest of the command in its submit', () => {
     const json = JSON.stringify(rendered.picker.card);

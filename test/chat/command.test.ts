@@ -24,6 +24,14 @@ describe('chat command grammar', () => {
     assert.match(command.kind === 'invalid' ? command.reason : '', /"the moon" is not a place I can park a call/);
   });
 
+  it('reads "ring on", alone or with words of a device’s name', () => {
+    for (const text of ['ring on', 'Ring on', 'ring on.', '  ring   on ']) assert.deepEqual(parseCommand(text), { kind: 'ring-on' }, text);
+    assert.deepEqual(parseCommand('ring on desk'), { kind: 'ring-on', device: 'desk' });
+    assert.deepEqual(parseCommand('Ring on  the Desk Phone!'), { kind: 'ring-on', device: 'the Desk Phone' });
+    assert.deepEqual(parseCommand('ring on Webex’s default'), { kind: 'ring-on', device: 'Webex’s default' });
+    assert.equal(parseCommand('ring').kind, 'unknown');
+  });
+
   it('understands group park', () => {
     assert.deepEqual(parseCommand('group park'), { kind: 'park', groupPark: true });
     assert.deepEqual(parseCommand('Park group'), { kind: 'park', groupPark: true });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SPEC_FILE, WebexContract } from '../support/webex-contract.js';
+import { ADDITION_MARK, SPEC_FILE, WebexContract, withoutAdditions } from '../support/webex-contract.js';
 
 const SHARED_SPEC = join(__dirname, '..', '..', '..', 'shared', 'webex-spec', 'openapi-subset.json');
 
@@ -19,9 +19,25 @@ const call = {
 describe('the Webex API contract the end-to-end tests hold the simulator and the bot to', () => {
   const contract = new WebexContract();
 
-  it('is the same subset as shared/webex-spec', function () {
+  it('is the same subset as shared/webex-spec, but for the operations and schemas marked as our additions', function () {
     if (!existsSync(SHARED_SPEC)) return this.skip();
-    assert.equal(readFileSync(SPEC_FILE, 'utf8'), readFileSync(SHARED_SPEC, 'utf8'), 'spec/webex-openapi-subset.json drifted from the shared copy');
+    const shared = JSON.parse(readFileSync(SHARED_SPEC, 'utf8')) as unknown;
+    assert.deepEqual(withoutAdditions(JSON.parse(readFileSync(SPEC_FILE, 'utf8'))), shared, 'spec/webex-openapi-subset.json drifted from the shared copy');
+  });
+
+  it('says where Webex documents each addition', () => {
+    const operation = contract.document.paths['/telephony/config/people/me/settings/availablePreferredAnswerEndpoints']?.get as unknown as Record<string, unknown>;
+    assert.match(String(operation[ADDITION_MARK]), /Get List Available Preferred Answer Endpoints/);
+    assert.match(String((contract.document.components.schemas.PreferredAnswerEndpoint as unknown as Record<string, unknown>)[ADDITION_MARK]), /developer\.webex\.com/);
+  });
+
+  it('holds the endpoints list to Webex’s shape', () => {
+    const path = '/telephony/config/people/me/settings/availablePreferredAnswerEndpoints';
+    const desk = { id: 'DEVICE', type: 'DEVICE', name: 'Cisco 8865 (reception)', isPreferredAnswerEndpoint: false };
+    assert.deepEqual(contract.check({ method: 'GET', path, status: 200, response: { endpoints: [desk] } }), []);
+    assert.match(contract.check({ method: 'GET', path, status: 200, response: { endpoints: [{ ...desk, type: 'PHONE' }] } })[0] ?? '', /allowed values/);
+    assert.match(contract.check({ method: 'GET', path, status: 200, response: {} })[0] ?? '', /endpoints/);
+    assert.deepEqual(contract.check({ method: 'POST', path: '/telephony/calls/retrieve', body: { destination: '2001', endpointId: 'DEVICE' }, status: 201, response: { callId: 'C', callSessionId: 'S' } }), []);
   });
 
   it('accepts what Webex documents', () => {

@@ -43,7 +43,7 @@ describe('Linking Webex accounts ("Login with Webex")', () => {
     const authorize = new URL(start.headers.get('location') ?? '');
     assert.equal(authorize.origin + authorize.pathname, `${world.sim.apiUrl}/authorize`);
     assert.equal(authorize.searchParams.get('response_type'), 'code');
-    assert.equal(authorize.searchParams.get('scope'), 'spark:calls_read spark:calls_write spark:people_read');
+    assert.equal(authorize.searchParams.get('scope'), 'spark:calls_read spark:calls_write spark:people_read spark:telephony_config_read');
     assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
     assert.equal(authorize.searchParams.get('redirect_uri'), `${world.botUrl}/oauth/callback`);
 

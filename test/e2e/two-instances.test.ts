@@ -94,7 +94,9 @@ describe('Two bot instances on one PostgreSQL behind a load balancer', () => {
     }
   });
 
-  it('loses no message and deletes no webhook while both instances restart one after the other', async () => {
+  it('loses no message and deletes no webhook while both instances restart one after the other', async function () {
+    // Two stops and starts one after the other (17 s alone, more while the suite's other processes run), then the answers.
+    this.timeout(60_000);
     const dm = world.directSpace(rita);
     await world.sim.webhooks.settled();
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -11,7 +11,7 @@ interface Message {
   card?: { actions?: { type: string; url?: string; data?: Record<string, unknown> }[] };
 }
 interface State {
-  people: { id: string; name: string; calls: { id: string; with: string; state: string }[]; privateMessages: Message[] }[];
+  people: { id: string; name: string; calls: { id: string; with: string; state: string }[]; devices: { name: string; type: string; ringing: boolean }[]; privateMessages: Message[] }[];
   parked: { on: string; caller: string; parkedBy: string; recallAt: string }[];
   messages: Message[];
 }
@@ -69,11 +69,17 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
     await post('say', { personId: rita.id, text: 'park my call' });
     const card = await waitFor('the parked card', async () => (await state()).messages.find((m) => m.card && JSON.stringify(m.card).includes('Call waiting on 2001')));
 
+    await post('say', { personId: sam.id, text: 'ring on desk', private: true });
+    await waitFor('Sam’s choice confirmed', async () => (await person('Sam Sales')).privateMessages.some((m) => m.text.includes("ring on Cisco 8865 (Sam's desk)")));
     const retrieve = card.card?.actions?.find((a) => a.type === 'Action.Submit');
     assert.equal((await post('tap', { personId: sam.id, messageId: card.id, inputs: retrieve?.data })).status, 201);
     await waitFor('Sam’s phone ringing, on the card', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Ringing Sam Sales…')));
     const ringing = (await person('Sam Sales')).calls[0];
     assert.deepEqual([ringing?.with, ringing?.state], ['Acme Corp', 'alerting']);
+    assert.deepEqual((await person('Sam Sales')).devices, [
+      { name: "Cisco 8865 (Sam's desk)", type: 'DEVICE', ringing: true },
+      { name: 'Webex Desktop Application', type: 'APPLICATION', ringing: false },
+    ]);
     assert.equal((await post('phone', { personId: sam.id, callId: ringing?.id, action: 'answer' })).status, 204);
     assert.equal((await person('Sam Sales')).calls[0]?.state, 'connected');
     await waitFor('retrieved by Sam', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Retrieved by Sam Sales')));

@@ -106,6 +106,42 @@ describe('simulator: Webex Calling call control', () => {
       assert.equal(phones.parked.size, 0);
     });
 
+    it('gives each calling user a desk phone and the app, and rings only the endpoint a retrieve names', () => {
+      const endpoints = phones.endpoints.of(sam);
+      assert.deepEqual(
+        endpoints.map(({ type, name, isPreferredAnswerEndpoint }) => ({ type, name, isPreferredAnswerEndpoint })),
+        [
+          { type: 'DEVICE', name: "Cisco 8865 (Sam's desk)", isPreferredAnswerEndpoint: false },
+          { type: 'APPLICATION', name: 'Webex Desktop Application', isPreferredAnswerEndpoint: false },
+        ],
+      );
+      assert.notEqual(phones.endpoints.of(rita)[0]?.id, endpoints[0]?.id, 'each person’s own');
+      const desk = endpoints[0]?.id ?? '';
+      const call = phones.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+      phones.park(rita, { callId: call.id });
+
+      const { callId } = phones.retrieve(sam, { destination: '2001', endpointId: desk });
+      assert.deepEqual(phones.ringingOn(sam, callId).map((e) => e.id), [desk], 'only the desk phone rings');
+      phones.answer(sam, callId);
+      const samsEvents = events.filter((e) => e.audience.includes(sam));
+      assert.deepEqual(samsEvents.map((e) => e.data.endpointId), [desk, desk], 'its call events say which endpoint');
+      assert.deepEqual(samsEvents.map((e) => e.data.endpointType), ['DEVICE', 'DEVICE']);
+    });
+
+    it('rings every endpoint without an endpointId, and refuses one that is not the retriever’s', () => {
+      const call = phones.placeIncomingCall({ toPersonId: rita });
+      phones.park(rita, { callId: call.id });
+      const ritasDesk = phones.endpoints.of(rita)[0]?.id;
+      assert.equal(status(() => phones.retrieve(sam, { destination: '2001', endpointId: ritasDesk })), 400, 'someone else’s phone');
+      const [desk] = phones.endpoints.of(sam);
+      phones.endpoints.remove(sam, desk?.id ?? '');
+      assert.equal(status(() => phones.retrieve(sam, { destination: '2001', endpointId: desk?.id })), 400, 'a removed phone');
+      assert.ok(phones.parked.has('2001'), 'a refused retrieve leaves the call parked');
+      const { callId } = phones.retrieve(sam, { destination: '2001' });
+      assert.deepEqual(phones.ringingOn(sam, callId), phones.endpoints.of(sam));
+      assert.equal(events.at(-1)?.data.endpointId, undefined);
+    });
+
     it('puts a declined retrieve back where it was parked (modelled)', () => {
       const call = phones.placeIncomingCall({ toPersonId: rita });
       phones.park(rita, { callId: call.id, destination: '1002' });

@@ -223,7 +223,7 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     }
   });
 
-  it('says whose upkeep is due, longest due first, and counts delivered events as a check', async () => {
+  it('says whose upkeep is due, webhooks made for other settings first, then longest due first, and counts delivered events as a check', async () => {
     const now = Date.now();
     const account = (personId: string, refreshExpiresAt?: number) =>
       store.saveAccount({
@@ -240,14 +240,20 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     await account('OLD');
     await account('FRESH');
     await account('ENDING', now + 1000);
+    await account('FAILED');
     for (const [personId, checkedAt] of [['OLD', now - 50_000], ['FRESH', now], ['ENDING', now]] as const) {
       await store.openSubscription(personId, `key-${personId}`);
-      await store.recordSubscription(personId, { status: 'active', checkedAt });
+      await store.recordSubscription(personId, { status: 'active', fingerprint: 'current', checkedAt });
     }
-    assert.deepEqual(await store.dueForUpkeep(now - 10_000, now + 5000, 10), ['NEVER', 'OLD', 'ENDING']);
-    assert.deepEqual(await store.dueForUpkeep(now - 10_000, now, 2), ['NEVER', 'OLD']);
+    await store.openSubscription('FAILED', 'key-FAILED');
+    await store.recordSubscription('FAILED', { status: 'failed', reason: 'forbidden', checkedAt: now });
+    const due = (checkedBeforeMs: number, refreshBeforeMs: number, limit: number, fingerprint = 'current') => store.dueForUpkeep({ checkedBeforeMs, refreshBeforeMs, fingerprint, limit });
+    assert.deepEqual(await due(now - 10_000, now + 5000, 10), ['NEVER', 'OLD', 'ENDING']);
+    assert.deepEqual(await due(now - 10_000, now, 2), ['NEVER', 'OLD']);
     await store.touchSubscription('OLD', now);
-    assert.deepEqual(await store.dueForUpkeep(now - 10_000, now, 10), ['NEVER']);
+    assert.deepEqual(await due(now - 10_000, now, 10), ['NEVER']);
+    // A new WEBHOOK_SECRET: everyone whose webhooks were made comes first; a failed check has none to move.
+    assert.deepEqual(await due(now - 10_000, now, 10, 'rotated'), ['ENDING', 'FRESH', 'OLD', 'NEVER']);
   });
 
   it('gives a named lease to one instance at a time, and again once it runs out', async () => {
@@ -292,6 +298,25 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       assert.deepEqual(await store.staleDeliveries(t0 + 5000, 1000, 3), [], 'no more after maxAttempts');
     } finally {
       await other.close();
+    }
+  });
+
+  it('keeps one ring choice per person across a restart, and clears it only while it is still the one meant', async () => {
+    assert.equal(await store.ringChoice('SAM'), undefined);
+    await store.saveRingChoice('SAM', { endpointId: 'DESK', name: 'Cisco 8865 (reception)' }, Date.now());
+    await store.saveRingChoice('SAM', { endpointId: 'APP', name: 'Webex Desktop Application' }, Date.now());
+    await store.saveRingChoice('RITA', { endpointId: 'RITA-DESK', name: "Rita's 'desk' \"phone\"" }, Date.now());
+    const restarted = await reopen();
+    try {
+      assert.deepEqual(await restarted.ringChoice('SAM'), { endpointId: 'APP', name: 'Webex Desktop Application' });
+      assert.equal(await restarted.clearRingChoice('SAM', 'DESK'), false, 'an older choice is not the one to clear');
+      assert.deepEqual(await restarted.ringChoice('SAM'), { endpointId: 'APP', name: 'Webex Desktop Application' });
+      assert.equal(await restarted.clearRingChoice('SAM', 'APP'), true);
+      assert.equal(await restarted.ringChoice('SAM'), undefined);
+      assert.equal(await restarted.clearRingChoice('RITA'), true, 'without an endpoint: whatever it was');
+      assert.equal(await restarted.ringChoice('RITA'), undefined);
+    } finally {
+      await restarted.close();
     }
   });
 

@@ -6,6 +6,10 @@ import { waitFor } from './wait.js';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** Bots still running when this process exits (a test or benchmark that failed half-way) go with it. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -84,6 +88,8 @@ export class BotProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     // BOT_LOGS=1 npm test shows the bot's own log lines while the tests run.
     const keep = (chunk: Buffer): void => {
       this.output += chunk.toString();

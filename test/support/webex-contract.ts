@@ -10,6 +10,25 @@ import { join } from 'node:path';
  */
 export const SPEC_FILE = join(__dirname, '..', '..', 'spec', 'webex-openapi-subset.json');
 
+/**
+ * An operation or schema the bot uses that the shared subset lacks is added to the vendored copy with
+ * this field, saying where Webex documents it; everything else is the shared subset to the letter.
+ */
+export const ADDITION_MARK = 'x-parkbot-addition';
+
+/** The vendored subset as shared/webex-spec has it: every operation and schema marked as ours taken out. */
+export function withoutAdditions(document: unknown): unknown {
+  type Spec = { paths: Record<string, Record<string, object>>; components: { schemas: Record<string, object> } };
+  const { paths, components, ...rest } = document as Spec;
+  const shared = (record: Record<string, object>): Record<string, object> => Object.fromEntries(Object.entries(record).filter(([, value]) => !(ADDITION_MARK in value)));
+  const sharedPaths: Record<string, object> = {};
+  for (const [path, operations] of Object.entries(paths)) {
+    const kept = shared(operations);
+    if (Object.keys(kept).length) sharedPaths[path] = kept;
+  }
+  return { ...rest, paths: sharedPaths, components: { ...components, schemas: shared(components.schemas) } };
+}
+
 /** Reached by the bot but documented outside the subset (NOTES.md: OAuth 2). */
 const OUTSIDE_THE_SUBSET = new Set(['GET /authorize', 'POST /authorize', 'POST /access_token']);
 
@@ -189,6 +208,8 @@ export class WebexContract {
         disconnected: { type: 'string' },
         completedElsewhere: { type: 'boolean' },
         personId: { type: 'string' },
+        endpointId: { type: 'string' },
+        endpointType: { type: 'string' },
       },
       required: [...(call.required ?? []).map((field) => (field === 'id' ? 'callId' : field)), 'eventType', 'eventTimestamp'],
     };

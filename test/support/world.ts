@@ -222,18 +222,22 @@ export class World {
     return new Set(this.botMessages(room).map((m) => m.id));
   }
 
-  /** Links `person`'s Webex account the way they would: the DM'd button, Webex's consent page, back. */
-  async link(person: TestPerson): Promise<string> {
+  /**
+   * Links `person`'s Webex account the way they would: the DM'd button, Webex's consent page, back.
+   * `withoutScope`: as if linked before the bot asked for that scope.
+   */
+  async link(person: TestPerson, withoutScope?: string): Promise<string> {
     const dm = this.directSpace(person);
     const prompt = await this.expectBotMessage(dm, () => this.say(person, dm, 'link'), 'the link prompt');
-    return this.followLink(person, linkUrlIn(prompt));
+    return this.followLink(person, linkUrlIn(prompt), withoutScope);
   }
 
   /** Follows a link-prompt URL in a browser signed in to Webex as `signedInAs`; returns the final page. */
-  async followLink(signedInAs: TestPerson, url: string): Promise<string> {
+  async followLink(signedInAs: TestPerson, url: string, withoutScope?: string): Promise<string> {
     const start = await fetch(url, { redirect: 'manual' });
     const authorize = new URL(start.headers.get('location') ?? '');
     if (start.status !== 302 || !authorize.href.startsWith(this.sim.apiUrl)) throw new Error(`unexpected /oauth/start answer ${start.status}`);
+    if (withoutScope) authorize.searchParams.set('scope', (authorize.searchParams.get('scope') ?? '').split(' ').filter((scope) => scope !== withoutScope).join(' '));
     const consentPage = await fetch(authorize);
     if (consentPage.status !== 200) throw new Error(`consent page ${consentPage.status}`);
     const form = new URLSearchParams(authorize.searchParams);

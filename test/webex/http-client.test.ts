@@ -83,12 +83,12 @@ describe('Webex HTTP client', () => {
 
   it('never repeats a retrieve after a 500 (the phone may already ring), but does after a 503', async () => {
     sim.failNext({ method: 'POST', path: '/telephony/calls/retrieve', status: 500 });
-    assert.equal((await failure(calling.retrieve(token, '1000'))).kind, 'unavailable');
+    assert.equal((await failure(calling.retrieve(token, { destination: '1000' }))).kind, 'unavailable');
     assert.equal(sim.requests.length, 1);
 
     sim.requests.length = 0;
     sim.failNext({ method: 'POST', path: '/telephony/calls/retrieve', status: 503 });
-    assert.equal((await failure(calling.retrieve(token, '1000'))).kind, 'not-found', 'the second try reached Webex');
+    assert.equal((await failure(calling.retrieve(token, { destination: '1000' }))).kind, 'not-found', 'the second try reached Webex');
     assert.deepEqual(sim.requests.map((r) => r.status), [503, 404]);
   });
 
@@ -117,7 +117,7 @@ describe('Webex HTTP client', () => {
     const call = sim.telephony.placeIncomingCall({ toPersonId: personId, from: { name: 'Acme' } });
     const parkedAgainst = await calling.park(token, { callId: call.id, destination: '1000' });
     assert.equal(parkedAgainst.number, '1000');
-    const retrieved = await calling.retrieve(token, '1000');
+    const retrieved = await calling.retrieve(token, { destination: '1000' });
     assert.ok(retrieved.callId);
     assert.deepEqual(sim.requests.map((r) => [r.method, r.path, r.personId, r.body]), [
       ['POST', '/telephony/calls/park', personId, { callId: call.id, destination: '1000' }],

@@ -12,6 +12,8 @@ describe('Upkeep of linked people', () => {
   let clock: number;
   let checked: { personId: string; at: number }[];
   let answer: (personId: string) => CheckResult;
+  /** The settings webhooks are made for now (a new WEBHOOK_SECRET changes it). */
+  let fingerprint: string;
 
   /** `count` linked people; those in `fresh` were checked just now. */
   async function link(count: number, fresh = 0): Promise<void> {
@@ -20,19 +22,22 @@ describe('Upkeep of linked people', () => {
       await store.saveAccount({ personId, displayName: personId, sealedAccessToken: 'a', sealedRefreshToken: 'r', accessExpiresAt: clock + 10 * MINUTE, refreshExpiresAt: clock + 90 * 24 * 60 * MINUTE, scope: '', linkedAt: '' });
       if (i < fresh) {
         await store.openSubscription(personId, `key-${personId}`);
-        await store.recordSubscription(personId, { status: 'active', checkedAt: clock });
+        await store.recordSubscription(personId, { status: 'active', fingerprint, checkedAt: clock });
       }
     }
   }
 
   function upkeep(requestsPerMinute: number): Upkeep {
     const subscriptions = {
+      get fingerprint() {
+        return fingerprint;
+      },
       ensure: async (personId: string): Promise<CheckResult> => {
         const result = answer(personId);
         if (!result.passing) {
           checked.push({ personId, at: clock });
           await store.openSubscription(personId, `key-${personId}`);
-          await store.recordSubscription(personId, { status: 'active', checkedAt: clock });
+          await store.recordSubscription(personId, { status: 'active', fingerprint, checkedAt: clock });
         }
         return result;
       },
@@ -49,6 +54,7 @@ describe('Upkeep of linked people', () => {
     store = new SqliteStore(':memory:');
     clock = 1_800_000_000_000;
     checked = [];
+    fingerprint = 'before';
     answer = () => ({ requests: 1 });
   });
 
@@ -68,6 +74,19 @@ describe('Upkeep of linked people', () => {
     await link(200, 200);
     await run(upkeep(600), 30_000);
     assert.equal(checked.length, 0);
+  });
+
+  it('moves everyone to a new WEBHOOK_SECRET first, before people merely due, within the budget', async () => {
+    await link(300, 100);
+    fingerprint = 'rotated';
+    const keeper = upkeep(120);
+    await run(keeper, 60_000);
+    assert.deepEqual(
+      checked.slice(0, 100).map((c) => c.personId),
+      Array.from({ length: 100 }, (_, i) => `P${String(i).padStart(5, '0')}`),
+      'the 100 people with webhooks, checked lately but for the old secret, come first',
+    );
+    assert.equal(checked.length, 120, 'still within the budget');
   });
 
   it('shares one budget between instances', async () => {
@@ -114,7 +133,7 @@ describe('Upkeep of linked people', () => {
         return store.dueForUpkeep(...args);
       },
     });
-    const keeper = new Upkeep({ ensure: async () => answer('') }, { renewIfEnding: async () => false }, counted, { checkEveryMs: 10 * MINUTE, requestsPerMinute: 120, refreshMarginMs: 0 }, memoryLogger().logger, () => clock);
+    const keeper = new Upkeep({ fingerprint, ensure: async () => answer('') }, { renewIfEnding: async () => false }, counted, { checkEveryMs: 10 * MINUTE, requestsPerMinute: 120, refreshMarginMs: 0 }, memoryLogger().logger, () => clock);
     await keeper.tick();
     assert.equal(lookups, 1, 'one lookup a tick');
   });

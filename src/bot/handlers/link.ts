@@ -19,6 +19,7 @@ export async function handleLink(ctx: HandlerContext, sender: PersonRef): Promis
 export async function handleUnlink(ctx: HandlerContext, sender: PersonRef): Promise<void> {
   // The call-events webhook goes first, while the person's token can still delete it.
   await ctx.services.subscriptions.remove(sender.personId);
+  await ctx.services.store.clearRingChoice(sender.personId);
   const removed = await ctx.services.vault.unlink(sender.personId);
   await ctx.conversation.say(
     removed

@@ -1,6 +1,6 @@
 import { retrieveByNumber, retrieveParkedCall, type RetrieveByNumberOutcome } from '../../calls/retrieve-call.js';
 import { watchRing } from '../../calls/ring.js';
-import { closedSummary, parkedListCard } from '../../cards/render.js';
+import { closedSummary, parkedListCard, ringsOnText } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
 import { escapeMarkdown } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
@@ -26,6 +26,13 @@ export async function handleRetrieveCommand(ctx: HandlerContext, by: PersonRef, 
 
 async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome, by: PersonRef): Promise<void> {
   ctx.services.metrics.retrieves.inc({ outcome: outcome.type });
+  if ('dropped' in outcome && outcome.dropped) {
+    ctx.logger.info({ event: 'ring-choice-dropped' }, "The retriever's chosen device is gone from Webex; retrieved without it");
+    await ctx.conversation.dm(
+      by.personId,
+      `${ringsOnText(outcome.dropped)} is no longer one of your devices in Webex, so the call rings wherever Webex rings you. I have forgotten that choice: type \`ring on\` to choose again.`,
+    );
+  }
   switch (outcome.type) {
     case 'ringing':
       ctx.logger.info({ event: 'call-ringing', parkId: outcome.call.id }, "Webex rings the retriever's phone");
@@ -41,7 +48,9 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
       await ctx.conversation.dm(by.personId, closedSummary(outcome.call));
       return;
     case 'retrieved-unrecorded':
-      await ctx.conversation.say(`${escapeMarkdown(by.name)}, I am bringing back the call parked on ${escapeMarkdown(outcome.destination ?? 'your line')}: your phone will ring.`);
+      await ctx.conversation.say(
+        `${escapeMarkdown(by.name)}, I am bringing back the call parked on ${escapeMarkdown(outcome.destination ?? 'your line')}: ${outcome.ringsOn ? ringsOnText(outcome.ringsOn) : 'your phone'} will ring.`,
+      );
       return;
     case 'closed':
       await ctx.conversation.dm(by.personId, closedSummary(outcome.call));

@@ -65,6 +65,7 @@
     document.getElementById('people').replaceChildren(...state.people.map((person) => el('div', { class: `person${person.id === me ? ' me' : ''}` },
       el('label', {}, el('input', { type: 'radio', name: 'me', value: person.id, ...(person.id === me ? { checked: '' } : {}), onchange: () => { me = person.id; lastState = ''; refresh(); } }), ` ${person.name} · ${person.extension}`),
       el('div', { class: 'calls' }, person.calls.length ? person.calls.map((call) => callLine(person, call)) : 'No call'),
+      el('ul', { class: 'devices' }, person.devices.map((device) => el('li', { class: device.ringing ? 'ringing' : '' }, `${device.ringing ? '🔔 ' : ''}${device.name}`))),
       el('button', { type: 'button', onclick: () => post('call', { personId: person.id, fromName: prompt('Who is calling?', 'Acme Corp') || 'Acme Corp' }) }, 'Ring'))));
     document.getElementById('parked').replaceChildren(...(state.parked.length ? state.parked.map((p) => el('div', { class: 'parked-call' },
       `${p.caller} on ${p.on}`, countdown(p), ' ',

@@ -1,0 +1,17 @@
+/**
+ * SQL that SQLite and PostgreSQL both run, written once with `?` placeholders; PostgreSQL is given
+ * them numbered (`numbered`). New queries go here rather than into each store.
+ */
+export const RING_CHOICE_SQL = {
+  read: 'SELECT endpoint_id, endpoint_name FROM ring_choices WHERE person_id = ?',
+  save: `INSERT INTO ring_choices (person_id, endpoint_id, endpoint_name, chosen_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (person_id) DO UPDATE SET endpoint_id = excluded.endpoint_id, endpoint_name = excluded.endpoint_name, chosen_at = excluded.chosen_at`,
+  /** Without an endpoint id (NULL): whatever the choice is. */
+  clear: 'DELETE FROM ring_choices WHERE person_id = ? AND endpoint_id = COALESCE(?, endpoint_id)',
+};
+
+/** `? … ?` → `$1 … $2`, as node-postgres wants them. */
+export function numbered(sql: string): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${++index}`);
+}
