@@ -5,6 +5,7 @@ import type { BotWebhooks, FrameworkWebhookCalls } from '../webhooks/bot-webhook
 import { cachePeople, type PeopleLookups } from './people-cache.js';
 import { readThroughClient, type FrameworkReads } from './framework-reads.js';
 import type { MessagingApi } from '../webex/messaging-api.js';
+import { loadWebexSdkForFramework } from './webex-sdk.js';
 
 /**
  * Loads the framework pointed at the configured Webex API. The Webex SDK reads its service URLs
@@ -13,6 +14,7 @@ import type { MessagingApi } from '../webex/messaging-api.js';
 export function createFramework(config: Config): Framework {
   process.env.HYDRA_SERVICE_URL = config.webexApiUrl;
   if (config.webexU2cUrl) process.env.U2C_SERVICE_URL = config.webexU2cUrl;
+  loadWebexSdkForFramework();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- must load after the env above is set
   const FrameworkClass = (require('webex-node-bot-framework') as { default?: typeof Framework } & typeof Framework);
   return new FrameworkClass({

@@ -1,4 +1,3 @@
-import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 import type { DatabaseSetting } from '../config.js';
@@ -7,6 +6,8 @@ import type { Logger } from '../logger.js';
 /** The store DATABASE_URL names: an embedded SQLite file, or a PostgreSQL shared by instances. */
 export async function openStore(database: DatabaseSetting, logger?: Logger): Promise<Store> {
   if (database.kind === 'sqlite') return new SqliteStore(database.path);
+  // Loaded only when used: the PostgreSQL driver is memory an embedded store's bot does not need.
+  const { PostgresStore } = await import('./postgres-store.js');
   return PostgresStore.open(database.url, (error) =>
     logger?.warn({ event: 'database-connection-lost', error: error.message }, 'A pooled database connection broke while idle; it is replaced when needed'),
   );
