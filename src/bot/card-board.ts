@@ -81,7 +81,8 @@ export class CardBoard {
       // A close is counted once its card is attached (a change deferred while Webex fails counts when it is made).
       if (!(await this.replaceCards(shown, attempt === 0))) return;
       const now = await this.store.parkedCall(call.id);
-      if (!now || now.state === shown.state) return;
+      // What the card says, not only the state: a ring for Sam and then one for Tom are both `ringing`.
+      if (!now || sameCard(now, shown)) return;
       shown = now;
     }
   }
@@ -155,4 +156,9 @@ export class CardBoard {
       this.logger.warn({ event: 'card-delete-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not remove an old card');
     }
   }
+}
+
+/** Whether two versions of a call's record show the same card. */
+function sameCard(a: ParkedCall, b: ParkedCall): boolean {
+  return JSON.stringify(parkedCallCard(a)) === JSON.stringify(parkedCallCard(b));
 }

@@ -81,10 +81,21 @@ describe('the card board’s swap', () => {
 
   it('leaves the latest card alone when two changes of one call are shown at once', async () => {
     const ringing: ParkedCall = { ...waiting, state: 'ringing', ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'H1', ringingSince: new Date().toISOString() };
-    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'retrieved', changes: {} });
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'retrieved', changes: { retrievedBy: { personId: 'SAM', name: 'Sam' } } });
     await Promise.all([board.show(ringing), board.show({ ...waiting, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam' } })]);
 
     await waitFor('one card', () => cards().length === 1);
     assert.match(cards()[0] ?? '', /^Retrieved by Sam/);
+  });
+
+  it('leaves the latest card when two changes of one call in the same state are shown at once (a ring for Sam, then for Tom)', async () => {
+    const ringing = (personId: string, name: string): ParkedCall => ({ ...waiting, state: 'ringing', ringingFor: { personId, name }, handedCallId: `H-${name}`, ringingSince: new Date().toISOString() });
+    // Sam's retrieve rang and ended; Tom's rings now. Webex is slow to take the card saying Sam's phone rings.
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'ringing', changes: { ringingFor: { personId: 'TOM', name: 'Tom' }, handedCallId: 'H-Tom' } });
+    sim.failNext({ method: 'POST', path: '/messages', delayMs: 4 * RTT_MS });
+    await Promise.all([board.show(ringing('SAM', 'Sam')), new Promise((resolve) => setTimeout(resolve, 5)).then(() => board.show(ringing('TOM', 'Tom')))]);
+
+    await waitFor('one card', () => cards().length === 1);
+    assert.match(cards()[0] ?? '', /Tom/, `the card says whose phone rings now: ${cards()[0] ?? ''}`);
   });
 });
