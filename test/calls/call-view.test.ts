@@ -5,6 +5,11 @@ import { CallView } from '../../src/calls/call-view.js';
 import { parkCall, parkIdFor, type ParkDeps, type ParkOutcome } from '../../src/calls/park-call.js';
 import { callEventSchema } from '../../src/webex/schemas.js';
 import { parkDepsOn } from '../support/park-deps.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebexHttpClient } from '../../src/webex/http-client.js';
+import { CallingApi } from '../../src/webex/calling-api.js';
+import { memoryLogger } from '../support/memory-logger.js';
 
 /**
  * A park takes the call the person's own call events say she has, without asking Webex first, only
@@ -126,6 +131,42 @@ describe('a park from the person’s call view, fresh or stale', () => {
       assert.equal(listings(), listed + 1);
     });
   }
+
+  it('a park Webex made but whose answer was lost: the repeat’s 404 is not taken for a stale view, and she never hears she has no call', async () => {
+    await syncedOnce();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    await settle();
+    // Between the bot and Webex, the first park's answer is lost after Webex acted on it (a 502 from a proxy).
+    let lost = false;
+    const proxy: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        void fetch(`${sim.apiUrl}${req.url ?? ''}`, { method: req.method ?? 'GET', headers: { authorization: req.headers.authorization ?? '', 'content-type': req.headers['content-type'] ?? 'application/json' }, ...(body.length ? { body } : {}) }).then(async (answer) => {
+          const text = await answer.text();
+          if (!lost && req.method === 'POST' && req.url === '/telephony/calls/park') {
+            lost = true;
+            res.writeHead(502, { 'content-type': 'application/json' }).end('{"message":"Bad gateway"}');
+            return;
+          }
+          res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
+        });
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const calling = new CallingApi(new WebexHttpClient(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, memoryLogger().logger, { maxAttempts: 3, maxRetryAfterMs: 0, baseBackoffMs: 10 }));
+      deps = { ...deps, calling, callView: new CallView({ store, calling, trustedSince: () => Date.now() - 60_000 }) };
+
+      const outcome = await park().catch((error: unknown) => ({ type: 'threw', error }));
+
+      assert.equal(sim.telephony.parked.get('2001')?.call.remoteParty.name, 'Acme', 'Webex parked the call on her line');
+      assert.notEqual(outcome.type, 'no-call', 'the bot must not tell her she has no call while Webex has it parked');
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
 
   it('never says she has no call, or offers a choice, on the view’s word alone', async () => {
     await syncedOnce();
