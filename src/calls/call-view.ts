@@ -89,13 +89,18 @@ function follow(view: View, event: string, data: CallEvent, heardAt: number): Vi
 
 /**
  * The view after Webex listed the person's calls: the list replaces what was heard before it was
- * asked for; what was heard since is newer and stays, and so do ended calls it does not name.
+ * asked for; what was heard since is newer and stays, and so do ended calls it does not name. A listed
+ * call keeps the time of the latest event heard of it, so that a late delivery of an older one (its
+ * ring, after its answer) cannot undo the list.
  */
 function synced(view: View, calls: Call[], listedAt: number, webhookId: string | undefined): View {
   const listed = new Set(calls.map((call) => call.id));
   const kept = Object.entries(view.calls).filter(([id, seen]) => seen.heardAt >= listedAt || (isEnded(seen) && !listed.has(id)));
   const merged: Record<string, Seen> = Object.fromEntries(kept);
-  for (const call of calls) merged[call.id] ??= { call, heardAt: listedAt };
+  for (const call of calls) {
+    const heard = view.calls[call.id];
+    merged[call.id] ??= { call, heardAt: listedAt, ...(heard?.at !== undefined && !isEnded(heard) ? { at: heard.at, order: heard.order ?? 0 } : {}) };
+  }
   return { syncedAt: listedAt, ...(webhookId ? { webhookId } : {}), heardAt: Math.max(view.heardAt, listedAt), calls: merged };
 }
 
