@@ -81,7 +81,10 @@ function follow(view: View, event: string, data: CallEvent, heardAt: number): Vi
   const ended = event === 'deleted' || data.state === 'disconnected';
   const earlier = view.calls[data.callId];
   if (!earlier && (ended || !PARKABLE_STATES.has(data.state))) return undefined;
-  if (earlier && (isEnded(earlier) || (earlier.at !== undefined && (earlier.at > at || (earlier.at === at && (earlier.order ?? 0) >= order))))) return undefined;
+  // A call's `created` is its first event, and a call that was up never rings again (a recall is a new
+  // call): of a call already known (a listing named it), such news is old.
+  const rings = event === 'created' || (!ended && !PARKABLE_STATES.has(data.state) && PARKABLE_STATES.has(earlier?.call.state ?? ''));
+  if (earlier && (rings || isEnded(earlier) || (earlier.at !== undefined && (earlier.at > at || (earlier.at === at && (earlier.order ?? 0) >= order))))) return undefined;
   // An ended call is remembered only as ended; a live one with what a park's card shows of it.
   const call: Call = ended ? { id: data.callId, state: 'disconnected' } : { id: data.callId, state: data.state, ...(data.remoteParty ? { remoteParty: data.remoteParty } : {}) };
   return { ...view, heardAt, calls: { ...view.calls, [data.callId]: { call, at, order, heardAt } } };

@@ -222,6 +222,25 @@ describe('a park from the person’s call view, fresh or stale', () => {
     assert.equal(outcome.type, 'choose', `Webex has two calls up: she chooses (got ${parkedCaller(outcome)})`);
   });
 
+  it('a call’s ring delivered after a listing named it up (Webex retrying what it failed to deliver) is old news: a second call is never parked in place of a choice', async () => {
+    await syncedOnce();
+    delivering = false;
+    const view = deps.callView;
+    const now = Date.now();
+    const event = (callId: string, state: string, eventType: string, ms: number) => ({ callId, eventType, eventTimestamp: new Date(now + ms).toISOString(), state, personality: 'terminator', remoteParty: { name: callId, number: '+15550100', privacyEnabled: false, callType: 'external' } });
+    // X is up, none of its events heard yet; a listing names it.
+    const x = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'X', number: '+15550101' } });
+    await deps.vault.withToken(rita, (token) => view.listed(rita, token));
+    // Webex's retry of X's ring arrives now.
+    await view.saw(rita, 'created', event(x.id, 'alerting', 'received', -2000));
+    await view.saw(rita, 'updated', event(x.id, 'alerting', 'received', -1500));
+    const y = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Y', number: '+15550102' } });
+    await view.saw(rita, 'updated', event(y.id, 'connected', 'answered', 1000));
+
+    const outcome = await park();
+    assert.equal(outcome.type, 'choose', `Webex has two calls up: she chooses (got ${parkedCaller(outcome)})`);
+  });
+
   it('never grows without bound: more calls than a phone holds means their ends went unheard, and Webex’s list decides', async () => {
     await syncedOnce();
     // Each of these rings and is gone without a word (as retrieves left ringing in the benchmark are).
