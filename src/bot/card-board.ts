@@ -117,7 +117,14 @@ export class CardBoard {
     attach: (posted: { id: string; roomId: string }) => Promise<string | undefined>,
   ): Promise<boolean> {
     const [posted] = await Promise.all([post(), this.remove(call, old)]);
-    const replaced = await attach(posted);
+    let replaced: string | undefined;
+    try {
+      replaced = await attach(posted);
+    } catch (error) {
+      // Not attached, it would outlive the change made again later: a second card for the call.
+      await this.remove(call, posted.id);
+      throw error;
+    }
     if (replaced === old) return false;
     await this.remove(call, replaced);
     return true;

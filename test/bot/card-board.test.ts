@@ -79,6 +79,23 @@ describe('the card board’s swap', () => {
     assert.ok(cards()[0]?.startsWith('No longer parked'));
   });
 
+  it('leaves no duplicate when the database fails to attach the new card: it is posted again later, and the unattached one goes', async () => {
+    const attach = store.attachCard.bind(store);
+    let failing = true;
+    store.attachCard = async (id, messageId) => {
+      if (failing) {
+        failing = false;
+        throw new Error('database unavailable');
+      }
+      return attach(id, messageId);
+    };
+    await board.show(await moved('gone')).catch(() => undefined);
+
+    await waitFor('the card, once the database takes it', () => board.pending === 0 && cards().some((text) => text.startsWith('No longer parked')));
+    await new Promise((resolve) => setTimeout(resolve, 4 * RTT_MS));
+    assert.deepEqual(cards().map((text) => text.slice(0, 16)), ['No longer parked'], 'one card for the call');
+  });
+
   it('leaves the latest card alone when two changes of one call are shown at once', async () => {
     const ringing: ParkedCall = { ...waiting, state: 'ringing', ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'H1', ringingSince: new Date().toISOString() };
     await store.moveParkedCall('park-1', { from: ['waiting'], to: 'retrieved', changes: { retrievedBy: { personId: 'SAM', name: 'Sam' } } });
