@@ -140,7 +140,7 @@ export class CallView {
    */
   async saw(personId: string, event: string, data: CallEvent): Promise<void> {
     const heardAt = this.now();
-    if (!(await this.update(personId, (view) => follow(view, event, data, heardAt), false))) throw new Error('The call view kept changing under a call event');
+    if (!(await this.update(personId, (view) => follow(view, event, data, heardAt)))) throw new Error('The call view kept changing under a call event');
   }
 
   /** The calls a park may take (`chosenId`: only that one): from the view when it can be trusted to name one, else Webex's list. */
@@ -170,7 +170,8 @@ export class CallView {
     const listedAt = this.now();
     const calls = await this.deps.calling.activeCalls(token);
     // A sync that keeps losing to other writers is left out: the view then stays untrusted or theirs.
-    if (keep) await this.update(personId, (view) => synced(view, calls, listedAt, subscription.webhookId), true);
+    // One gone meanwhile (she unlinked) stays gone.
+    if (keep) await this.update(personId, (view) => synced(view, calls, listedAt, subscription.webhookId));
     return parkable(calls, chosenId);
   }
 
@@ -183,16 +184,16 @@ export class CallView {
 
   /**
    * Applies `change` with a compare-and-set, again if another instance wrote first; false when it kept
-   * losing. Without `create`, a person with no view is left without one; a change that changes nothing
-   * (undefined) writes nothing.
+   * losing. A person with no view is left without one (only a listing makes it); a change that changes
+   * nothing (undefined) writes nothing.
    */
-  private async update(personId: string, change: (view: View) => View | undefined, create: boolean): Promise<boolean> {
+  private async update(personId: string, change: (view: View) => View | undefined): Promise<boolean> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
       const stored = await this.deps.store.callView(personId);
-      if (!stored && !create) return true;
-      const changed = change(stored ? (JSON.parse(stored.json) as View) : EMPTY);
+      if (!stored) return true;
+      const changed = change(JSON.parse(stored.json) as View);
       if (!changed) return true;
-      if (await this.deps.store.saveCallView(personId, JSON.stringify(bounded(changed, this.now())), stored?.version)) return true;
+      if (await this.deps.store.saveCallView(personId, JSON.stringify(bounded(changed, this.now())), stored.version)) return true;
     }
     return false;
   }

@@ -241,6 +241,17 @@ describe('a park from the person’s call view, fresh or stale', () => {
     assert.equal(outcome.type, 'choose', `Webex has two calls up: she chooses (got ${parkedCaller(outcome)})`);
   });
 
+  it('she unlinks while a park of hers lists her calls: no view of her calls outlives the unlink', async () => {
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    sim.failNext({ method: 'GET', path: '/telephony/calls', delayMs: 100 });
+    const parking = park();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.deleteSubscription(rita);
+    await parking;
+
+    assert.equal(await store.callView(rita), undefined, 'her calls are not kept once she unlinked');
+  });
+
   it('never grows without bound: more calls than a phone holds means their ends went unheard, and Webex’s list decides', async () => {
     await syncedOnce();
     // Each of these rings and is gone without a word (as retrieves left ringing in the benchmark are).
