@@ -141,11 +141,16 @@ export class CardBoard {
     }
   }
 
-  /** The person a call was parked for gets its card privately, with a Retrieve button of their own. */
+  /**
+   * The person a call was parked for gets its card privately, with a Retrieve button of their own. A
+   * change shown while it was on its way did not know of it: it is then shown again, this card too.
+   */
   async sendPrivately(call: ParkedCall & { forPerson: NonNullable<ParkedCall['forPerson']> }): Promise<void> {
     const { card, fallback } = parkedCallCard(call);
     const posted = await this.messaging.postCard({ toPersonId: call.forPerson.personId }, card, fallback);
     await this.store.attachPrivateCard(call.id, { roomId: posted.roomId, messageId: posted.id });
+    const now = await this.store.parkedCall(call.id);
+    if (now && !sameCard(now, call)) await this.show(now);
   }
 
   private async remove(call: ParkedCall, messageId: string | undefined, attempt = 1): Promise<void> {

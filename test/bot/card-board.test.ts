@@ -96,6 +96,22 @@ describe('the card board’s swap', () => {
     assert.deepEqual(cards().map((text) => text.slice(0, 16)), ['No longer parked'], 'one card for the call');
   });
 
+  it('the private card of the person a call is for follows a change made while it was being sent', async () => {
+    const forRita = { ...waiting, forPerson: { ...waiting.parkedBy } };
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'waiting', changes: { forPerson: forRita.forPerson } });
+    // Webex is slow to take the private card; meanwhile the caller hangs up and the call is shown gone.
+    sim.failNext({ method: 'POST', path: '/messages', delayMs: 3 * RTT_MS });
+    const sending = board.sendPrivately(forRita);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'gone', changes: {} });
+    await board.show({ ...forRita, state: 'gone' });
+    await sending;
+
+    const privately = (): string[] => [...sim.org.messages.values()].filter((m) => m.roomId !== roomId && m.personId === botId).map((m) => m.text ?? '');
+    await waitFor('the private card to say the call is gone', () => privately().every((text) => text.startsWith('No longer parked')) && privately().length === 1, 2000).catch(() => undefined);
+    assert.deepEqual(privately().map((text) => text.slice(0, 16)), ['No longer parked'], 'her private card says what the call is now');
+  });
+
   it('leaves the latest card alone when two changes of one call are shown at once', async () => {
     const ringing: ParkedCall = { ...waiting, state: 'ringing', ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'H1', ringingSince: new Date().toISOString() };
     await store.moveParkedCall('park-1', { from: ['waiting'], to: 'retrieved', changes: { retrievedBy: { personId: 'SAM', name: 'Sam' } } });
