@@ -142,6 +142,18 @@ export class CardBoard {
   }
 
   /**
+   * The park's own card, posted before it could be attached: a change of the call shown meanwhile (a
+   * colleague picked it up at once) posted a card of its own, which this one would replace unseen. That
+   * card goes, and the call is shown again as it now is, so one card stands and says what is true.
+   */
+  async attachFirst(call: ParkedCall, messageId: string): Promise<void> {
+    const replaced = await this.store.attachCard(call.id, messageId);
+    if (replaced && replaced !== messageId) await this.remove(call, replaced);
+    const now = await this.store.parkedCall(call.id);
+    if (now && !sameCard(now, call)) await this.show(now);
+  }
+
+  /**
    * The person a call was parked for gets its card privately, with a Retrieve button of their own. A
    * change shown while it was on its way did not know of it: it is then shown again, this card too.
    */
