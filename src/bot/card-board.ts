@@ -81,7 +81,8 @@ export class CardBoard {
       // A close is counted once its card is attached (a change deferred while Webex fails counts when it is made).
       if (!(await this.replaceCards(shown, attempt === 0))) return;
       const now = await this.store.parkedCall(call.id);
-      if (!now || now.state === shown.state) return;
+      // What the card says, not only the state: a ring for Sam and then one for Tom are both `ringing`.
+      if (!now || sameCard(now, shown)) return;
       shown = now;
     }
   }
@@ -116,7 +117,14 @@ export class CardBoard {
     attach: (posted: { id: string; roomId: string }) => Promise<string | undefined>,
   ): Promise<boolean> {
     const [posted] = await Promise.all([post(), this.remove(call, old)]);
-    const replaced = await attach(posted);
+    let replaced: string | undefined;
+    try {
+      replaced = await attach(posted);
+    } catch (error) {
+      // Not attached, it would outlive the change made again later: a second card for the call.
+      await this.remove(call, posted.id);
+      throw error;
+    }
     if (replaced === old) return false;
     await this.remove(call, replaced);
     return true;
@@ -133,11 +141,28 @@ export class CardBoard {
     }
   }
 
-  /** The person a call was parked for gets its card privately, with a Retrieve button of their own. */
+  /**
+   * The park's own card, posted before it could be attached: a change of the call shown meanwhile (a
+   * colleague picked it up at once) posted a card of its own, which this one would replace unseen. That
+   * card goes, and the call is shown again as it now is, so one card stands and says what is true.
+   */
+  async attachFirst(call: ParkedCall, messageId: string): Promise<void> {
+    const replaced = await this.store.attachCard(call.id, messageId);
+    if (replaced && replaced !== messageId) await this.remove(call, replaced);
+    const now = await this.store.parkedCall(call.id);
+    if (now && !sameCard(now, call)) await this.show(now);
+  }
+
+  /**
+   * The person a call was parked for gets its card privately, with a Retrieve button of their own. A
+   * change shown while it was on its way did not know of it: it is then shown again, this card too.
+   */
   async sendPrivately(call: ParkedCall & { forPerson: NonNullable<ParkedCall['forPerson']> }): Promise<void> {
     const { card, fallback } = parkedCallCard(call);
     const posted = await this.messaging.postCard({ toPersonId: call.forPerson.personId }, card, fallback);
     await this.store.attachPrivateCard(call.id, { roomId: posted.roomId, messageId: posted.id });
+    const now = await this.store.parkedCall(call.id);
+    if (now && !sameCard(now, call)) await this.show(now);
   }
 
   private async remove(call: ParkedCall, messageId: string | undefined, attempt = 1): Promise<void> {
@@ -155,4 +180,9 @@ export class CardBoard {
       this.logger.warn({ event: 'card-delete-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not remove an old card');
     }
   }
+}
+
+/** Whether two versions of a call's record show the same card. */
+function sameCard(a: ParkedCall, b: ParkedCall): boolean {
+  return JSON.stringify(parkedCallCard(a)) === JSON.stringify(parkedCallCard(b));
 }

@@ -81,7 +81,10 @@ function follow(view: View, event: string, data: CallEvent, heardAt: number): Vi
   const ended = event === 'deleted' || data.state === 'disconnected';
   const earlier = view.calls[data.callId];
   if (!earlier && (ended || !PARKABLE_STATES.has(data.state))) return undefined;
-  if (earlier && (isEnded(earlier) || (earlier.at !== undefined && (earlier.at > at || (earlier.at === at && (earlier.order ?? 0) >= order))))) return undefined;
+  // A call's `created` is its first event, and a call that was up never rings again (a recall is a new
+  // call): of a call already known (a listing named it), such news is old.
+  const rings = event === 'created' || (!ended && !PARKABLE_STATES.has(data.state) && PARKABLE_STATES.has(earlier?.call.state ?? ''));
+  if (earlier && (rings || isEnded(earlier) || (earlier.at !== undefined && (earlier.at > at || (earlier.at === at && (earlier.order ?? 0) >= order))))) return undefined;
   // An ended call is remembered only as ended; a live one with what a park's card shows of it.
   const call: Call = ended ? { id: data.callId, state: 'disconnected' } : { id: data.callId, state: data.state, ...(data.remoteParty ? { remoteParty: data.remoteParty } : {}) };
   return { ...view, heardAt, calls: { ...view.calls, [data.callId]: { call, at, order, heardAt } } };
@@ -89,13 +92,18 @@ function follow(view: View, event: string, data: CallEvent, heardAt: number): Vi
 
 /**
  * The view after Webex listed the person's calls: the list replaces what was heard before it was
- * asked for; what was heard since is newer and stays, and so do ended calls it does not name.
+ * asked for; what was heard since is newer and stays, and so do ended calls it does not name. A listed
+ * call keeps the time of the latest event heard of it, so that a late delivery of an older one (its
+ * ring, after its answer) cannot undo the list.
  */
 function synced(view: View, calls: Call[], listedAt: number, webhookId: string | undefined): View {
   const listed = new Set(calls.map((call) => call.id));
   const kept = Object.entries(view.calls).filter(([id, seen]) => seen.heardAt >= listedAt || (isEnded(seen) && !listed.has(id)));
   const merged: Record<string, Seen> = Object.fromEntries(kept);
-  for (const call of calls) merged[call.id] ??= { call, heardAt: listedAt };
+  for (const call of calls) {
+    const heard = view.calls[call.id];
+    merged[call.id] ??= { call, heardAt: listedAt, ...(heard?.at !== undefined && !isEnded(heard) ? { at: heard.at, order: heard.order ?? 0 } : {}) };
+  }
   return { syncedAt: listedAt, ...(webhookId ? { webhookId } : {}), heardAt: Math.max(view.heardAt, listedAt), calls: merged };
 }
 
@@ -132,7 +140,7 @@ export class CallView {
    */
   async saw(personId: string, event: string, data: CallEvent): Promise<void> {
     const heardAt = this.now();
-    if (!(await this.update(personId, (view) => follow(view, event, data, heardAt), false))) throw new Error('The call view kept changing under a call event');
+    if (!(await this.update(personId, (view) => follow(view, event, data, heardAt)))) throw new Error('The call view kept changing under a call event');
   }
 
   /** The calls a park may take (`chosenId`: only that one): from the view when it can be trusted to name one, else Webex's list. */
@@ -162,7 +170,8 @@ export class CallView {
     const listedAt = this.now();
     const calls = await this.deps.calling.activeCalls(token);
     // A sync that keeps losing to other writers is left out: the view then stays untrusted or theirs.
-    if (keep) await this.update(personId, (view) => synced(view, calls, listedAt, subscription.webhookId), true);
+    // One gone meanwhile (she unlinked) stays gone.
+    if (keep) await this.update(personId, (view) => synced(view, calls, listedAt, subscription.webhookId));
     return parkable(calls, chosenId);
   }
 
@@ -175,16 +184,16 @@ export class CallView {
 
   /**
    * Applies `change` with a compare-and-set, again if another instance wrote first; false when it kept
-   * losing. Without `create`, a person with no view is left without one; a change that changes nothing
-   * (undefined) writes nothing.
+   * losing. A person with no view is left without one (only a listing makes it); a change that changes
+   * nothing (undefined) writes nothing.
    */
-  private async update(personId: string, change: (view: View) => View | undefined, create: boolean): Promise<boolean> {
+  private async update(personId: string, change: (view: View) => View | undefined): Promise<boolean> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
       const stored = await this.deps.store.callView(personId);
-      if (!stored && !create) return true;
-      const changed = change(stored ? (JSON.parse(stored.json) as View) : EMPTY);
+      if (!stored) return true;
+      const changed = change(JSON.parse(stored.json) as View);
       if (!changed) return true;
-      if (await this.deps.store.saveCallView(personId, JSON.stringify(bounded(changed, this.now())), stored?.version)) return true;
+      if (await this.deps.store.saveCallView(personId, JSON.stringify(bounded(changed, this.now())), stored.version)) return true;
     }
     return false;
   }

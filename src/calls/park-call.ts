@@ -95,13 +95,15 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
  * The call view named the call, and Webex's answer to the park confirms it. Webex not knowing the
  * call (ended without an event reaching the bot), or refusing it in its state, may mean the view was
  * wrong: Webex's own list then decides, once. A list naming the same single call means the view was
- * right, and Webex's refusal stands.
+ * right, and Webex's refusal stands. So does a refusal of a repeat whose first try Webex may have
+ * acted on (its answer lost): the call may be gone because it is parked, and is not "no call", nor a
+ * reason to park another.
  */
 async function parkFromView(deps: ParkDeps, token: string, record: ParkedCall, request: ParkRequest): Promise<ParkOutcome> {
   try {
     return await parkAndRecord(deps, token, record, request);
   } catch (error) {
-    if (!(error instanceof WebexApiError && (error.kind === 'not-found' || error.kind === 'conflict'))) throw error;
+    if (!(error instanceof WebexApiError && (error.kind === 'not-found' || error.kind === 'conflict')) || error.afterUnclearTry) throw error;
     const listed = await deps.callView.listed(request.by.personId, token, request.callId);
     const [only] = listed;
     if (listed.length === 1 && only?.id === record.callId) throw error;

@@ -28,6 +28,12 @@ export function kindForStatus(status: number): WebexErrorKind {
  */
 export class WebexApiError extends Error {
   readonly kind: WebexErrorKind;
+  /**
+   * An earlier try of the same request failed without saying whether Webex acted on it (a 5xx other
+   * than 503, no answer): this answer may be about what that try did (a park repeated after its answer
+   * was lost finds the call gone, because it is parked).
+   */
+  afterUnclearTry = false;
 
   constructor(
     readonly endpoint: string,

@@ -49,14 +49,18 @@ export class WebexHttpClient {
   ) {}
 
   async request<T>(request: WebexRequest<T>): Promise<T> {
+    let unclear = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.once(request);
       } catch (error) {
         if (!(error instanceof WebexApiError)) throw error;
+        error.afterUnclearTry = unclear;
         const delay = retryDelayMs(this.retryPolicy, error, attempt, request.safeToRepeat);
         this.logger.warn({ ...error.toLog(), attempt, retryInMs: delay }, 'Webex API call failed');
         if (delay === undefined) throw error;
+        // Webex may have acted on it: only a 503 says it did not.
+        unclear ||= (error.kind === 'unavailable' || error.kind === 'network') && error.status !== 503;
         await sleep(delay);
       }
     }

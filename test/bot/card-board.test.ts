@@ -79,12 +79,56 @@ describe('the card board’s swap', () => {
     assert.ok(cards()[0]?.startsWith('No longer parked'));
   });
 
+  it('leaves no duplicate when the database fails to attach the new card: it is posted again later, and the unattached one goes', async () => {
+    const attach = store.attachCard.bind(store);
+    let failing = true;
+    store.attachCard = async (id, messageId) => {
+      if (failing) {
+        failing = false;
+        throw new Error('database unavailable');
+      }
+      return attach(id, messageId);
+    };
+    await board.show(await moved('gone')).catch(() => undefined);
+
+    await waitFor('the card, once the database takes it', () => board.pending === 0 && cards().some((text) => text.startsWith('No longer parked')));
+    await new Promise((resolve) => setTimeout(resolve, 4 * RTT_MS));
+    assert.deepEqual(cards().map((text) => text.slice(0, 16)), ['No longer parked'], 'one card for the call');
+  });
+
+  it('the private card of the person a call is for follows a change made while it was being sent', async () => {
+    const forRita = { ...waiting, forPerson: { ...waiting.parkedBy } };
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'waiting', changes: { forPerson: forRita.forPerson } });
+    // Webex is slow to take the private card; meanwhile the caller hangs up and the call is shown gone.
+    sim.failNext({ method: 'POST', path: '/messages', delayMs: 3 * RTT_MS });
+    const sending = board.sendPrivately(forRita);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'gone', changes: {} });
+    await board.show({ ...forRita, state: 'gone' });
+    await sending;
+
+    const privately = (): string[] => [...sim.org.messages.values()].filter((m) => m.roomId !== roomId && m.personId === botId).map((m) => m.text ?? '');
+    await waitFor('the private card to say the call is gone', () => privately().every((text) => text.startsWith('No longer parked')) && privately().length === 1, 2000).catch(() => undefined);
+    assert.deepEqual(privately().map((text) => text.slice(0, 16)), ['No longer parked'], 'her private card says what the call is now');
+  });
+
   it('leaves the latest card alone when two changes of one call are shown at once', async () => {
     const ringing: ParkedCall = { ...waiting, state: 'ringing', ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'H1', ringingSince: new Date().toISOString() };
-    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'retrieved', changes: {} });
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'retrieved', changes: { retrievedBy: { personId: 'SAM', name: 'Sam' } } });
     await Promise.all([board.show(ringing), board.show({ ...waiting, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam' } })]);
 
     await waitFor('one card', () => cards().length === 1);
     assert.match(cards()[0] ?? '', /^Retrieved by Sam/);
+  });
+
+  it('leaves the latest card when two changes of one call in the same state are shown at once (a ring for Sam, then for Tom)', async () => {
+    const ringing = (personId: string, name: string): ParkedCall => ({ ...waiting, state: 'ringing', ringingFor: { personId, name }, handedCallId: `H-${name}`, ringingSince: new Date().toISOString() });
+    // Sam's retrieve rang and ended; Tom's rings now. Webex is slow to take the card saying Sam's phone rings.
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'ringing', changes: { ringingFor: { personId: 'TOM', name: 'Tom' }, handedCallId: 'H-Tom' } });
+    sim.failNext({ method: 'POST', path: '/messages', delayMs: 4 * RTT_MS });
+    await Promise.all([board.show(ringing('SAM', 'Sam')), new Promise((resolve) => setTimeout(resolve, 5)).then(() => board.show(ringing('TOM', 'Tom')))]);
+
+    await waitFor('one card', () => cards().length === 1);
+    assert.match(cards()[0] ?? '', /Tom/, `the card says whose phone rings now: ${cards()[0] ?? ''}`);
   });
 });

@@ -5,6 +5,11 @@ import { CallView } from '../../src/calls/call-view.js';
 import { parkCall, parkIdFor, type ParkDeps, type ParkOutcome } from '../../src/calls/park-call.js';
 import { callEventSchema } from '../../src/webex/schemas.js';
 import { parkDepsOn } from '../support/park-deps.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebexHttpClient } from '../../src/webex/http-client.js';
+import { CallingApi } from '../../src/webex/calling-api.js';
+import { memoryLogger } from '../support/memory-logger.js';
 
 /**
  * A park takes the call the person's own call events say she has, without asking Webex first, only
@@ -127,6 +132,42 @@ describe('a park from the person’s call view, fresh or stale', () => {
     });
   }
 
+  it('a park Webex made but whose answer was lost: the repeat’s 404 is not taken for a stale view, and she never hears she has no call', async () => {
+    await syncedOnce();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    await settle();
+    // Between the bot and Webex, the first park's answer is lost after Webex acted on it (a 502 from a proxy).
+    let lost = false;
+    const proxy: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        void fetch(`${sim.apiUrl}${req.url ?? ''}`, { method: req.method ?? 'GET', headers: { authorization: req.headers.authorization ?? '', 'content-type': req.headers['content-type'] ?? 'application/json' }, ...(body.length ? { body } : {}) }).then(async (answer) => {
+          const text = await answer.text();
+          if (!lost && req.method === 'POST' && req.url === '/telephony/calls/park') {
+            lost = true;
+            res.writeHead(502, { 'content-type': 'application/json' }).end('{"message":"Bad gateway"}');
+            return;
+          }
+          res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
+        });
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const calling = new CallingApi(new WebexHttpClient(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, memoryLogger().logger, { maxAttempts: 3, maxRetryAfterMs: 0, baseBackoffMs: 10 }));
+      deps = { ...deps, calling, callView: new CallView({ store, calling, trustedSince: () => Date.now() - 60_000 }) };
+
+      const outcome = await park().catch((error: unknown) => ({ type: 'threw', error }));
+
+      assert.equal(sim.telephony.parked.get('2001')?.call.remoteParty.name, 'Acme', 'Webex parked the call on her line');
+      assert.notEqual(outcome.type, 'no-call', 'the bot must not tell her she has no call while Webex has it parked');
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it('never says she has no call, or offers a choice, on the view’s word alone', async () => {
     await syncedOnce();
     // Her call's events are lost: the view knows no call.
@@ -159,6 +200,56 @@ describe('a park from the person’s call view, fresh or stale', () => {
     sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Real', number: '+15550003' } });
     await settle();
     assert.deepEqual((await view.candidates(rita, 'unused')).calls.map((c) => c.remoteParty?.name), ['Real']);
+  });
+
+  it('a late event older than what a listing confirmed does not undo it: a second call is never parked in place of a choice', async () => {
+    await syncedOnce();
+    delivering = false;
+    const view = deps.callView;
+    const now = Date.now();
+    const event = (callId: string, state: string, eventType: string, ms: number) => ({ callId, eventType, eventTimestamp: new Date(now + ms).toISOString(), state, personality: 'terminator', remoteParty: { name: callId, number: '+15550100', privacyEnabled: false, callType: 'external' } });
+    // X rang and was answered; the answer is delivered, the ring is late.
+    const x = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'X', number: '+15550101' } });
+    await view.saw(rita, 'updated', event(x.id, 'connected', 'answered', 0));
+    // Meanwhile a listing (someone's park elsewhere, or hers that offered a choice) syncs the view.
+    await deps.vault.withToken(rita, (token) => view.listed(rita, token));
+    await view.saw(rita, 'created', event(x.id, 'alerting', 'received', -2000));
+    // Y comes in and is answered, heard as it happens.
+    const y = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Y', number: '+15550102' } });
+    await view.saw(rita, 'updated', event(y.id, 'connected', 'answered', 1000));
+
+    const outcome = await park();
+    assert.equal(outcome.type, 'choose', `Webex has two calls up: she chooses (got ${parkedCaller(outcome)})`);
+  });
+
+  it('a call’s ring delivered after a listing named it up (Webex retrying what it failed to deliver) is old news: a second call is never parked in place of a choice', async () => {
+    await syncedOnce();
+    delivering = false;
+    const view = deps.callView;
+    const now = Date.now();
+    const event = (callId: string, state: string, eventType: string, ms: number) => ({ callId, eventType, eventTimestamp: new Date(now + ms).toISOString(), state, personality: 'terminator', remoteParty: { name: callId, number: '+15550100', privacyEnabled: false, callType: 'external' } });
+    // X is up, none of its events heard yet; a listing names it.
+    const x = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'X', number: '+15550101' } });
+    await deps.vault.withToken(rita, (token) => view.listed(rita, token));
+    // Webex's retry of X's ring arrives now.
+    await view.saw(rita, 'created', event(x.id, 'alerting', 'received', -2000));
+    await view.saw(rita, 'updated', event(x.id, 'alerting', 'received', -1500));
+    const y = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Y', number: '+15550102' } });
+    await view.saw(rita, 'updated', event(y.id, 'connected', 'answered', 1000));
+
+    const outcome = await park();
+    assert.equal(outcome.type, 'choose', `Webex has two calls up: she chooses (got ${parkedCaller(outcome)})`);
+  });
+
+  it('she unlinks while a park of hers lists her calls: no view of her calls outlives the unlink', async () => {
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    sim.failNext({ method: 'GET', path: '/telephony/calls', delayMs: 100 });
+    const parking = park();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.deleteSubscription(rita);
+    await parking;
+
+    assert.equal(await store.callView(rita), undefined, 'her calls are not kept once she unlinked');
   });
 
   it('never grows without bound: more calls than a phone holds means their ends went unheard, and Webex’s list decides', async () => {

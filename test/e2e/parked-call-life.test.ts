@@ -125,6 +125,21 @@ describe('Parked calls that stay true: each card follows the call’s life', () 
     assert.match(told.text ?? '', /Picked up by Sam Sales/);
   });
 
+  it('picked up while the park’s own card is still on its way: one card stands, and it says who took the call', async () => {
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Quick Caller', number: '+15550777' } });
+    const seen = world.seenIn(frontDesk);
+    await world.say(rita, frontDesk, 'park');
+    // Webex is slow to post the waiting card; Sam takes the call from his desk phone meanwhile.
+    world.sim.failNext({ method: 'POST', path: '/messages', delayMs: 1000, personId: world.botPerson.id });
+    await waitFor('the park', () => world.sim.telephony.parked.get('2001'));
+    world.sim.telephony.pickUpFromPhone(sam.id, '2001');
+
+    const cards = (): SimMessage[] => world.botMessages(frontDesk).filter((m) => !seen.has(m.id) && callerOn(m)?.startsWith('Quick Caller'));
+    await waitFor('the picked-up card', () => cards().some((m) => /Picked up by Sam Sales/.test(cardText(m))));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(cards().map((m) => cardText(m).split(' | ')[0]), ['Picked up by Sam Sales'], 'no waiting card left offering Retrieve');
+  });
+
   it('ignores an incoming call from the same number: that is not a pickup', async () => {
     const card = await ritaParks('Main Line', '+15550303');
     world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Main Line', number: '+15550303' } });

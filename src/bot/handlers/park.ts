@@ -86,7 +86,7 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
         ctx.services.board.later(call.id, error);
         return;
       }
-      await ctx.services.store.attachCard(call.id, cardId);
+      await ctx.services.board.attachFirst(call, cardId);
       ctx.logger.info({ event: 'call-parked', parkId: call.id, parkedAgainst: call.parkedAgainst.number }, 'Call parked');
       const { forPerson } = call;
       // Independent of each other: the mention in the card's thread, the private card, the older cards closing.
