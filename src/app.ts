@@ -123,8 +123,10 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
 
   const webhooksApi = new WebhooksApi(http);
   const botWebhooks = new BotWebhooks(webhooksApi, config.botToken, store, metrics, logger);
+  // Call events this instance may have missed: before it started, and while the database was away (deliveries waited on disk).
+  const callView = new CallView({ store, calling, trustedSince: () => Math.max(startedAt, gate.upSince) });
   const subscriptions = new CallEventSubscriptions(
-    { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret, checkEveryMs: config.webhookCheckMs },
+    { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret, checkEveryMs: config.webhookCheckMs, onRemade: (personId) => callView.distrust(personId) },
     store,
     vault,
     webhooksApi,
@@ -133,8 +135,6 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const messaging = new MessagingApi(http, config.botToken);
   const board = new CardBoard(messaging, store, metrics, logger);
-  // Call events this instance may have missed: before it started, and while the database was away (deliveries waited on disk).
-  const callView = new CallView({ store, calling, trustedSince: () => Math.max(startedAt, gate.upSince) });
   const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls(), callView };
 
   const framework = createFramework(config);

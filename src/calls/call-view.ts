@@ -143,6 +143,14 @@ export class CallView {
     if (!(await this.update(personId, (view) => follow(view, event, data, heardAt)))) throw new Error('The call view kept changing under a call event');
   }
 
+  /**
+   * The person's events may have gone unheard (their webhooks were made again or turned back on): the
+   * view is not trusted until Webex's list is asked again.
+   */
+  async distrust(personId: string): Promise<void> {
+    await this.update(personId, (view) => (view.syncedAt === 0 ? undefined : { ...view, syncedAt: 0 }));
+  }
+
   /** The calls a park may take (`chosenId`: only that one): from the view when it can be trusted to name one, else Webex's list. */
   async candidates(personId: string, token: string, chosenId?: string): Promise<Candidates> {
     const [stored, subscription] = await Promise.all([this.deps.store.callView(personId), this.deps.store.subscription(personId)]);

@@ -29,6 +29,11 @@ export interface SubscriptionSettings {
   webhookSecret: string;
   /** How often a person's webhooks are checked; events they deliver count as a check. */
   checkEveryMs?: number;
+  /**
+   * A person's webhooks were made again or turned back on (Webex turns off one whose deliveries keep
+   * failing): their events may have gone unheard until now.
+   */
+  onRemade?: (personId: string) => Promise<void>;
 }
 
 /** What one check cost and found. */
@@ -90,7 +95,10 @@ export class CallEventSubscriptions {
       const { webhookId, outcome } = await this.vault.withToken(personId, (token) => this.reconcile(counted, token, subscription, settings));
       await this.store.recordSubscription(personId, { webhookId, status: 'active', fingerprint: this.fingerprint, checkedAt: this.now() });
       this.metrics.callEventSubscriptions.inc({ outcome, reason: '' });
-      if (outcome !== 'kept') this.logger.info({ event: 'call-events-webhook', outcome }, `A person's call events webhook was ${outcome}`);
+      if (outcome !== 'kept') {
+        this.logger.info({ event: 'call-events-webhook', outcome }, `A person's call events webhook was ${outcome}`);
+        await this.settings.onRemade?.(personId);
+      }
       return { requests };
     } catch (error) {
       const reason = error instanceof NotLinkedError ? 'not-linked' : error instanceof WebexApiError ? error.kind : 'internal';

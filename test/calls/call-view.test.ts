@@ -10,6 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { WebexHttpClient } from '../../src/webex/http-client.js';
 import { CallingApi } from '../../src/webex/calling-api.js';
 import { memoryLogger } from '../support/memory-logger.js';
+import { CallEventSubscriptions } from '../../src/webhooks/call-event-subscriptions.js';
+import { WebhooksApi } from '../../src/webex/webhooks-api.js';
+import { Metrics } from '../../src/ops/metrics.js';
 
 /**
  * A park takes the call the person's own call events say she has, without asking Webex first, only
@@ -131,6 +134,33 @@ describe('a park from the person’s call view, fresh or stale', () => {
       assert.equal(listings(), listed + 1);
     });
   }
+
+  it('webhooks Webex turned off and upkeep turned back on (the same ids): events may have been missed, so Webex’s list decides', async () => {
+    const { logger } = memoryLogger();
+    const subscriptions = new CallEventSubscriptions(
+      { publicUrl: 'https://bot.example.com', webhookSecret: 'secret', onRemade: (personId) => deps.callView.distrust(personId) },
+      store,
+      deps.vault,
+      new WebhooksApi(new WebexHttpClient(sim.apiUrl, logger)),
+      new Metrics(),
+      logger,
+    );
+    await subscriptions.ensure(rita);
+    await syncedOnce();
+    // Her deliveries kept failing: Webex turned her webhooks off, and a call came meanwhile, unheard.
+    sim.org.webhooks.forEach((webhook) => (webhook.status = 'inactive'));
+    delivering = false;
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Unheard', number: '+15550003' } });
+    await settle();
+    assert.equal((await subscriptions.ensure(rita)).requests > 1, true, 'upkeep turned them back on');
+    delivering = true;
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    await settle();
+
+    const outcome = await park();
+
+    assert.equal(outcome.type, 'choose', 'both calls offered, not the only one the view heard of');
+  });
 
   it('a park Webex made but whose answer was lost: the repeat’s 404 is not taken for a stale view, and she never hears she has no call', async () => {
     await syncedOnce();
