@@ -51,15 +51,13 @@ describe('the card board’s swap', () => {
   const swapRequests = (): SimRequestRecord[] => sim.requests.filter((r) => r.tokenKind === 'bot' && ((r.method === 'POST' && r.path === '/messages') || r.method === 'DELETE')).slice(1);
 
   it('posts the new card and deletes the old one side by side: one round trip to wait for', async () => {
-    const started = performance.now();
     await board.show(await moved('gone'));
-    const took = performance.now() - started;
 
     assert.deepEqual(cards().map((text) => text.slice(0, 16)), ['No longer parked']);
     const [post, deletion] = [swapRequests().find((r) => r.method === 'POST'), swapRequests().find((r) => r.method === 'DELETE')];
     assert.ok(post && deletion && post.answeredAt && deletion.answeredAt);
+    // Overlapping in flight, as the simulator saw them: one round trip to wait for (timings are the benchmark's).
     assert.ok(deletion.at < post.answeredAt && post.at < deletion.answeredAt, 'the two were in flight together');
-    assert.ok(took < 2 * RTT_MS, `one round trip, not two (${Math.round(took)} ms)`);
   });
 
   it('loses no card: when Webex fails the new one, it is posted once Webex takes it', async () => {
