@@ -52,6 +52,15 @@ describe('a park from the person’s call view, fresh or stale', () => {
   const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
   const park = async (): Promise<ParkOutcome> => parkCall(deps, { parkId: parkIdFor(`messages:created:M${(parks += 1)}`), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, orgId: sim.org.orgId });
   const parkedCaller = (outcome: ParkOutcome): string | undefined => (outcome.type === 'parked' ? outcome.call.caller.name : outcome.type);
+  /** Rita's call events as Webex sends them, timed `ms` after `now`. */
+  const eventsFrom = (now: number) => (callId: string, state: string, eventType: string, ms: number) => ({
+    callId,
+    eventType,
+    eventTimestamp: new Date(now + ms).toISOString(),
+    state,
+    personality: 'terminator',
+    remoteParty: { name: callId, number: '+15550100', privacyEnabled: false, callType: 'external' },
+  });
 
   /** Rita parks once, so her view is synced with Webex's list, and is left with no call. */
   async function syncedOnce(): Promise<void> {
@@ -220,7 +229,7 @@ describe('a park from the person’s call view, fresh or stale', () => {
     await syncedOnce();
     const view = deps.callView;
     const now = Date.now();
-    const event = (state: string, eventType: string, ms: number) => ({ callId: 'CALL-1', eventType, eventTimestamp: new Date(now + ms).toISOString(), state, personality: 'terminator', remoteParty: { name: 'Acme', number: '+15550100', privacyEnabled: false, callType: 'external' } });
+    const event = (state: string, eventType: string, ms: number) => eventsFrom(now)('CALL-1', state, eventType, ms);
     await view.saw(rita, 'updated', event('connected', 'answered', 0));
     await view.saw(rita, 'created', event('alerting', 'received', 0));
     assert.deepEqual((await view.candidates(rita, 'unused')).calls.map((c) => [c.id, c.state]), [['CALL-1', 'connected']]);
@@ -237,7 +246,7 @@ describe('a park from the person’s call view, fresh or stale', () => {
     delivering = false;
     const view = deps.callView;
     const now = Date.now();
-    const event = (callId: string, state: string, eventType: string, ms: number) => ({ callId, eventType, eventTimestamp: new Date(now + ms).toISOString(), state, personality: 'terminator', remoteParty: { name: callId, number: '+15550100', privacyEnabled: false, callType: 'external' } });
+    const event = eventsFrom(now);
     // X rang and was answered; the answer is delivered, the ring is late.
     const x = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'X', number: '+15550101' } });
     await view.saw(rita, 'updated', event(x.id, 'connected', 'answered', 0));
@@ -257,7 +266,7 @@ describe('a park from the person’s call view, fresh or stale', () => {
     delivering = false;
     const view = deps.callView;
     const now = Date.now();
-    const event = (callId: string, state: string, eventType: string, ms: number) => ({ callId, eventType, eventTimestamp: new Date(now + ms).toISOString(), state, personality: 'terminator', remoteParty: { name: callId, number: '+15550100', privacyEnabled: false, callType: 'external' } });
+    const event = eventsFrom(now);
     // X is up, none of its events heard yet; a listing names it.
     const x = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'X', number: '+15550101' } });
     await deps.vault.withToken(rita, (token) => view.listed(rita, token));
