@@ -9,7 +9,8 @@ export interface BackgroundSettings extends HousekeepingSettings {
 
 /**
  * What the bot does on its own, on every instance: expire and prune parked calls (often enough that
- * an expired card changes within a quarter of the wait), and check the bot's webhooks.
+ * an expired card changes within a quarter of the wait), show cards owed since Webex would not take
+ * them, and check the bot's webhooks.
  */
 export function startBackgroundJobs(
   services: BotServices,
@@ -20,7 +21,8 @@ export function startBackgroundJobs(
   const housekeeping = async (): Promise<void> => {
     const { expired, pruned } = await keepHouse(services.store, settings);
     for (const call of expired) await services.board.show(call);
-    if (expired.length || pruned) logger.info({ event: 'housekeeping', expired: expired.length, pruned }, 'Expired and pruned parked calls');
+    const owed = await services.board.catchUp();
+    if (expired.length || pruned || owed) logger.info({ event: 'housekeeping', expired: expired.length, pruned, owedCardsShown: owed }, 'Expired and pruned parked calls, showed owed cards');
   };
   // A run still waiting (for the database to come back, or for Webex) is not joined by another.
   const guarded = (name: string, job: () => Promise<void>) => {

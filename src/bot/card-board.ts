@@ -10,6 +10,8 @@ import { isPassing, WebexApiError } from '../webex/errors.js';
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60_000;
 const RETRY_ATTEMPTS = 14;
+/** A card owed this long is no longer shown by housekeeping: Webex has refused it all along (the bot left the space, say). */
+const OWED_FOR_MS = 60 * 60_000;
 
 /**
  * Each parked call has one live card in the space it was parked from, and one in the private space
@@ -54,6 +56,8 @@ export class CardBoard {
       this.logger.error({ event: 'card-update-abandoned', parkId }, 'Gave up updating a card after Webex kept failing');
       return;
     }
+    // Tries kept in memory end with this instance: the record says a card is owed, for housekeeping.
+    if (attempt === 1) void this.store.oweCard(parkId, new Date().toISOString()).catch(() => undefined);
     const delay = Math.min(this.retryBaseMs * 2 ** (attempt - 1), RETRY_MAX_MS);
     this.logger.warn({ event: 'card-update-deferred', parkId, attempt, retryInMs: delay, reason: error instanceof Error ? error.message : 'unknown' }, 'Webex is failing; the card is updated later');
     const timer = setTimeout(() => {
@@ -73,6 +77,17 @@ export class CardBoard {
   /** Cards still waiting for Webex. */
   get pending(): number {
     return this.behind.size;
+  }
+
+  /**
+   * Shows again each call owed a card that this instance is not already trying: one whose change an
+   * instance that stopped meanwhile, or gave up on, could not make. How many were shown.
+   */
+  async catchUp(now = Date.now()): Promise<number> {
+    const owed = (await this.store.owedCards(new Date(now - OWED_FOR_MS).toISOString())).filter((call) => !this.behind.has(call.id));
+    // One Webex refuses (and `later` logs) does not hold up the others.
+    for (const call of owed) await this.show(call).catch(() => undefined);
+    return owed.length;
   }
 
   private async showNow(call: ParkedCall): Promise<void> {

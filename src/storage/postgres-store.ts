@@ -4,6 +4,7 @@ import { numbered, RING_CHOICE_SQL } from './queries.js';
 import {
   INSERT_PARKED_COLUMNS,
   OPEN_STATES,
+  SHOWN_STATES,
   PARKED_COLUMNS,
   movedColumns,
   parkedCallValues,
@@ -119,12 +120,23 @@ export class PostgresStore implements Store {
 
   async attachCard(id: string, cardMessageId: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ previous: string | null }>(
-      `UPDATE parked_calls p SET record = (p.record::jsonb || jsonb_build_object('cardMessageId', $1::text))::text
+      `UPDATE parked_calls p SET record = ((p.record::jsonb || jsonb_build_object('cardMessageId', $1::text)) - 'cardOwedAt')::text
        FROM (SELECT id, record::jsonb ->> 'cardMessageId' AS previous FROM parked_calls WHERE id = $2 FOR UPDATE) old
        WHERE p.id = old.id RETURNING old.previous`,
       [cardMessageId, id],
     );
     return rows[0]?.previous ?? undefined;
+  }
+
+  async oweCard(id: string, atIso: string): Promise<void> {
+    await this.pool.query(
+      "UPDATE parked_calls SET record = (record::jsonb || jsonb_build_object('cardOwedAt', $1::text))::text WHERE id = $2 AND record::jsonb->>'cardOwedAt' IS NULL",
+      [atIso, id],
+    );
+  }
+
+  async owedCards(sinceIso: string): Promise<ParkedCall[]> {
+    return this.inStates("record::jsonb->>'cardOwedAt' >= $1", sinceIso, SHOWN_STATES);
   }
 
   async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined> {

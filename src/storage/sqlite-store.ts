@@ -21,6 +21,7 @@ import {
 import {
   INSERT_PARKED_COLUMNS,
   OPEN_STATES,
+  SHOWN_STATES,
   PARKED_COLUMNS,
   movedColumns,
   parkedCallValues,
@@ -154,9 +155,17 @@ export class SqliteStore implements Store {
   async attachCard(id: string, cardMessageId: string): Promise<string | undefined> {
     return this.transaction(() => {
       const row = this.row<{ previous: string | null }>("SELECT json_extract(record, '$.cardMessageId') AS previous FROM parked_calls WHERE id = ?", id);
-      this.changes("UPDATE parked_calls SET record = json_set(record, '$.cardMessageId', ?) WHERE id = ?", cardMessageId, id);
+      this.changes("UPDATE parked_calls SET record = json_remove(json_set(record, '$.cardMessageId', ?), '$.cardOwedAt') WHERE id = ?", cardMessageId, id);
       return row?.previous ?? undefined;
     });
+  }
+
+  async oweCard(id: string, atIso: string): Promise<void> {
+    this.changes("UPDATE parked_calls SET record = json_set(record, '$.cardOwedAt', ?) WHERE id = ? AND json_extract(record, '$.cardOwedAt') IS NULL", atIso, id);
+  }
+
+  async owedCards(sinceIso: string): Promise<ParkedCall[]> {
+    return this.inStates("json_extract(record, '$.cardOwedAt') >= ?", sinceIso, SHOWN_STATES);
   }
 
   async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined> {

@@ -28,6 +28,11 @@ export interface ParkedCall {
   forPerson?: PersonRef;
   note?: string;
   cardMessageId?: string;
+  /**
+   * Since when a change of the space's card is owed: Webex would not take it (the old card may be gone
+   * already). Cleared when a card is attached; until then any instance's housekeeping shows it again.
+   */
+  cardOwedAt?: string;
   /** The private card sent to the person it is for, with their own Retrieve button. */
   privateCard?: { roomId: string; messageId: string };
   state: ParkState;
@@ -144,8 +149,12 @@ export interface Store {
   openParkedBefore(parkedAtIso: string): Promise<ParkedCall[]>;
   /** The record whose retrieve started `callId` on a retriever's phone, if it is one of the bot's. */
   parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined>;
-  /** Makes `cardMessageId` the call's card, atomically; returns the card it replaced, if any. */
+  /** Makes `cardMessageId` the call's card, atomically, and nothing owed; returns the card it replaced, if any. */
   attachCard(id: string, cardMessageId: string): Promise<string | undefined>;
+  /** Records that a change of the call's card is owed since `atIso`, unless one already is (the first stands). */
+  oweCard(id: string, atIso: string): Promise<void>;
+  /** Calls owed a card since `sinceIso` or later, past parking. */
+  owedCards(sinceIso: string): Promise<ParkedCall[]>;
   /** The same for the private card of the person it is for. */
   attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined>;
   /** Applies `move` if the record is still in one of `move.from`; true when it did. Clears any claim. */

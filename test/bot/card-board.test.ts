@@ -69,6 +69,25 @@ describe('the card board’s swap', () => {
     assert.equal(board.pending, 0);
   });
 
+  it('loses no card across a restart: a change Webex would not take, its old card gone already, is shown by the next instance’s housekeeping', async () => {
+    const { logger } = memoryLogger();
+    const messaging = new MessagingApi(new WebexHttpClient(sim.apiUrl, logger, { maxAttempts: 1, maxRetryAfterMs: 0, baseBackoffMs: 0 }), sim.org.issueToken(botId, 'bot', []));
+    // This instance would try again in a minute, but stops before then.
+    const stopping = new CardBoard(messaging, store, new Metrics(), logger, 60_000);
+    sim.outage({ status: 503, forMs: 300, method: 'POST', pathPrefix: '/messages' });
+    await stopping.show(await moved('gone'));
+    await waitFor('the owed card recorded', async () => (await store.parkedCall('park-1'))?.cardOwedAt);
+    assert.deepEqual(cards(), [], 'the old card went, the new one was not taken');
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = new CardBoard(messaging, store, new Metrics(), logger);
+    assert.equal(await next.catchUp(), 1);
+
+    assert.deepEqual(cards().map((text) => text.slice(0, 16)), ['No longer parked']);
+    assert.equal((await store.parkedCall('park-1'))?.cardOwedAt, undefined, 'nothing owed any more');
+    assert.equal(await next.catchUp(), 0);
+  });
+
   it('leaves no duplicate: when Webex fails the old card’s deletion, it is deleted once Webex takes it', async () => {
     sim.outage({ status: 503, forMs: 300, method: 'DELETE', pathPrefix: '/messages' });
     await board.show(await moved('gone'));

@@ -91,6 +91,21 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     assert.deepEqual(list.map((c) => [c.id, c.cardMessageId]), [['call-1', 'CARD-1']]);
   });
 
+  it('says which calls are owed a card since when (the first time stands) until a card is attached, past parking', async () => {
+    await store.saveParkedCall(waiting('call-1'));
+    await store.saveParkedCall(waiting('call-2'));
+    await store.saveParkedCall({ ...waiting('call-3'), state: 'parking' });
+    await store.oweCard('call-1', '2026-11-29T10:00:00.000Z');
+    await store.oweCard('call-1', '2026-11-29T10:30:00.000Z');
+    await store.oweCard('call-2', '2026-11-29T09:00:00.000Z');
+    await store.oweCard('call-3', '2026-11-29T10:00:00.000Z');
+    assert.deepEqual((await store.owedCards('2026-11-29T09:30:00.000Z')).map((c) => [c.id, c.cardOwedAt]), [['call-1', '2026-11-29T10:00:00.000Z']]);
+    assert.deepEqual((await store.owedCards('2026-11-29T08:00:00.000Z')).map((c) => c.id).sort(), ['call-1', 'call-2']);
+    await store.attachCard('call-1', 'CARD-1');
+    assert.deepEqual((await store.owedCards('2026-11-29T08:00:00.000Z')).map((c) => c.id), ['call-2']);
+    assert.equal((await store.parkedCall('call-1'))?.cardOwedAt, undefined);
+  });
+
   it('keeps everything across a restart', async () => {
     await store.saveParkedCall(waiting('call-1'));
     await store.saveAccount({ personId: 'RITA', displayName: 'Rita', sealedAccessToken: 'v1.a', sealedRefreshToken: 'v1.b', accessExpiresAt: 1, scope: 's', linkedAt: 'now' });
