@@ -63,6 +63,7 @@ describe('Hostile card submits and text', () => {
   it('parks for someone only if they are in the space, named as Webex names them, not as the card says', async () => {
     world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'First', number: '+15550503' } });
     const second = world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Second', number: '+15550504' } });
+    await world.delivered();
     const picker = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'), 'the call picker');
     const ritaDm = world.directSpace(rita);
 

@@ -148,6 +148,8 @@ describe('Parking from chat and retrieving with one tap (real bot, simulated Web
   it('asks which call to park when the sender has several, then parks the chosen one', async () => {
     world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'First Caller' } });
     const second = world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Second Caller' } });
+    // She asks once her phone shows both calls.
+    await world.delivered();
 
     const picker = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'), 'the call picker');
     assert.match(cardText(picker), /You have 2 calls/);

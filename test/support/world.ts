@@ -173,6 +173,15 @@ export class World {
     return this.sim.org.directRoom(person.id, this.botPerson.id);
   }
 
+  /**
+   * Webex's deliveries so far have reached the bot and it has acted on them, as when a person looks at
+   * her phone before she types (README: the call view does not know a call whose events are on their way).
+   */
+  async delivered(): Promise<void> {
+    await this.sim.webhooks.settled();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
   /** Types a message as `person`; in a group space it @mentions the bot first, as a Webex client does. */
   async say(person: TestPerson, room: SimRoom, text: string): Promise<SimMessage> {
     const markdown = room.type === 'group' ? `<@personId:${this.botPerson.id}|Park Bot> ${text}` : text;
