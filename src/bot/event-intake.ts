@@ -88,7 +88,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     outage.gate.on('up', () => {
       // Our own events first: their leases lapsed meanwhile, and other instances wait a lease before replaying.
       for (const key of this.handlerWork.keys()) void this.renew(key);
-      void this.replaySpool();
+      void this.inFlight.track(this.replaySpool());
     });
   }
 
@@ -96,10 +96,11 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   open(botPersonId: string): void {
     this.botPersonId = botPersonId;
     this.accepting = true;
-    void this.replaySpool().then(() => this.replayStale());
+    // Tracked like takes: what a replay takes from the inbox is acted on before a graceful stop ends.
+    void this.inFlight.track(this.replaySpool().then(() => this.replayStale()));
     this.recovery = setInterval(() => {
-      if (this.outage.spool.pending) void this.replaySpool();
-      void this.replayStale();
+      if (this.outage.spool.pending) void this.inFlight.track(this.replaySpool());
+      void this.inFlight.track(this.replayStale());
     }, Math.max(250, this.settings.leaseMs / 2));
   }
 
@@ -127,7 +128,15 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     return this.take(eventKey(delivery.resource, delivery.event, `${delivery.createdBy}:${callId}:${eventType}:${eventTimestamp}`), delivery, eventTimestamp);
   }
 
-  private async take(key: string, delivery: unknown, happenedAt: unknown): Promise<Intake> {
+  /**
+   * A graceful stop waits for a take under way, so what it takes is acted on before the instance
+   * exits, rather than left leased (another instance would act on it only a lease later).
+   */
+  private take(key: string, delivery: unknown, happenedAt: unknown): Promise<Intake> {
+    return this.inFlight.track(this.admit(key, delivery, happenedAt));
+  }
+
+  private async admit(key: string, delivery: unknown, happenedAt: unknown): Promise<Intake> {
     const body = JSON.stringify(delivery);
     const refusal = dateRefusal(happenedAt, Date.now()) ?? (Buffer.byteLength(body) > MAX_STORED_EVENT_BYTES ? 'too-large' : undefined);
     if (refusal) {
@@ -159,7 +168,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     await this.outage.spool.append(delivery);
     this.metrics.spooledDeliveries.inc();
     this.logger.warn({ event: 'delivery-spooled', eventKey: pseudonym(delivery.key), waiting: this.outage.spool.size }, 'Kept a delivery on disk until the database is back');
-    if (this.outage.gate.isUp) void this.replaySpool();
+    if (this.outage.gate.isUp) void this.inFlight.track(this.replaySpool());
     return 'accepted';
   }
 
