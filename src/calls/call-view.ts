@@ -71,8 +71,8 @@ function parkable(calls: Call[], chosenId: string | undefined): Call[] {
 
 /**
  * The view after one of the person's call events: newer news replaces older, and an ended call stays
- * ended. Undefined when the event changes nothing a park needs (older news; a call not known yet that
- * cannot be parked, ringing or ended), which saves a write.
+ * ended. Undefined when the event changes nothing a park needs (older news; the end of a call not
+ * known), which saves a write. A ringing call is kept: its answer may be on its way when she asks.
  */
 function follow(view: View, event: string, data: CallEvent, heardAt: number): View | undefined {
   const at = Date.parse(data.eventTimestamp);
@@ -80,7 +80,7 @@ function follow(view: View, event: string, data: CallEvent, heardAt: number): Vi
   const order = EVENT_ORDER[event] ?? 1;
   const ended = event === 'deleted' || data.state === 'disconnected';
   const earlier = view.calls[data.callId];
-  if (!earlier && (ended || !PARKABLE_STATES.has(data.state))) return undefined;
+  if (!earlier && ended) return undefined;
   // A call's `created` is its first event, and a call that was up never rings again (a recall is a new
   // call): of a call already known (a listing named it), such news is old.
   const rings = event === 'created' || (!ended && !PARKABLE_STATES.has(data.state) && PARKABLE_STATES.has(earlier?.call.state ?? ''));
@@ -156,11 +156,13 @@ export class CallView {
     const [stored, subscription] = await Promise.all([this.deps.store.callView(personId), this.deps.store.subscription(personId)]);
     const view = stored ? (JSON.parse(stored.json) as View) : undefined;
     if (view && this.trusted(view, subscription)) {
-      const named = parkable(
-        Object.values(view.calls).map((seen) => seen.call),
-        chosenId,
-      );
-      if (named.length === 1) return { calls: named, fromView: true };
+      const live = Object.values(view.calls)
+        .filter((seen) => !isEnded(seen))
+        .map((seen) => seen.call);
+      const named = parkable(live, chosenId);
+      // Another live call (one ringing, or being dialled) may have been answered with its news still on
+      // its way, and a park must then offer the choice: only Webex's list can say. A call she picked is hers to name.
+      if (named.length === 1 && (chosenId !== undefined || live.length === 1)) return { calls: named, fromView: true };
     }
     return { calls: await this.list(personId, token, subscription, chosenId), fromView: false };
   }

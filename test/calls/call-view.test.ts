@@ -225,6 +225,22 @@ describe('a park from the person’s call view, fresh or stale', () => {
     assert.equal(listings(), listed + 1);
   });
 
+  it('a second call she answered a moment ago, its answer still on its way: a ringing call in the view means Webex’s list decides', async () => {
+    await syncedOnce();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Waiting', number: '+15550021' } });
+    const ringing = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'New', number: '+15550022' }, answer: false });
+    await settle();
+    delivering = false;
+    sim.telephony.answer(rita, ringing.id);
+    const listed = listings();
+
+    const outcome = await park();
+
+    assert.deepEqual(outcome.type === 'choose' ? outcome.calls.map((call) => call.remoteParty?.name).sort() : outcome.type, ['New', 'Waiting'], 'she is offered both calls');
+    assert.equal(listings(), listed + 1);
+    assert.equal(sim.telephony.parked.size, 0, 'nothing parked on the view’s word');
+  });
+
   it('follows events delivered out of order: a late "created" does not undo "answered", and an ended call stays ended', async () => {
     await syncedOnce();
     const view = deps.callView;
