@@ -43,12 +43,26 @@ const roundTripsTo = (calls: SimRequestRecord[], sentAt: number, ends: SimReques
  * cleared, since an answer during the flow (the World answers 50 ms after the ring, within a flow at
  * a network's distance) would add a card change of its own.
  */
-export async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker): Promise<FlowTimes> {
+/** A person's pause between seeing something and acting on it: Webex's deliveries so far reached the bot, and a moment more. */
+const PERSON_PAUSE_MS = 100;
+
+/**
+ * One park flow then one retrieve flow. `paced`: at a person's pace, as one at a time: she types
+ * "park" once her call's events reached the bot (she answered it and spoke to the caller first), and
+ * her colleague taps once the card's events did; under load, each step follows the last at once.
+ */
+export async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker, paced: boolean): Promise<FlowTimes> {
+  const pause = async (): Promise<void> => {
+    if (!paced) return;
+    await world.sim.webhooks.settled();
+    await new Promise((resolve) => setTimeout(resolve, PERSON_PAUSE_MS));
+  };
   world.answerRetrieves = false;
   const people = new Set([worker.parker.id, worker.retriever.id]);
   // Of one width, so that no caller's name starts another's (caller 1 and caller 12): cards are told apart by it.
   const caller = `Bench caller ${String((flowCounter += 1)).padStart(7, '0')}`;
   world.sim.telephony.placeIncomingCall({ toPersonId: worker.parker.id, from: { name: caller, number: '+15550100' } });
+  await pause();
   const firstPark = world.sim.requests.length;
   const cardPosted = timeline.next(`park card for ${caller}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, caller));
   const message = await world.say(worker.parker, worker.room, 'park my call');
@@ -58,6 +72,7 @@ export async function parkAndRetrieve(world: World, timeline: Timeline, worker: 
 
   const card = [...world.sim.org.messages.values()].findLast((m: SimMessage) => m.roomId === worker.room.id && JSON.stringify(m.attachments ?? '').includes(caller));
   if (!card) throw new Error('no card');
+  await pause();
   const firstRetrieve = world.sim.requests.length;
   const cardDeleted = timeline.next(`deletion of the waiting card for ${caller}`, (r) => r.method === 'DELETE' && decodeURIComponent(r.path) === `/messages/${card.id}`);
   const newCard = timeline.next(`the card replacing the one for ${caller}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, worker.room.id));

@@ -51,10 +51,10 @@ export class ParkBotBench {
     return this.timeline.deliveries;
   }
 
-  /** The `i`th flow of the run: worker `i` modulo their number parks, and their colleague retrieves. */
-  flow(i: number): Promise<FlowTimes> {
+  /** The `i`th flow of the run: worker `i` modulo their number parks, and their colleague retrieves; at a person's pace when `paced`. */
+  flow(i: number, paced = true): Promise<FlowTimes> {
     this.parked += 1;
-    return parkAndRetrieve(this.world, this.timeline, this.workers[i % this.workers.length] as Worker);
+    return parkAndRetrieve(this.world, this.timeline, this.workers[i % this.workers.length] as Worker, paced);
   }
 
   /** Every worker parks and retrieves in a loop for `seconds`, or until the store holds `records` parked calls. */
@@ -64,7 +64,7 @@ export class ParkBotBench {
     const flowTimes: FlowTimes[] = [];
     await Promise.all(
       this.workers.map(async (_, i) => {
-        while (this.parked < records && performance.now() - started < seconds * 1000) flowTimes.push(await this.flow(i));
+        while (this.parked < records && performance.now() - started < seconds * 1000) flowTimes.push(await this.flow(i, false));
       }),
     );
     // The simulator's own record of every request is what the flows read; the timeline's copy can go.
