@@ -88,9 +88,9 @@ export async function benchLinkedPeople(entry: string, count: number, watchSecon
   await world.link(retriever);
   const worker: Worker = { parker, retriever, room: world.groupSpace('Bench desk', [parker, retriever]) };
   const flowPeople = new Set([parker.id, retriever.id]);
-  await parkAndRetrieve(world, timeline, worker);
+  await parkAndRetrieve(world, timeline, worker, true);
   const flows: FlowTimes[] = [];
-  for (let i = 0; i < 5; i += 1) flows.push(await parkAndRetrieve(world, timeline, worker));
+  for (let i = 0; i < 5; i += 1) flows.push(await parkAndRetrieve(world, timeline, worker, true));
   const perFlow = (part: 'parkCalls' | 'retrieveCalls'): number => {
     const counts = callsByEndpoint(flows.flatMap((f) => f[part]).filter((r) => !isUpkeep(r)), flowPeople);
     return round(Object.values(counts).reduce((a, b) => a + b, 0) / flows.length, 2);

@@ -71,8 +71,11 @@ function parkable(calls: Call[], chosenId: string | undefined): Call[] {
 
 /**
  * The view after one of the person's call events: newer news replaces older, and an ended call stays
- * ended. Undefined when the event changes nothing a park needs (older news; the end of a call not
- * known), which saves a write. A ringing call is kept: its answer may be on its way when she asks.
+ * ended. Undefined when the event changes nothing a park needs (older news), which saves a write. A
+ * ringing call is kept: its answer may be on its way when she asks. The end of a call not known is
+ * remembered too (a call's ring is its first event, so that is a ring still on its way, as when Webex
+ * retries a delivery that failed): its late ring would otherwise leave a call that rings forever,
+ * and every park would list until one synced the view.
  */
 function follow(view: View, event: string, data: CallEvent, heardAt: number): View | undefined {
   const at = Date.parse(data.eventTimestamp);
@@ -80,7 +83,6 @@ function follow(view: View, event: string, data: CallEvent, heardAt: number): Vi
   const order = EVENT_ORDER[event] ?? 1;
   const ended = event === 'deleted' || data.state === 'disconnected';
   const earlier = view.calls[data.callId];
-  if (!earlier && ended) return undefined;
   // A call's `created` is its first event, and a call that was up never rings again (a recall is a new
   // call): of a call already known (a listing named it), such news is old.
   const rings = event === 'created' || (!ended && !PARKABLE_STATES.has(data.state) && PARKABLE_STATES.has(earlier?.call.state ?? ''));

@@ -38,6 +38,9 @@ import {
 /** A connection that cannot be made in this long counts as an outage, rather than hanging the caller. */
 const CONNECT_TIMEOUT_MS = 5000;
 
+/** How long closing waits for queries still running (the graceful stop's drain already gave up on them). */
+const CLOSE_TIMEOUT_MS = 3000;
+
 /** Any fixed number: every instance takes this advisory lock to migrate, one at a time. */
 const MIGRATION_LOCK = 72_731_001;
 
@@ -376,7 +379,14 @@ export class PostgresStore implements Store {
     await this.pool.query('SELECT 1');
   }
 
+  /**
+   * Ends the pool. node-postgres waits for every connection in use to be given back, and a query that
+   * never comes back (a lock held elsewhere, a server that stopped answering) would hold a graceful
+   * stop forever after its drain gave up: the wait is bounded, and what is still running is abandoned.
+   */
   async close(): Promise<void> {
-    await this.pool.end();
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([this.pool.end(), new Promise<void>((resolve) => (bound = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
+    clearTimeout(bound);
   }
 }

@@ -257,6 +257,21 @@ describe('a park from the person’s call view, fresh or stale', () => {
     assert.deepEqual((await view.candidates(rita, 'unused')).calls.map((c) => c.remoteParty?.name), ['Real']);
   });
 
+  it('a missed call’s ring delivered after its end (Webex retrying a delivery that failed) is old news: her next park needs no listing', async () => {
+    await syncedOnce();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme', number: '+15550100' } });
+    await settle();
+    const view = deps.callView;
+    const event = eventsFrom(Date.now());
+    // A call rang and was missed; its end was delivered, its ring comes a few seconds later.
+    await view.saw(rita, 'deleted', event('MISSED', 'disconnected', 'disconnected', -1000));
+    await view.saw(rita, 'created', event('MISSED', 'alerting', 'received', -3000));
+    const listed = listings();
+
+    assert.equal(parkedCaller(await park()), 'Acme');
+    assert.equal(listings(), listed, 'no listing: the view knows the missed call ended');
+  });
+
   it('a late event older than what a listing confirmed does not undo it: a second call is never parked in place of a choice', async () => {
     await syncedOnce();
     delivering = false;
