@@ -88,7 +88,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     outage.gate.on('up', () => {
       // Our own events first: their leases lapsed meanwhile, and other instances wait a lease before replaying.
       for (const key of this.handlerWork.keys()) void this.renew(key);
-      void this.inFlight.track(this.replaySpool());
+      void this.replaySpool();
     });
   }
 
@@ -96,11 +96,10 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   open(botPersonId: string): void {
     this.botPersonId = botPersonId;
     this.accepting = true;
-    // Tracked like takes: what a replay takes from the inbox is acted on before a graceful stop ends.
-    void this.inFlight.track(this.replaySpool().then(() => this.replayStale()));
+    void this.replaySpool().then(() => this.replayStale());
     this.recovery = setInterval(() => {
-      if (this.outage.spool.pending) void this.inFlight.track(this.replaySpool());
-      void this.inFlight.track(this.replayStale());
+      if (this.outage.spool.pending) void this.replaySpool();
+      void this.replayStale();
     }, Math.max(250, this.settings.leaseMs / 2));
   }
 
@@ -129,8 +128,8 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   }
 
   /**
-   * A graceful stop waits for a take under way, so what it takes is acted on before the instance
-   * exits, rather than left leased (another instance would act on it only a lease later).
+   * A graceful stop waits for a take under way (and for a replay's, below), so what it takes is acted
+   * on before the instance exits, rather than left leased (another instance would act on it only a lease later).
    */
   private take(key: string, delivery: unknown, happenedAt: unknown): Promise<Intake> {
     return this.inFlight.track(this.admit(key, delivery, happenedAt));
@@ -168,12 +167,16 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     await this.outage.spool.append(delivery);
     this.metrics.spooledDeliveries.inc();
     this.logger.warn({ event: 'delivery-spooled', eventKey: pseudonym(delivery.key), waiting: this.outage.spool.size }, 'Kept a delivery on disk until the database is back');
-    if (this.outage.gate.isUp) void this.inFlight.track(this.replaySpool());
+    if (this.outage.gate.isUp) void this.replaySpool();
     return 'accepted';
   }
 
-  /** Puts the kept deliveries into the inbox, oldest first, and processes those no one had taken. */
-  private async replaySpool(): Promise<void> {
+  /** Puts the kept deliveries into the inbox, oldest first, and processes those no one had taken. Tracked like a take. */
+  private replaySpool(): Promise<void> {
+    return this.inFlight.track(this.spoolIntoInbox());
+  }
+
+  private async spoolIntoInbox(): Promise<void> {
     if (!this.accepting || !this.outage.gate.isUp) return;
     try {
       await this.outage.spool.replay(async ({ key, body }) => {
@@ -250,7 +253,12 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     }
   }
 
-  private async replayStale(): Promise<void> {
+  /** Processes the events a dead instance left unfinished. Tracked like a take. */
+  private replayStale(): Promise<void> {
+    return this.inFlight.track(this.takeOverStale());
+  }
+
+  private async takeOverStale(): Promise<void> {
     if (!this.accepting || !this.outage.gate.isUp) return;
     // After an outage, live instances renew their leases as soon as they see the database again; only
     // a lease still lapsed a whole lease later belongs to an instance that died.
