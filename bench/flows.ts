@@ -37,26 +37,20 @@ const roundTripsTo = (calls: SimRequestRecord[], sentAt: number, ends: SimReques
   return sequentialRoundTrips(calls.filter((r) => r.at >= sentAt && (r.answeredAt ?? Infinity) <= last && !chattedByPerson(r, people)));
 };
 
-/**
- * One park flow then one retrieve flow, driven the way Webex clients do. The retrieve ends once the
- * "ringing" card is up and the waiting card gone; the retriever's phone is left ringing and then
- * cleared, since an answer during the flow (the World answers 50 ms after the ring, within a flow at
- * a network's distance) would add a card change of its own.
- */
 /** A person's pause between seeing something and acting on it: Webex's deliveries so far reached the bot, and a moment more. */
 const PERSON_PAUSE_MS = 100;
 
 /**
- * One park flow then one retrieve flow. `paced`: at a person's pace, as one at a time: she types
- * "park" once her call's events reached the bot (she answered it and spoke to the caller first), and
- * her colleague taps once the card's events did; under load, each step follows the last at once.
+ * One park flow then one retrieve flow, driven the way Webex clients do. The retrieve ends once the
+ * "ringing" card is up and the waiting card gone; the retriever's phone is left ringing and then
+ * cleared, since an answer during the flow (the World answers 50 ms after the ring, within a flow at
+ * a network's distance) would add a card change of its own. `paced`: at a person's pace, as one at a
+ * time: she types "park" once her call's events reached the bot (she answered it and spoke to the
+ * caller first), and her colleague taps once the card's events did; under load, each step follows
+ * the last at once.
  */
 export async function parkAndRetrieve(world: World, timeline: Timeline, worker: Worker, paced: boolean): Promise<FlowTimes> {
-  const pause = async (): Promise<void> => {
-    if (!paced) return;
-    await world.sim.webhooks.settled();
-    await new Promise((resolve) => setTimeout(resolve, PERSON_PAUSE_MS));
-  };
+  const pause = (): Promise<void> => (paced ? world.delivered(PERSON_PAUSE_MS) : Promise.resolve());
   world.answerRetrieves = false;
   const people = new Set([worker.parker.id, worker.retriever.id]);
   // Of one width, so that no caller's name starts another's (caller 1 and caller 12): cards are told apart by it.

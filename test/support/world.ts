@@ -176,10 +176,11 @@ export class World {
   /**
    * Webex's deliveries so far have reached the bot and it has acted on them, as when a person looks at
    * her phone before she types (README: the call view does not know a call whose events are on their way).
+   * Delivered means answered; `actedOnMs` is the moment more the bot is given to act on them.
    */
-  async delivered(): Promise<void> {
+  async delivered(actedOnMs = 200): Promise<void> {
     await this.sim.webhooks.settled();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, actedOnMs));
   }
 
   /** Types a message as `person`; in a group space it @mentions the bot first, as a Webex client does. */
