@@ -15,12 +15,21 @@ export interface ChatMessage {
   text: string;
   /** Other people @mentioned, in order. */
   mentions: Mention[];
+  /** When it was sent (ISO 8601), as Webex dated it. */
+  sentAt: string;
 }
 
 const MENTION_TAG = /<spark-mention[^>]*data-object-id="([^"]+)"[^>]*>([^<]*)<\/spark-mention>/g;
 
 const personName = (trigger: Trigger): string => trigger.person?.displayName || trigger.person?.emails?.[0] || 'Someone';
 const orgOf = (trigger: Trigger): { orgId?: string } => (trigger.person?.orgId ? { orgId: trigger.person.orgId } : {});
+
+/**
+ * When Webex dated a message or a tap (its `created`). The intake refuses a delivery without a date,
+ * so a missing one is not expected; if ever, the moment the bot reads it is the nearest known.
+ */
+const webexDate = (created: unknown): string =>
+  typeof created === 'string' && Number.isFinite(Date.parse(created)) ? new Date(Date.parse(created)).toISOString() : new Date().toISOString();
 
 export function readChatMessage(bot: Bot, trigger: Trigger, botPersonId: string): ChatMessage | undefined {
   const message = trigger.message;
@@ -36,6 +45,7 @@ export function readChatMessage(bot: Bot, trigger: Trigger, botPersonId: string)
     ...(trigger.person?.orgId ? { senderOrgId: trigger.person.orgId } : {}),
     text: bot.isDirect ? text.trim() : withoutLeadingName(text, botNames),
     mentions: tagged.filter((m) => m.personId !== botPersonId && m.name),
+    sentAt: webexDate(message.created),
   };
 }
 
@@ -85,6 +95,8 @@ export interface CardTap {
   /** The tapper's organisation, when Webex named it with the person. */
   orgId?: string;
   submit: CardSubmit | undefined;
+  /** When it was tapped (ISO 8601), as Webex dated it. */
+  tappedAt: string;
 }
 
 const attachmentActionSchema = z.object({
@@ -93,6 +105,7 @@ const attachmentActionSchema = z.object({
   personId: z.string().min(1),
   roomId: z.string().min(1),
   inputs: z.unknown(),
+  created: z.unknown(),
 });
 
 export function readCardTap(bot: Bot, trigger: Trigger): CardTap | undefined {
@@ -107,5 +120,6 @@ export function readCardTap(bot: Bot, trigger: Trigger): CardTap | undefined {
     by: { personId: action.data.personId, name: personName(trigger) },
     ...orgOf(trigger),
     submit: submit.success ? submit.data : undefined,
+    tappedAt: webexDate(action.data.created),
   };
 }

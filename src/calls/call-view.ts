@@ -87,8 +87,12 @@ function follow(view: View, event: string, data: CallEvent, heardAt: number): Vi
   // call): of a call already known (a listing named it), such news is old.
   const rings = event === 'created' || (!ended && !PARKABLE_STATES.has(data.state) && PARKABLE_STATES.has(earlier?.call.state ?? ''));
   if (earlier && (rings || isEnded(earlier) || (earlier.at !== undefined && (earlier.at > at || (earlier.at === at && (earlier.order ?? 0) >= order))))) return undefined;
-  // An ended call is remembered only as ended; a live one with what a park's card shows of it.
-  const call: Call = ended ? { id: data.callId, state: 'disconnected' } : { id: data.callId, state: data.state, ...(data.remoteParty ? { remoteParty: data.remoteParty } : {}) };
+  // An ended call is remembered only as ended; a live one with what a park's card shows of it, and
+  // when it began (a park asked before that never takes it): Webex's date, else its first event's.
+  const created = data.created ?? earlier?.call.created ?? (event === 'created' ? data.eventTimestamp : undefined);
+  const call: Call = ended
+    ? { id: data.callId, state: 'disconnected' }
+    : { id: data.callId, state: data.state, ...(data.remoteParty ? { remoteParty: data.remoteParty } : {}), ...(created ? { created } : {}) };
   return { ...view, heardAt, calls: { ...view.calls, [data.callId]: { call, at, order, heardAt } } };
 }
 

@@ -6,7 +6,15 @@ import type { Call } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 import { move, moveAll, sameSlot } from './lifecycle.js';
-import type { CallView } from './call-view.js';
+import type { CallView, Candidates } from './call-view.js';
+
+/**
+ * A call Webex dates this much after the request still counts as up when the person asked: Webex's
+ * messaging and calling clocks may disagree a little. Small on purpose: a call begun within it is
+ * one the person answered and asked about in the same couple of seconds, and erring the other way
+ * only means a live park is offered as a private choice.
+ */
+export const ASKED_SKEW_MS = 2_000;
 
 export interface ParkRequest {
   /** Derived from the event that asked (`parkIdFor`): a replay of that event finds the same record. */
@@ -22,6 +30,11 @@ export interface ParkRequest {
   note?: string;
   /** Set when the person picked one of several calls from the picker card. */
   callId?: string;
+  /**
+   * When the person asked (ISO 8601): the message's or card tap's `created`, as Webex dated it. Only a
+   * call already up then may be parked by this request, however much later it is carried out.
+   */
+  askedAt: string;
 }
 
 export type ParkOutcome =
@@ -30,6 +43,11 @@ export type ParkOutcome =
   | { type: 'no-call' }
   /** Several calls could be meant: the person must pick one. */
   | { type: 'choose'; calls: Call[] }
+  /**
+   * The calls the person has now all began after they asked (carried out later: after linking, or
+   * replayed): none is the call asked about, so nothing was parked and the person must pick privately.
+   */
+  | { type: 'began-later'; calls: Call[] }
   /** A group park was under way when the bot stopped; Webex parked the call, but where is not known. */
   | { type: 'parked-somewhere'; call: ParkedCall }
   /** The person it was for is not a member of the space: nothing was parked. */
@@ -78,17 +96,46 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
     // Lookups that do not depend on each other go side by side: one round trip, not three.
     const [forPerson, found, orgId] = await Promise.all([
       request.forPersonId ? deps.members.member(request.roomId, request.forPersonId) : undefined,
-      deps.callView.candidates(personId, token, request.callId),
+      askedAbout(deps, token, request),
       request.orgId ?? deps.identity.me(token).then((me) => me.orgId),
     ]);
     if (request.forPersonId && !forPerson) return { type: 'not-in-space' };
-    if (found.calls.length === 0) return { type: 'no-call' };
+    if (found.calls.length === 0) return found.later.length > 0 ? { type: 'began-later', calls: found.later } : { type: 'no-call' };
     if (found.calls.length > 1) return { type: 'choose', calls: found.calls };
     const call = found.calls[0] as Call;
     const record = newRecord({ ...request, ...(orgId ? { orgId } : {}) }, call, deps.now?.() ?? new Date(), forPerson);
     await deps.store.saveParkedCall(record);
     return closingOnFailure(deps, record, () => (found.fromView ? parkFromView(deps, token, record, request) : parkAndRecord(deps, token, record, request)));
   });
+}
+
+/** The calls a park may take, and those up now that began after it was asked (`later`): never taken by it. */
+interface AskedAbout extends Candidates {
+  later: Call[];
+}
+
+/**
+ * The calls this request may park: the one picked from the picker, or those already up when the
+ * person asked. A park carried out later than asked (after linking; or replayed from the spool, the
+ * inbox after a crash, or a lease that ran out) must not take a call that began since. The call view
+ * is used only when it names one call known to be up then; anything else is Webex's list's to say
+ * (there, `created` is always given).
+ */
+async function askedAbout(deps: ParkDeps, token: string, request: ParkRequest): Promise<AskedAbout> {
+  const personId = request.by.personId;
+  const found = await deps.callView.candidates(personId, token, request.callId);
+  const split = upWhenAsked(request, found.calls);
+  if (!found.fromView || (split.calls.length === 1 && split.later.length === 0)) return { ...split, fromView: found.fromView };
+  return { ...upWhenAsked(request, await deps.callView.listed(personId, token)), fromView: false };
+}
+
+/** `calls` split into those up when the person asked and those that began later; a picked call was chosen as it is. */
+function upWhenAsked(request: ParkRequest, calls: Call[]): { calls: Call[]; later: Call[] } {
+  if (request.callId !== undefined) return { calls, later: [] };
+  const askedAt = Date.parse(request.askedAt);
+  // A call Webex does not date cannot be shown to have been up: it is offered, never taken.
+  const wasUp = (call: Call): boolean => call.created !== undefined && Date.parse(call.created) <= askedAt + ASKED_SKEW_MS;
+  return { calls: calls.filter(wasUp), later: calls.filter((call) => !wasUp(call)) };
 }
 
 /**
@@ -104,12 +151,13 @@ async function parkFromView(deps: ParkDeps, token: string, record: ParkedCall, r
     return await parkAndRecord(deps, token, record, request);
   } catch (error) {
     if (!(error instanceof WebexApiError && (error.kind === 'not-found' || error.kind === 'conflict')) || error.afterUnclearTry) throw error;
-    const listed = await deps.callView.listed(request.by.personId, token, request.callId);
+    const { calls: listed, later } = upWhenAsked(request, await deps.callView.listed(request.by.personId, token, request.callId));
     const [only] = listed;
     if (listed.length === 1 && only?.id === record.callId) throw error;
     if (listed.length !== 1 || !only) {
       await move(deps.store, record, { type: 'not-parked', reason: 'no-call' }, deps.now?.() ?? new Date());
-      return listed.length === 0 ? { type: 'no-call' } : { type: 'choose', calls: listed };
+      if (listed.length === 0) return later.length > 0 ? { type: 'began-later', calls: later } : { type: 'no-call' };
+      return { type: 'choose', calls: listed };
     }
     const retargeted = await move(deps.store, record, { type: 'another-call', callId: only.id, caller: callerOf(only) }, deps.now?.() ?? new Date());
     // Moved on meanwhile (this event replayed elsewhere): that run parks, not this one.

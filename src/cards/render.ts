@@ -246,20 +246,30 @@ export interface ParkChoiceContext {
   note?: string;
 }
 
-export function callPickerCard(calls: Call[], context: ParkChoiceContext): RenderedCard {
+/**
+ * Which call to park. `beganLater`: the person asked before any of these calls began (a park carried
+ * out after linking, or replayed), so the call asked about has ended; the card goes to them privately.
+ */
+export function callPickerCard(calls: Call[], context: ParkChoiceContext, beganLater = false): RenderedCard {
   const choices = calls.map((call) => ({
     id: call.id,
     // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
     label: visibleText(`${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})`),
   }));
+  const ended = 'The call you asked me to park has ended, so I parked nothing.';
+  const question = !beganLater
+    ? `You have ${calls.length} calls. Which one should I park?`
+    : `${ended} ${calls.length === 1 ? 'You are on a call that began after you asked: should I park it?' : `You are on ${calls.length} calls that began after you asked: which one should I park?`} Its card will stay in this private chat.`;
   return {
     card: expand('call-picker', {
-      count: calls.length,
+      question,
       firstCallId: choices[0]?.id ?? '',
       calls: choices,
       submit: { action: 'park', ...context },
     }),
-    fallback: `You have ${calls.length} calls. Open this message in a Webex app to choose which one to park.`,
+    fallback: beganLater
+      ? `${ended} Open this message in a Webex app to park the call you are on now.`
+      : `You have ${calls.length} calls. Open this message in a Webex app to choose which one to park.`,
   };
 }
 

@@ -74,6 +74,8 @@ export const callEventSchema = z.object({
   state: z.string().min(1),
   personality: z.string().optional(),
   remoteParty: partySchema.optional(),
+  /** When the call began (the Call's own field): a park asked earlier than this never takes the call. */
+  created: z.string().optional(),
   /** When it was answered: a call that ends with this set had connected. */
   answered: z.string().optional(),
   recall: z.object({ type: z.string(), party: partySchema.optional() }).optional(),

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { startSimulator, type WebexSimulator } from '../../src/simulator/server.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
 import { CallView } from '../../src/calls/call-view.js';
-import { parkCall, parkIdFor, type ParkDeps, type ParkOutcome } from '../../src/calls/park-call.js';
+import { ASKED_SKEW_MS, parkCall, parkIdFor, type ParkDeps, type ParkOutcome } from '../../src/calls/park-call.js';
 import { callEventSchema } from '../../src/webex/schemas.js';
 import { parkDepsOn } from '../support/park-deps.js';
 import { createServer, type Server } from 'node:http';
@@ -50,7 +50,7 @@ describe('a park from the person’s call view, fresh or stale', () => {
   const parkAttempts = (): { status: number }[] => sim.requests.filter((r) => r.path === '/telephony/calls/park');
   /** Lets the event deliveries queued so far reach the view. */
   const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
-  const park = async (): Promise<ParkOutcome> => parkCall(deps, { parkId: parkIdFor(`messages:created:M${(parks += 1)}`), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, orgId: sim.org.orgId });
+  const park = async (): Promise<ParkOutcome> => parkCall(deps, { parkId: parkIdFor(`messages:created:M${(parks += 1)}`), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, orgId: sim.org.orgId, askedAt: new Date().toISOString() });
   const parkedCaller = (outcome: ParkOutcome): string | undefined => (outcome.type === 'parked' ? outcome.call.caller.name : outcome.type);
   /** Rita's call events as Webex sends them, timed `ms` after `now`. */
   const eventsFrom = (now: number) => (callId: string, state: string, eventType: string, ms: number) => ({
@@ -109,6 +109,42 @@ describe('a park from the person’s call view, fresh or stale', () => {
     const record = await store.parkedCall(parkIdFor(`messages:created:M${parks}`));
     assert.ok(record && record.state === 'gone' && record.notParked, 'the record is closed as not parked, so a replay does nothing');
     assert.equal(sim.telephony.parked.size, 0);
+  });
+
+  describe('a park carried out later than asked (after linking, or replayed)', () => {
+    const parkAskedAt = async (askedAt: number): Promise<ParkOutcome> =>
+      parkCall(deps, { parkId: parkIdFor(`messages:created:M${(parks += 1)}`), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, orgId: sim.org.orgId, askedAt: new Date(askedAt).toISOString() });
+
+    it('the call her events announced began after she asked: it is not parked, and Webex’s list says what she has', async () => {
+      await syncedOnce();
+      const askedAt = Date.now() - 60_000;
+      sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Later', number: '+15550100' } });
+      await settle();
+      const [listed, attempts] = [listings(), parkAttempts().length];
+
+      const outcome = await parkAskedAt(askedAt);
+
+      assert.deepEqual(outcome.type === 'began-later' && outcome.calls.map((call) => call.remoteParty?.name), ['Later']);
+      assert.equal(parkAttempts().length, attempts, 'Webex was not asked to park');
+      assert.equal(listings(), listed + 1, 'the view’s word alone does not offer a call');
+    });
+
+    it('the call it was asked about ended unheard, and the one she has now began after she asked: nothing is parked', async () => {
+      await callEndsUnheard();
+      const askedAt = Date.now();
+      // Later than Webex's messaging and calling clocks may disagree.
+      await new Promise((resolve) => setTimeout(resolve, ASKED_SKEW_MS + 100));
+      sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Later', number: '+15550100' } });
+      const attempts = parkAttempts().length;
+
+      const outcome = await parkAskedAt(askedAt);
+
+      assert.equal(outcome.type, 'began-later');
+      assert.deepEqual(parkAttempts().slice(attempts).map((r) => r.status), [404], 'only the call the view named, which had ended');
+      assert.equal(sim.telephony.parked.size, 0);
+      const record = await store.parkedCall(parkIdFor(`messages:created:M${parks}`));
+      assert.ok(record?.notParked, 'closed as not parked, so a replay does nothing');
+    });
   });
 
   it('after a restart: a view synced before this instance started is not trusted, and Webex’s list decides', async () => {

@@ -19,7 +19,7 @@ describe('park use case, replayed after a crash', () => {
     await sim.close();
   });
 
-  const request = (extra: Partial<ParkRequest> = {}): ParkRequest => ({ parkId: parkIdFor('messages:created:M1'), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, ...extra });
+  const request = (extra: Partial<ParkRequest> = {}): ParkRequest => ({ parkId: parkIdFor('messages:created:M1'), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, askedAt: new Date().toISOString(), ...extra });
 
   /** Leaves the store as a run killed between "park" and its answer would. */
   async function crashAfterAskingWebex(extra: Partial<ParkRequest>, webexParks: boolean): Promise<void> {
@@ -67,5 +67,67 @@ describe('park use case, replayed after a crash', () => {
     const again = await parkCall(deps, request());
     assert.deepEqual(again, first);
     assert.equal(sim.requests.filter((r) => r.path === '/telephony/calls/park').length, 1);
+  });
+});
+
+/**
+ * A park carried out later than it was asked (after linking, from the spool, the inbox after a crash,
+ * or a lease takeover) parks only a call that was up when the person asked: a call that began later
+ * is never parked by it, the person chooses. A call picked from the picker is parked as picked.
+ */
+describe('park use case, carried out later than asked', () => {
+  let sim: WebexSimulator;
+  let store: SqliteStore;
+  let deps: ParkDeps;
+  let rita: string;
+
+  beforeEach(async () => {
+    sim = await startSimulator();
+    ({ deps, store, rita } = await parkDepsOn(sim, Date.now));
+  });
+  afterEach(async () => {
+    await store.close();
+    await sim.close();
+  });
+
+  const minuteAgo = (): string => new Date(Date.now() - 60_000).toISOString();
+  const request = (askedAt: string, extra: Partial<ParkRequest> = {}): ParkRequest => ({ parkId: parkIdFor('messages:created:M9'), roomId: 'ROOM', by: { personId: rita, name: 'Rita' }, askedAt, ...extra });
+  const parkRequests = (): number => sim.requests.filter((r) => r.path === '/telephony/calls/park').length;
+
+  it('does not park a call that began after the park was asked: she is offered it to choose', async () => {
+    const askedAt = minuteAgo();
+    const later = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Later' } });
+
+    const outcome = await parkCall(deps, request(askedAt));
+
+    assert.deepEqual(outcome.type === 'began-later' && outcome.calls.map((call) => call.id), [later.id]);
+    assert.equal(parkRequests(), 0, 'Webex was not asked to park');
+    assert.equal(sim.telephony.list(rita).length, 1, 'the call is still on her phone');
+    assert.equal(await store.parkedCall(request(askedAt).parkId), undefined, 'nothing recorded');
+  });
+
+  it('parks the call that was up when she asked, though a later one is up too', async () => {
+    const earlier = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Earlier' } });
+    // It rang two minutes ago (as Webex would date it), and she asked a minute ago.
+    sim.telephony.calls.set(rita, [{ ...earlier, created: new Date(Date.now() - 120_000).toISOString() }]);
+    const askedAt = minuteAgo();
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Later' } });
+
+    const outcome = await parkCall(deps, request(askedAt));
+
+    assert.equal(outcome.type === 'parked' && outcome.call.caller.name, 'Earlier');
+  });
+
+  it('parks a call picked from the picker, whenever it began', async () => {
+    const askedAt = minuteAgo();
+    const later = sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Later' } });
+
+    const outcome = await parkCall(deps, request(askedAt, { callId: later.id }));
+
+    assert.equal(outcome.type === 'parked' && outcome.call.caller.name, 'Later');
+  });
+
+  it('says there is no call when none is up at all', async () => {
+    assert.equal((await parkCall(deps, request(minuteAgo()))).type, 'no-call');
   });
 });

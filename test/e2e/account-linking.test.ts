@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { openFrontDesk } from '../support/front-desk.js';
-import { World, cardText, linkUrlIn, type TestPerson } from '../support/world.js';
-import type { SimRoom } from '../../src/simulator/model.js';
+import { waitFor } from '../support/wait.js';
+import { World, cardText, linkUrlIn, submitButtons, type TestPerson } from '../support/world.js';
+import type { SimMessage, SimRoom } from '../../src/simulator/model.js';
 
 describe('Linking Webex accounts ("Login with Webex")', () => {
   let world: World;
@@ -127,6 +128,60 @@ describe('Linking Webex accounts ("Login with Webex")', () => {
     const card = await world.expectBotMessage(frontDesk, async () => assert.match(await world.followLink(sam, linkUrlIn(prompt)), /^200 /), 'the resumed park');
     assert.match(cardText(card), /Hooli/);
     assert.equal(world.sim.telephony.list(sam.id).length, 0, 'the call left his phone for the park');
+  });
+
+  describe('a park asked before linking', () => {
+    /** `person`, in the front desk, asks to park `call` there while unlinked: the prompt, and the space as it was then. */
+    async function parkUnlinked(person: TestPerson): Promise<{ prompt: SimMessage; askedAt: number; seenInDesk: Set<string> }> {
+      world.sim.org.addMember(frontDesk.id, person.id, rita.id);
+      const dm = world.directSpace(person);
+      const asked = await world.say(person, frontDesk, 'park');
+      const prompt = await world.newBotMessage(dm, new Set(), 'the link prompt');
+      await world.newBotMessage(frontDesk, new Set(), 'the pointer to the private message', (m) => m.text?.startsWith(`${person.name}: I need you to link`) ?? false);
+      return { prompt, askedAt: Date.parse(asked.created), seenInDesk: world.seenIn(frontDesk) };
+    }
+
+    it('parks, once he links, the call he was on when he asked, and shows it in the space', async () => {
+      const cleo = world.addPerson('Cleo Control', '2006');
+      world.sim.telephony.placeIncomingCall({ toPersonId: cleo.id, from: { name: 'Xenia Early', number: '+15550161' } });
+      const { prompt } = await parkUnlinked(cleo);
+
+      const card = await world.expectBotMessage(frontDesk, async () => assert.match(await world.followLink(cleo, linkUrlIn(prompt)), /^200 /), 'the resumed park');
+
+      assert.match(cardText(card), /Xenia Early/);
+      assert.equal(world.callControl('/park').at(-1)?.personId, cleo.id);
+      assert.equal(world.sim.telephony.list(cleo.id).length, 0, 'the call left her phone for the park');
+    });
+
+    it('never parks a call that began after he asked: he picks privately, and nothing reaches the space', async () => {
+      const bob = world.addPerson('Bob Later', '2005');
+      const bobDm = world.directSpace(bob);
+      const x = world.sim.telephony.placeIncomingCall({ toPersonId: bob.id, from: { name: 'Xavier Early', number: '+15550151' } });
+      const { prompt, askedAt, seenInDesk } = await parkUnlinked(bob);
+      world.sim.telephony.hangup(bob.id, x.id);
+      // Y rings later than the clocks of Webex's messaging and calling may disagree.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, askedAt + 2_500 - Date.now())));
+      const y = world.sim.telephony.placeIncomingCall({ toPersonId: bob.id, from: { name: 'Yolanda Private', number: '+15550152' }, answer: false });
+      world.sim.telephony.answer(bob.id, y.id);
+      const parksBefore = world.callControl('/park').length;
+
+      const seenInDm = world.seenIn(bobDm);
+      assert.match(await world.followLink(bob, linkUrlIn(prompt)), /^200 /);
+      const newInDesk = (): SimMessage[] => world.botMessages(frontDesk).filter((m) => !seenInDesk.has(m.id));
+      const picker = await waitFor('an answer to the resumed park', () => newInDesk()[0] ?? world.botMessages(bobDm).find((m) => !seenInDm.has(m.id) && !/linked/i.test(m.text ?? '')));
+      await world.delivered();
+
+      assert.deepEqual(newInDesk().map(cardText), [], 'nothing new in the space');
+      assert.equal(world.callControl('/park').length, parksBefore, 'no park request reached Webex');
+      assert.equal(picker.roomId, bobDm.id);
+      assert.match(cardText(picker), /The call you asked me to park has ended.*Yolanda Private/);
+      assert.equal(world.sim.telephony.list(bob.id)[0]?.id, y.id, 'Y is still on his phone');
+
+      // He picks it there: it is parked, and its card stays in the 1:1.
+      const card = await world.expectBotMessage(bobDm, () => world.tap(bob, picker, { ...submitButtons(picker)[0]?.data, callId: y.id }));
+      assert.match(cardText(card), /Yolanda Private/);
+      assert.deepEqual(newInDesk().map(cardText), [], 'still nothing in the space');
+    });
   });
 
   it('forgets a person’s tokens on unlink', async () => {

@@ -27,6 +27,8 @@ const pendingParkSchema = z.object({
     forPersonId: z.string().optional(),
     note: z.string().optional(),
     callId: z.string().optional(),
+    // Saved before requests carried it: no call can be shown to have been up then, so the person picks.
+    askedAt: z.string().default(new Date(0).toISOString()),
   }),
 });
 
@@ -38,7 +40,8 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
     ctx.services.metrics.parks.inc({ outcome: outcome.type });
   } catch (error) {
     const linkState = await reportFailure(ctx, error, 'park', request.by);
-    // Asked before linking: the park goes ahead by itself once the person follows that link, if the call is still there.
+    // Asked before linking: the park goes ahead by itself once the person follows that link, if the call
+    // they were on when they asked is still there (the request keeps `askedAt`; see parkCall).
     if (error instanceof NotLinkedError && linkState) {
       await ctx.services.store.savePendingPark(request.by.personId, JSON.stringify({ linkState, isDirect: ctx.isDirect, request }), Date.now());
     }
@@ -65,6 +68,22 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
           ...(request.forPersonId ? { forPersonId: request.forPersonId } : {}),
           ...(request.note ? { note: request.note } : {}),
         }),
+      );
+      return;
+    case 'began-later':
+      // The call asked about has ended, and the calls up now are no one's business in the space: the
+      // person picks privately (without "for someone": the pick is made, and parked, in their 1:1).
+      await ctx.conversation.dm(
+        request.by.personId,
+        callPickerCard(
+          outcome.calls,
+          {
+            ...(request.destination ? { destination: request.destination } : {}),
+            ...(request.groupPark ? { groupPark: true } : {}),
+            ...(request.note ? { note: request.note } : {}),
+          },
+          true,
+        ),
       );
       return;
     case 'parked-somewhere':
@@ -104,7 +123,10 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
   }
 }
 
-/** Right after someone links through the prompt a park of theirs sent: that park, if the call is still there. */
+/**
+ * Right after someone links through the prompt a park of theirs sent: that park, if the call they were
+ * on when they asked is still there. A call that began since is never parked by it: they pick privately.
+ */
 export async function resumePendingPark(services: BotServices, personId: string, linkState: string): Promise<void> {
   const saved = await services.store.takePendingPark(personId, Date.now() - PENDING_PARK_MS);
   if (!saved) return;
