@@ -66,4 +66,41 @@ describe('The SQLite file locked by another process for a while', function () {
     assert.ok(world.bot.lines.some((line) => line.event === 'database-back'), 'it said when the database was back');
     assert.equal((await fetch(`${world.bot.url}/readyz`)).status, 200);
   });
+
+  it('a park kept while the file was locked never takes a call that began after it was asked: he picks privately', async () => {
+    world.hangUpEverything();
+    const samDm = world.directSpace(sam);
+    const x = world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Asked about' } });
+    await world.delivered();
+    const parksBefore = world.callControl('/park').length;
+    const seenInDesk = world.seenIn(frontDesk);
+    const seenInDm = world.seenIn(samDm);
+    const outages = (): number => world.bot.lines.filter((line) => line.event === 'database-unavailable').length;
+    const outagesBefore = outages();
+
+    const other = new DatabaseSync(world.databaseFile);
+    other.exec('BEGIN IMMEDIATE');
+    let y: { id: string };
+    try {
+      const asked = await world.say(sam, frontDesk, 'park');
+      await world.sim.webhooks.settled();
+      await waitFor('the bot to keep it for later', () => outages() > outagesBefore);
+      world.sim.telephony.hangup(sam.id, x.id);
+      // Y rings later than Webex's messaging and calling clocks may disagree, and he answers it.
+      await sleep(Math.max(0, Date.parse(asked.created) + 2_500 - Date.now()));
+      y = world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Began later', number: '+15550177' } });
+      await world.sim.webhooks.settled();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+
+    const newInDesk = (): string[] => world.botMessages(frontDesk).filter((m) => !seenInDesk.has(m.id)).map((m) => m.text ?? '');
+    const picker = await waitFor('an answer to the kept park', () => newInDesk()[0] ?? world.botMessages(samDm).find((m) => !seenInDm.has(m.id)), 20_000);
+    await sleep(1000);
+    assert.deepEqual(newInDesk(), [], 'nothing in the space');
+    assert.equal(world.callControl('/park').length, parksBefore, 'no park request reached Webex');
+    assert.match(typeof picker === 'string' ? picker : cardText(picker), /The call you asked me to park has ended.*Began later/);
+    assert.equal(world.sim.telephony.list(sam.id)[0]?.id, y.id, 'Y is still on his phone');
+  });
 });
