@@ -2,7 +2,7 @@ import type Framework from 'webex-node-bot-framework';
 import type { Bot, Trigger } from 'webex-node-bot-framework';
 import { parseCommand, type Command } from '../chat/command.js';
 import { checkDestination } from '../chat/destination.js';
-import { escapeMarkdown } from '../chat/markdown.js';
+import { escapeName } from '../chat/markdown.js';
 import { conversationIn } from './conversation.js';
 import { readCardTap, readChatMessage, type CardTap, type ChatMessage } from './inbound.js';
 import { handlePark } from './handlers/park.js';
@@ -49,7 +49,7 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
     case 'help':
       return handleHelp(ctx);
     case 'invalid':
-      return ctx.conversation.say(`${escapeMarkdown(by.name)}: ${command.reason}`);
+      return ctx.conversation.say(`${escapeName(by.name)}: ${command.reason}`);
     case 'unknown':
       return handleHelp(ctx, UNKNOWN);
   }

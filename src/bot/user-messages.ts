@@ -1,6 +1,6 @@
 import { MissingScopeError, NotLinkedError } from '../auth/errors.js';
 import { WebexApiError } from '../webex/errors.js';
-import { escapeMarkdown } from '../chat/markdown.js';
+import { escapeNote } from '../chat/markdown.js';
 
 /** What the person asked for that failed: a park, a retrieve, or the list of their devices (`ring on`). */
 export type FailedAction = 'park' | 'retrieve' | 'ring-on';
@@ -42,8 +42,8 @@ export function explainFailure(error: unknown, action: FailedAction): string {
       return `Webex is having trouble right now, so I could not ${verb} the call. Please try again in a minute.`;
     case 'bad-request':
       return action === 'park'
-        ? `Webex refused that park request: ${error.description}. Check the number and try again.`
-        : `Webex refused that retrieve request: ${error.description}.`;
+        ? `Webex refused that park request: ${escapeNote(error.description)}. Check the number and try again.`
+        : `Webex refused that retrieve request: ${escapeNote(error.description)}.`;
   }
 }
 
@@ -52,7 +52,7 @@ function explainDevicesFailure(error: WebexApiError): string {
   if (error.kind === 'forbidden') {
     return 'Webex would not let me read your devices. Your account may not have a Webex Calling licence, or reading your calling settings is not allowed for it. Ask your Webex administrator.';
   }
-  if (error.kind === 'bad-request' || error.kind === 'not-found' || error.kind === 'conflict') return `Webex would not give me your devices: ${escapeMarkdown(error.description)}.`;
+  if (error.kind === 'bad-request' || error.kind === 'not-found' || error.kind === 'conflict') return `Webex would not give me your devices: ${escapeNote(error.description)}.`;
   return 'Webex is having trouble right now, so I could not read your devices. Please try again in a minute.';
 }
 

@@ -4,7 +4,8 @@ import { Template } from 'adaptivecards-templating';
 import type { AnswerEndpoint, Call } from '../webex/schemas.js';
 import type { ParkedCall, PersonRef, RingChoice } from '../storage/store.js';
 import { isClosed, type ClosedState } from '../calls/lifecycle.js';
-import { escapeMarkdown, visibleText } from '../chat/markdown.js';
+import { escapeName, escapeNote, visibleName } from '../chat/markdown.js';
+import { CARD_MAX_BYTES, LIST_MAX_ITEMS, MESSAGE_TEXT_MAX_BYTES, utf8Bytes } from '../chat/limits.js';
 import { WEBEX_DEFAULT } from '../calls/ring-choice.js';
 
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
@@ -41,16 +42,16 @@ function expand(name: CardName, data: Record<string, unknown>): Record<string, u
   return template(name).expand({ $root: data }) as Record<string, unknown>;
 }
 
-const shownPerson = (person: PersonRef): PersonRef => ({ ...person, name: escapeMarkdown(person.name) });
+const shownPerson = (person: PersonRef): PersonRef => ({ ...person, name: escapeName(person.name) });
 const shownParty = (party: ParkedCall['caller']): ParkedCall['caller'] => ({
-  ...(party.name ? { name: escapeMarkdown(party.name) } : {}),
-  ...(party.number ? { number: escapeMarkdown(party.number) } : {}),
+  ...(party.name ? { name: escapeName(party.name) } : {}),
+  ...(party.number ? { number: escapeName(party.number) } : {}),
 });
 
 /**
  * The call as it may be shown: every string that came from outside (caller ids, names, the note, the
- * park number's name) escaped, so a caller-ID name cannot add a link or a mention to a card or its
- * fallback. Card text and fallbacks are both markdown.
+ * park number's name) shortened and escaped, so a caller-ID name cannot add a link or a mention to a
+ * card or its fallback, nor make it longer than Webex takes. Card text and fallbacks are both markdown.
  */
 function shown(call: ParkedCall): ParkedCall {
   return {
@@ -59,16 +60,16 @@ function shown(call: ParkedCall): ParkedCall {
     parkedBy: shownPerson(call.parkedBy),
     parkedAgainst: {
       ...call.parkedAgainst,
-      number: escapeMarkdown(call.parkedAgainst.number),
-      ...(call.parkedAgainst.name ? { name: escapeMarkdown(call.parkedAgainst.name) } : {}),
+      number: escapeName(call.parkedAgainst.number),
+      ...(call.parkedAgainst.name ? { name: escapeName(call.parkedAgainst.name) } : {}),
     },
     ...(call.forPerson ? { forPerson: shownPerson(call.forPerson) } : {}),
     ...(call.retrievedBy ? { retrievedBy: shownPerson(call.retrievedBy) } : {}),
     ...(call.ringingFor ? { ringingFor: shownPerson(call.ringingFor) } : {}),
     ...(call.pickedUpBy ? { pickedUpBy: shownPerson(call.pickedUpBy) } : {}),
     ...(call.handedOver ? { handedOver: shownParty(call.handedOver) } : {}),
-    ...(call.note ? { note: escapeMarkdown(call.note) } : {}),
-    ...(call.ringingOn ? { ringingOn: escapeMarkdown(call.ringingOn) } : {}),
+    ...(call.note ? { note: escapeNote(call.note) } : {}),
+    ...(call.ringingOn ? { ringingOn: escapeName(call.ringingOn) } : {}),
   };
 }
 
@@ -79,6 +80,9 @@ export function callerLabel(caller: ParkedCall['caller']): string {
   if (caller.name && caller.number) return `${caller.name} (${caller.number})`;
   return caller.name ?? caller.number ?? 'Private caller';
 }
+
+/** The caller as a message says it: name and number each shortened and escaped. */
+export const callerInMarkdown = (caller: ParkedCall['caller']): string => callerLabel(shownParty(caller));
 
 function parkedAgainstLabel(call: ParkedCall): string {
   const { name, number } = call.parkedAgainst;
@@ -225,17 +229,43 @@ export function closedSummary(parked: ParkedCall): string {
   return `The call from ${callerLabel(call.caller)}: ${headline}. ${detail}`;
 }
 
+/** How far past Webex's limit on text or our card budget (src/chat/limits.ts) a card is: at most 1 fits. */
+const fullness = ({ card, fallback }: RenderedCard): number => Math.max(utf8Bytes(fallback) / MESSAGE_TEXT_MAX_BYTES, utf8Bytes(JSON.stringify(card)) / CARD_MAX_BYTES);
+
 /**
- * The waiting calls, each with its own Retrieve button while they fit in Webex's five actions; more
- * than that, a choice of call and one Retrieve button, so every call is two taps away however many wait.
+ * A card listing the first of `items`: at most `max`, fewer when even shortened names would not fit
+ * (`render` is given the ones it lists, and says how many more there are). What still does not fit
+ * with one row is left to the send guard to refuse.
+ */
+function listCard<T>(items: T[], render: (listed: T[]) => RenderedCard, max: number = LIST_MAX_ITEMS): RenderedCard {
+  let count = Math.min(items.length, max);
+  let rendered = render(items.slice(0, count));
+  for (let full = fullness(rendered); count > 1 && full > 1; full = fullness(rendered)) {
+    count = Math.max(1, Math.min(count - 1, Math.floor(count / full)));
+    rendered = render(items.slice(0, count));
+  }
+  return rendered;
+}
+
+/**
+ * The calls waiting longest, each with its own Retrieve button while they fit in Webex's five actions;
+ * more than that, a choice of call and one Retrieve button. Past `LIST_MAX_ITEMS` the rest are counted,
+ * with the number of the first of them to type (`retrieve 3010`): every call is still a tap or a
+ * command away, in a message Webex takes.
  */
 export function parkedListCard(parked: ParkedCall[]): RenderedCard {
-  const calls = parked.map(shown);
-  const title = calls.length === 1 ? '1 call is waiting in this space' : `${calls.length} calls are waiting in this space`;
-  return {
-    card: expand('parked-list', { title, calls: calls.map(callFields), buttonEach: calls.length <= MAX_CARD_ACTIONS }),
-    fallback: `${title}: ${calls.map((c) => `${callerLabel(c.caller)} on ${c.parkedAgainst.number}`).join('; ')}.`,
-  };
+  const title = parked.length === 1 ? '1 call is waiting in this space' : `${parked.length} calls are waiting in this space`;
+  return listCard(parked, (listed) => {
+    const calls = listed.map(shown);
+    const next = parked[listed.length];
+    const more = next
+      ? `${parked.length - listed.length} more ${parked.length - listed.length === 1 ? 'is' : 'are'} waiting, not listed here: type \`retrieve ${escapeName(next.parkedAgainst.number)}\` (or the number of the one you want) to take one.`
+      : '';
+    return {
+      card: expand('parked-list', { title, more, calls: calls.map(callFields), buttonEach: calls.length <= MAX_CARD_ACTIONS }),
+      fallback: `${title}: ${calls.map((c) => `${callerLabel(c.caller)} on ${c.parkedAgainst.number}`).join('; ')}.${more ? ` ${more}` : ''}`,
+    };
+  });
 }
 
 /** What the picker's submit carries besides the chosen callId: the rest of the original command. */
@@ -251,31 +281,35 @@ export interface ParkChoiceContext {
  * out after linking, or replayed), so the call asked about has ended; the card goes to them privately.
  */
 export function callPickerCard(calls: Call[], context: ParkChoiceContext, beganLater = false): RenderedCard {
-  const choices = calls.map((call) => ({
-    id: call.id,
-    // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
-    label: visibleText(`${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})`),
-  }));
-  const ended = 'The call you asked me to park has ended, so I parked nothing.';
-  const question = !beganLater
-    ? `You have ${calls.length} calls. Which one should I park?`
-    : `${ended} ${calls.length === 1 ? 'You are on a call that began after you asked: should I park it?' : `You are on ${calls.length} calls that began after you asked: which one should I park?`} Its card will stay in this private chat.`;
-  return {
-    card: expand('call-picker', {
-      question,
-      firstCallId: choices[0]?.id ?? '',
-      calls: choices,
-      submit: { action: 'park', ...context },
-    }),
-    fallback: beganLater
-      ? `${ended} Open this message in a Webex app to park the call you are on now.`
-      : `You have ${calls.length} calls. Open this message in a Webex app to choose which one to park.`,
-  };
+  return listCard(calls, (listed) => {
+    const choices = listed.map((call) => ({
+      id: call.id,
+      // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
+      label: `${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})`,
+    }));
+    const ended = 'The call you asked me to park has ended, so I parked nothing.';
+    const question = !beganLater
+      ? `You have ${calls.length} calls. Which one should I park?`
+      : `${ended} ${calls.length === 1 ? 'You are on a call that began after you asked: should I park it?' : `You are on ${calls.length} calls that began after you asked: which one should I park?`} Its card will stay in this private chat.`;
+    const more = calls.length > listed.length ? `${calls.length - listed.length} more are not listed: park or end one of these to see them.` : '';
+    return {
+      card: expand('call-picker', {
+        question,
+        more,
+        firstCallId: choices[0]?.id ?? '',
+        calls: choices,
+        submit: { action: 'park', ...context },
+      }),
+      fallback: beganLater
+        ? `${ended} Open this message in a Webex app to park the call you are on now.`
+        : `You have ${calls.length} calls. Open this message in a Webex app to choose which one to park.`,
+    };
+  });
 }
 
 function pickParty(call: Call): ParkedCall['caller'] {
   const party = call.remoteParty;
-  return { ...(party?.name ? { name: party.name } : {}), ...(party?.number ? { number: party.number } : {}) };
+  return { ...(party?.name ? { name: visibleName(party.name) } : {}), ...(party?.number ? { number: visibleName(party.number) } : {}) };
 }
 
 export function linkAccountCard(url: string, reason: string): RenderedCard {
@@ -290,10 +324,18 @@ export function linkAccountCard(url: string, reason: string): RenderedCard {
  * (`people`, bots left out; none in a 1:1), or on the call park group; or list what waits.
  */
 export function deskCard(people: PersonRef[]): RenderedCard {
-  return {
-    card: expand('desk', { people: people.map((person) => ({ personId: person.personId, name: visibleText(person.name) })) }),
-    fallback: 'Front desk: type `park` during a call to park it, `park for @Person` to park it for someone, `group park`, or `parked` to see what waits.',
-  };
+  // Everyone Webex lists for the space (up to 100) while the card stays within the budget.
+  return listCard(
+    people,
+    (listed) => ({
+      card: expand('desk', {
+        people: listed.map((person) => ({ personId: person.personId, name: visibleName(person.name) })),
+        more: people.length > listed.length ? `${people.length - listed.length} more people are not listed: type \`park for @Person\`.` : '',
+      }),
+      fallback: 'Front desk: type `park` during a call to park it, `park for @Person` to park it for someone, `group park`, or `parked` to see what waits.',
+    }),
+    people.length,
+  );
 }
 
 /** The commands, as a card, with the same list in markdown for clients without cards. */
@@ -302,21 +344,27 @@ export function helpCard(intro: string, commands: { command: string; meaning: st
 }
 
 /** Where the person's retrieved calls ring, for a sentence: "**Cisco 8865 (reception)**", escaped. */
-export const ringsOnText = (choice: RingChoice | undefined): string => (choice ? `**${escapeMarkdown(choice.name)}**` : "wherever Webex rings you (Webex's default)");
+export const ringsOnText = (choice: RingChoice | undefined): string => (choice ? `**${escapeName(choice.name)}**` : "wherever Webex rings you (Webex's default)");
 
 /**
  * The person's devices as Webex lists them, to choose where the calls they retrieve ring: Webex's
- * default first, then each device, their current choice selected. `reason` says why they see it again.
+ * default first, then each device (the first `LIST_MAX_ITEMS`, their current choice among them), their
+ * current choice selected. `reason` says why they see it again.
  */
 export function ringOnCard(endpoints: AnswerEndpoint[], current: RingChoice | undefined, reason = ''): RenderedCard {
-  const choices = [
-    { title: "Webex's default (wherever Webex rings you)", value: WEBEX_DEFAULT },
-    // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
-    ...endpoints.map((endpoint) => ({ title: visibleText(endpoint.name) || (endpoint.type === 'APPLICATION' ? 'An application' : 'A device'), value: endpoint.id })),
-  ];
-  const selected = current && endpoints.some((endpoint) => endpoint.id === current.endpointId) ? current.endpointId : WEBEX_DEFAULT;
-  return {
-    card: expand('ring-on', { reason: escapeMarkdown(reason), current: ringsOnText(current), choices, selected }),
-    fallback: `${reason ? `${escapeMarkdown(reason)} ` : ''}Calls you retrieve ring ${current ? 'on ' : ''}${ringsOnText(current)}. Type \`ring on\` and part of a device's name to change it: ${endpoints.map((e) => escapeMarkdown(e.name)).join('; ') || 'Webex lists no devices for you'}.`,
-  };
+  const chosen = endpoints.find((endpoint) => endpoint.id === current?.endpointId);
+  // In Webex's order; the current choice moved to the top only if it would not be listed otherwise.
+  const ordered = chosen && endpoints.indexOf(chosen) >= LIST_MAX_ITEMS ? [chosen, ...endpoints.filter((endpoint) => endpoint !== chosen)] : endpoints;
+  return listCard(ordered, (listed) => {
+    const choices = [
+      { title: "Webex's default (wherever Webex rings you)", value: WEBEX_DEFAULT },
+      // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
+      ...listed.map((endpoint) => ({ title: visibleName(endpoint.name) || (endpoint.type === 'APPLICATION' ? 'An application' : 'A device'), value: endpoint.id })),
+    ];
+    const more = endpoints.length > listed.length ? ` ${endpoints.length - listed.length} more are not listed: type \`ring on\` and part of a device's name.` : '';
+    return {
+      card: expand('ring-on', { reason: escapeNote(reason), more: more.trim(), current: ringsOnText(current), choices, selected: chosen?.id ?? WEBEX_DEFAULT }),
+      fallback: `${reason ? `${escapeNote(reason)} ` : ''}Calls you retrieve ring ${current ? 'on ' : ''}${ringsOnText(current)}. Type \`ring on\` and part of a device's name to change it: ${listed.map((e) => escapeName(e.name)).join('; ') || 'Webex lists no devices for you'}.${more}`,
+    };
+  });
 }

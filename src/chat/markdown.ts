@@ -1,3 +1,5 @@
+import { NAME_MAX_CHARS, NOTE_MAX_CHARS, truncate } from './limits.js';
+
 /**
  * Characters that change how text around them is shown without being seen themselves: bidi
  * embeddings, overrides and isolates (U+202A–202E, U+2066–2069, the marks U+200E/200F/061C), zero-width
@@ -25,5 +27,18 @@ export function escapeMarkdown(text: string): string {
     .replace(/</g, '&lt;');
 }
 
+/**
+ * A name (a caller, a person, a device, a park extension) or a number written into markdown: shortened
+ * to what a person can read (src/chat/limits.ts), then escaped. Every name the bot writes goes through
+ * here or `visibleName`, so no name can push a message past Webex's limit.
+ */
+export const escapeName = (name: string): string => escapeMarkdown(truncate(visibleText(name), NAME_MAX_CHARS));
+
+/** Longer outside text (a note, what someone typed, Webex's words), shortened less, then escaped. */
+export const escapeNote = (text: string): string => escapeMarkdown(truncate(visibleText(text), NOTE_MAX_CHARS));
+
+/** A name for a plain-text card field (a choice's title): shortened, invisible characters out. */
+export const visibleName = (name: string): string => truncate(visibleText(name), NAME_MAX_CHARS);
+
 /** A person's name inside a mention tag (`<@personId:ID|Name>`), which must not end the tag early. */
-export const mentionName = (name: string): string => visibleText(name.replace(/[<>|\r\n]/g, '')).trim() || 'you';
+export const mentionName = (name: string): string => truncate(visibleText(name.replace(/[<>|\r\n]/g, '')).trim(), NAME_MAX_CHARS) || 'you';

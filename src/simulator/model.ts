@@ -52,6 +52,8 @@ export interface SimMessage {
   text?: string;
   markdown?: string;
   html?: string;
+  /** At most one: Webex takes one file per message. */
+  files?: string[];
   attachments?: SimAttachment[];
   personId: string;
   personEmail: string;

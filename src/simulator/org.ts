@@ -41,12 +41,24 @@ export interface NewMessage {
   parentId?: string;
   text?: string;
   markdown?: string;
+  /** Files by URL: Webex takes one per message. */
+  files?: string[];
   attachments?: SimAttachment[];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Webex's Buttons and Cards guide: "Cards may include up to five buttons (actions)". */
 const MAX_CARD_ACTIONS = 5;
+/** Webex refuses a message whose `text` or `markdown` is longer than this, counted in UTF-8 bytes. */
+const MAX_TEXT_BYTES = 7439;
+
+/** What Webex refuses of a message's text and markdown, when it is posted and when it is edited. */
+function checkTextLength(input: { text?: string | undefined; markdown?: string | undefined }): void {
+  for (const [field, value] of [['text', input.text], ['markdown', input.markdown]] as const) {
+    const bytes = value === undefined ? 0 : Buffer.byteLength(value, 'utf8');
+    if (bytes > MAX_TEXT_BYTES) throw badRequest(`The message ${field} is ${bytes} bytes; Webex allows at most ${MAX_TEXT_BYTES} bytes`);
+  }
+}
 const MENTION = /<@(personId|personEmail):([^|>]+)(?:\|([^>]*))?>/g;
 
 const now = (): string => new Date().toISOString();
@@ -225,9 +237,11 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   postMessage(senderId: string, input: NewMessage): SimMessage {
     const sender = this.person(senderId);
     const room = this.targetRoom(senderId, input);
-    if (!input.text && !input.markdown && !input.attachments?.length) {
-      throw badRequest('Message must have text, markdown or attachments');
+    if (!input.text && !input.markdown && !input.attachments?.length && !input.files?.length) {
+      throw badRequest('Message must have text, markdown, files or attachments');
     }
+    checkTextLength(input);
+    if (input.files && input.files.length > 1) throw badRequest('Only one file per message');
     if (input.attachments && input.attachments.length > 1) throw badRequest('Only one attachment per message');
     const actions = countActions(input.attachments?.[0]?.content);
     if (actions > MAX_CARD_ACTIONS) throw badRequest(`Cards may include up to ${MAX_CARD_ACTIONS} buttons (actions); this one has ${actions}`);
@@ -243,6 +257,7 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
       ...(input.parentId ? { parentId: input.parentId } : {}),
       text: input.text ?? plainText(input.markdown ?? ''),
       ...(input.markdown ? { markdown: input.markdown, html: toHtml(input.markdown) } : {}),
+      ...(input.files?.length ? { files: input.files } : {}),
       ...(input.attachments?.length ? { attachments: input.attachments } : {}),
       personId: sender.id,
       personEmail: sender.emails[0] ?? '',
@@ -312,6 +327,9 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
     if (message.personId !== editorId) throw new SimError(403, 'Only the author may edit a message');
     if (input.roomId !== message.roomId) throw badRequest('roomId does not match the message');
     if (!input.text && !input.markdown) throw badRequest('text or markdown is required');
+    // NOTES.md: Webex cannot edit a message that carries files or attachments.
+    if (message.files?.length || message.attachments?.length) throw badRequest('Editing a message with files or attachments is currently unsupported');
+    checkTextLength(input);
     message.text = input.text ?? plainText(input.markdown ?? '');
     if (input.markdown) {
       message.markdown = input.markdown;

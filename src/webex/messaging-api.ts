@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { WebexHttpClient } from './http-client.js';
 import { personSchema } from './schemas.js';
+import { checkMessageSize } from '../chat/limits.js';
 
 const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 const createdMessageSchema = z.object({ id: z.string().min(1), roomId: z.string().min(1) });
@@ -31,8 +32,13 @@ export class MessagingApi {
     private readonly botToken: string,
   ) {}
 
-  /** Posts a message in a space (`roomId`) or privately to a person (`toPersonId`). */
+  /**
+   * Posts a message in a space (`roomId`) or privately to a person (`toPersonId`). A message Webex
+   * would refuse for its length, or a card past our budget, is refused here (`MessageTooLargeError`)
+   * before any request: the renderers keep within the limits, and a test finds one that does not.
+   */
   async post(message: OutgoingMessage): Promise<{ id: string; roomId: string }> {
+    checkMessageSize({ markdown: message.markdown, card: message.attachments?.[0]?.content });
     return this.http.request({
       method: 'POST',
       path: '/messages',

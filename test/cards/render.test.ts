@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as AC from 'adaptivecards/dist/adaptivecards.js';
 import { CARDS_DIR, MAX_CARD_ACTIONS, callPickerCard, closedSummary, deskCard, helpCard, linkAccountCard, parkedCallCard, parkedListCard, ringOnCard, stillParkedNotice, waitingCard } from '../../src/cards/render.js';
 import { countActions } from '../../src/simulator/org.js';
+import { CARD_MAX_BYTES, LIST_MAX_ITEMS, MESSAGE_TEXT_MAX_BYTES, NAME_MAX_CHARS, NOTE_MAX_CHARS } from '../../src/chat/limits.js';
 import { COMMANDS, HELP_INTRO, HELP_TEXT } from '../../src/bot/user-messages.js';
 import type { ParkedCall } from '../../src/storage/store.js';
 
@@ -144,6 +145,18 @@ describe('cards', () => {
     assert.equal(choice?.id, 'parkId', 'the chosen call is submitted with the button as parkId');
     assert.deepEqual(choice?.choices?.map((c) => c.value), twelveCalls.map((c) => c.id));
     assert.match(textOf(long), /12 calls are waiting.*Caller 11/);
+    assert.doesNotMatch(textOf(long) + rendered.longList.fallback, /more are waiting/, 'all of them listed');
+  });
+
+  it(`past ${LIST_MAX_ITEMS} waiting calls, lists the ones waiting longest and says how many more and what to type`, () => {
+    const many = Array.from({ length: LIST_MAX_ITEMS + 12 }, (_, i) => ({ ...call, id: `5b0c6a55-1c52-4a0b-9d3c-${String(i).padStart(12, '0')}`, caller: { name: `Caller ${i}` }, parkedAgainst: { number: String(2000 + i) } }));
+    const { card, fallback } = parkedListCard(many);
+    const choice = (card as { body: { type: string; choices?: { value: string }[] }[] }).body.find((element) => element.type === 'Input.ChoiceSet');
+    assert.deepEqual(choice?.choices?.map((c) => c.value), many.slice(0, LIST_MAX_ITEMS).map((c) => c.id));
+    const more = `12 more are waiting, not listed here: type \`retrieve ${2000 + LIST_MAX_ITEMS}\` (or the number of the one you want) to take one.`;
+    assert.ok(textOf(card).includes(`${LIST_MAX_ITEMS + 12} calls are waiting`));
+    assert.ok(textOf(card).includes(more), textOf(card).slice(-300));
+    assert.ok(fallback.endsWith(`Caller ${LIST_MAX_ITEMS - 1} on ${2000 + LIST_MAX_ITEMS - 1}. ${more}`), fallback.slice(-300));
   });
 
   it('the waiting card shows who is waiting, where, who parked it, for whom, the note, and a Retrieve button for this call', () => {
@@ -209,6 +222,78 @@ describe('cards', () => {
     const json = JSON.stringify(rendered.picker.card);
     assert.ok(json.includes('"data":{"action":"park","destination":"1000"}'));
     assert.ok(json.includes('Private caller (held)'));
+  });
+
+  describe("within Webex's limit on text and our card budget, however long the lists and names", () => {
+    /** 10,000 characters that cost the most: each escaped (`*`, `_`, `<`) or four bytes long. */
+    const longest = (seed: string): string => `${seed} ${'*😀_<é'.repeat(2000)}`.slice(0, 10_000);
+    const longCall = (i: number): ParkedCall => ({
+      ...call,
+      id: `5b0c6a55-1c52-4a0b-9d3c-${String(i).padStart(12, '0')}`,
+      caller: { name: longest(`Caller ${i}`), number: longest('+1555') },
+      parkedBy: { personId: 'RITA', name: longest('Rita') },
+      parkedAgainst: { number: String(3000 + i), name: longest('Call Park') },
+      forPerson: { personId: 'SAM', name: longest('Sam') },
+      note: longest('note'),
+      ringingOn: longest('Cisco 8865'),
+      ringingFor: { personId: 'SAM', name: longest('Sam') },
+      retrievedBy: { personId: 'SAM', name: longest('Sam') },
+      pickedUpBy: { personId: 'PRIYA', name: longest('Priya') },
+      handedOver: { name: longest('Other'), number: longest('+1666') },
+    });
+    const calls = Array.from({ length: 300 }, (_, i) => longCall(i));
+    const devices = Array.from({ length: 300 }, (_, i) => ({ id: `DEVICE${i}`, type: 'DEVICE', name: longest(`Cisco 8865 ${i}`), isPreferredAnswerEndpoint: false }));
+    const phoneCalls = Array.from({ length: 300 }, (_, i) => ({ id: `CALL${i}`, state: 'connected', remoteParty: { name: longest(`Caller ${i}`), number: longest('+1555') } }));
+    const worst: Record<string, { card: unknown; fallback: string }> = {
+      'parked list of 300': parkedListCard(calls),
+      'call picker of 300': callPickerCard(phoneCalls, { destination: '1000', note: longest('note').slice(0, 500) }),
+      'ring-on of 300 devices': ringOnCard(devices, { endpointId: 'DEVICE299', name: longest('Cisco 8865 299') }, `None of your devices is called “${longest('kitchen')}”.`),
+      'desk of 100 people': deskCard(Array.from({ length: 100 }, (_, i) => ({ personId: `PERSON${i}`.padEnd(80, 'x'), name: longest(`Person ${i}`) }))),
+      waiting: waitingCard(longCall(1)),
+      ringing: parkedCallCard({ ...longCall(1), state: 'ringing', ringingSince: closedAt, handedCallId: 'CALL' }),
+      ...Object.fromEntries(endings.map(([ended]) => [`${ended.state} (closed)`, parkedCallCard({ ...longCall(1), state: ended.state, waitedSeconds: 1800, closedAt })])),
+      'still parked': { card: {}, fallback: stillParkedNotice(longCall(1)) },
+      'closed summary': { card: {}, fallback: closedSummary({ ...longCall(1), state: 'gone', closedAt }) },
+    };
+
+    for (const [name, { card, fallback }] of Object.entries(worst)) {
+      it(`the ${name} card: JSON under ${CARD_MAX_BYTES} bytes, fallback within ${MESSAGE_TEXT_MAX_BYTES} bytes, valid at 1.3`, () => {
+        const json = Buffer.byteLength(JSON.stringify(card), 'utf8');
+        assert.ok(json < CARD_MAX_BYTES, `${json} bytes of card`);
+        assert.ok(Buffer.byteLength(fallback, 'utf8') <= MESSAGE_TEXT_MAX_BYTES, `${Buffer.byteLength(fallback, 'utf8')} bytes of fallback`);
+        if (Object.keys(card as object).length) assert.deepEqual(problemsAt13(card), []);
+        assert.ok(countActions(card) <= MAX_CARD_ACTIONS);
+      });
+    }
+
+    it('names are cut to a readable length with an ellipsis, never in the middle of an emoji or an escape', () => {
+      const { fallback } = waitingCard(longCall(7));
+      const [, caller] = /^Call from (.*?) \(/.exec(fallback) ?? [];
+      assert.ok(caller?.endsWith('…'), caller);
+      const unescaped = (caller ?? '').replace(/\\(.)/g, '$1').replace(/&lt;/g, '<');
+      assert.equal(Array.from(unescaped).length, NAME_MAX_CHARS, 'shortened to the name length, ellipsis included');
+      assert.ok(unescaped.startsWith('Caller 7 *😀_<é'));
+      assert.doesNotMatch(fallback, /\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/, 'no emoji cut in half');
+      const note = textOf(waitingCard(longCall(7)).card).match(/Note: (\S[^|]*…)/)?.[1] ?? '';
+      assert.equal(Array.from(note.replace(/\\(.)/g, '$1').replace(/&lt;/g, '<')).length, NOTE_MAX_CHARS, 'a note keeps more');
+    });
+
+    it('a list lists the first ones, says how many more, and names a call to type for the rest', () => {
+      const { card, fallback } = worst['parked list of 300'] as { card: { body: { type: string; choices?: { value: string }[] }[] }; fallback: string };
+      const listed = card.body.find((element) => element.type === 'Input.ChoiceSet')?.choices ?? [];
+      assert.ok(listed.length >= 5 && listed.length <= LIST_MAX_ITEMS, `${listed.length} listed`);
+      assert.deepEqual(listed.map((c) => c.value), calls.slice(0, listed.length).map((c) => c.id), 'the longest waiting first');
+      const more = `${300 - listed.length} more are waiting, not listed here: type \`retrieve ${3000 + listed.length}\``;
+      assert.ok(textOf(card).includes(more), textOf(card).slice(-300));
+      assert.ok(fallback.includes(more));
+      const ringOn = worst['ring-on of 300 devices'] as { card: { body: { type: string; value?: string; choices?: { value: string }[] }[] }; fallback: string };
+      const devicesListed = ringOn.card.body.find((element) => element.type === 'Input.ChoiceSet');
+      assert.equal(devicesListed?.value, 'DEVICE299', 'the current choice is listed and selected, though 299th');
+      assert.equal(devicesListed?.choices?.[1]?.value, 'DEVICE299');
+      assert.match(textOf(ringOn.card), new RegExp(`${300 - (devicesListed?.choices?.length ?? 0) + 1} more are not listed: type \`ring on\` and part of a device's name`));
+      assert.match(textOf(worst['call picker of 300']?.card), /You have 300 calls.* \d+ more are not listed: park or end one of these to see them/);
+      assert.match(textOf(worst['desk of 100 people']?.card), /\d+ more people are not listed: type `park for @Person`/);
+    });
   });
 
   it('renders a fresh object each time, so two messages never share one', () => {

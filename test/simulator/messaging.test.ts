@@ -67,6 +67,42 @@ describe('simulator: messaging and signed webhooks', () => {
     assert.throws(tooMany, (error: { status?: number; message?: string }) => error.status === 400 && /up to 5 buttons/.test(error.message ?? ''));
   });
 
+  it('refuses text or markdown past Webex’s 7,439 bytes (bytes, not characters) and more than one file, in Webex’s error shape', async () => {
+    const rita = sim.org.addPerson({ displayName: 'Rita Long', email: 'rita.long@example.com' });
+    const token = sim.org.issueToken(rita.id, 'access', ['spark:all']);
+    const room = sim.org.createRoom(rita.id, 'Limits');
+    const post = async (body: Record<string, unknown>): Promise<{ status: number; body: { message?: string; errors?: { description: string }[]; trackingId?: string } }> => {
+      const response = await fetch(`${sim.apiUrl}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ roomId: room.id, ...body }),
+      });
+      return { status: response.status, body: (await response.json()) as { message?: string; errors?: { description: string }[]; trackingId?: string } };
+    };
+    assert.equal((await post({ text: 'a'.repeat(7439) })).status, 200, 'exactly 7,439 bytes is allowed');
+    assert.equal((await post({ markdown: 'a'.repeat(7439) })).status, 200);
+    for (const body of [{ text: 'a'.repeat(7440) }, { markdown: 'a'.repeat(7440) }, { markdown: 'é'.repeat(3720) }, { text: '😀'.repeat(1860) }]) {
+      const refused = await post(body);
+      assert.equal(refused.status, 400, `${Object.keys(body)[0]} of ${Buffer.byteLength(Object.values(body)[0] ?? '')} bytes`);
+      assert.ok(refused.body.message && refused.body.errors?.[0]?.description && refused.body.trackingId, 'Webex’s error shape');
+      assert.match(refused.body.message ?? '', /7439 bytes/);
+    }
+    assert.equal('é'.repeat(3720).length, 3720, '3,720 characters, but 7,440 bytes: refused');
+    assert.equal((await post({ text: 'one file', files: ['https://example.com/a.png'] })).status, 200);
+    const twoFiles = await post({ text: 'two files', files: ['https://example.com/a.png', 'https://example.com/b.png'] });
+    assert.equal(twoFiles.status, 400);
+    assert.match(twoFiles.body.message ?? '', /one file/);
+    const mine = sim.org.postMessage(rita.id, { roomId: room.id, text: 'short' });
+    const edit = await fetch(`${sim.apiUrl}/messages/${mine.id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roomId: room.id, markdown: 'a'.repeat(7440) }),
+    });
+    assert.equal(edit.status, 400, 'an edit past the limit is refused too');
+    assert.throws(() => sim.org.editMessage(rita.id, mine.id, { roomId: room.id, markdown: 'é'.repeat(3720) }), (error: { status?: number }) => error.status === 400);
+    assert.equal(sim.org.editMessage(rita.id, mine.id, { roomId: room.id, markdown: 'a'.repeat(7439) }).markdown?.length, 7439);
+  });
+
   it('keeps people of another organisation apart: their own orgId, on their webhooks too', async () => {
     const { orgId } = sim.addOrganisation();
     const bob = sim.org.addPerson({ displayName: 'Bob Other', email: 'bob@other.example', extension: '2001', orgId });

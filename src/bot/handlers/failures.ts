@@ -1,7 +1,7 @@
 import { MissingScopeError, NotLinkedError } from '../../auth/errors.js';
 import { WebexApiError } from '../../webex/errors.js';
 import { explainFailure, MISSING_SCOPE_REASON, type FailedAction } from '../user-messages.js';
-import { escapeMarkdown } from '../../chat/markdown.js';
+import { escapeName } from '../../chat/markdown.js';
 import { sendLinkPrompt } from './link.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
@@ -44,10 +44,10 @@ export async function reportFailure(
   }
   if (PRIVATE_ACTIONS.has(action) && !needsLink) {
     await ctx.conversation.dm(person.personId, explainFailure(error, action));
-    if (!ctx.isDirect && !ctx.fromCard) await ctx.conversation.say(`${escapeMarkdown(person.name)}, I have sent you a private message.`);
+    if (!ctx.isDirect && !ctx.fromCard) await ctx.conversation.say(`${escapeName(person.name)}, I have sent you a private message.`);
     return stateId;
   }
-  const sentence = `${escapeMarkdown(person.name)}: ${explainFailure(error, action)}`;
+  const sentence = `${escapeName(person.name)}: ${explainFailure(error, action)}`;
   if (threadId) await ctx.conversation.reply(threadId, sentence);
   else await ctx.conversation.say(sentence);
   return stateId;

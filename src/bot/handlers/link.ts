@@ -1,5 +1,5 @@
 import { linkAccountCard } from '../../cards/render.js';
-import { escapeMarkdown } from '../../chat/markdown.js';
+import { escapeName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
 
@@ -13,7 +13,7 @@ export async function sendLinkPrompt(ctx: HandlerContext, person: PersonRef, rea
 export async function handleLink(ctx: HandlerContext, sender: PersonRef): Promise<void> {
   const linked = await ctx.services.vault.isLinked(sender.personId);
   await sendLinkPrompt(ctx, sender, linked ? 'Your account is already linked; use this to link it again.' : 'Welcome!');
-  if (!ctx.isDirect) await ctx.conversation.say(`${escapeMarkdown(sender.name)}, I have sent you a private message with your link.`);
+  if (!ctx.isDirect) await ctx.conversation.say(`${escapeName(sender.name)}, I have sent you a private message with your link.`);
 }
 
 export async function handleUnlink(ctx: HandlerContext, sender: PersonRef): Promise<void> {
@@ -23,7 +23,7 @@ export async function handleUnlink(ctx: HandlerContext, sender: PersonRef): Prom
   const removed = await ctx.services.vault.unlink(sender.personId);
   await ctx.conversation.say(
     removed
-      ? `${escapeMarkdown(sender.name)}, I have forgotten your Webex tokens. I can no longer park or retrieve calls for you until you \`link\` again.`
-      : `${escapeMarkdown(sender.name)}, your Webex account was not linked, so there was nothing to remove.`,
+      ? `${escapeName(sender.name)}, I have forgotten your Webex tokens. I can no longer park or retrieve calls for you until you \`link\` again.`
+      : `${escapeName(sender.name)}, your Webex account was not linked, so there was nothing to remove.`,
   );
 }

@@ -1,12 +1,12 @@
 import { parkCall, type ParkOutcome, type ParkRequest } from '../../calls/park-call.js';
-import { callPickerCard, callerLabel, waitingCard } from '../../cards/render.js';
+import { callPickerCard, callerInMarkdown, waitingCard } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
 import { isPassing } from '../../webex/errors.js';
 import { z } from 'zod';
 import { NotLinkedError } from '../../auth/errors.js';
 import { conversationIn } from '../conversation.js';
 import type { BotServices } from '../context.js';
-import { escapeMarkdown, mentionName } from '../../chat/markdown.js';
+import { escapeName, mentionName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 import { pseudonym } from '../../logger.js';
 
@@ -55,7 +55,7 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, or is a bot, so I did not park the call.');
       return;
     case 'no-call': {
-      const answer = `${escapeMarkdown(request.by.name)}, you have no active call to park.`;
+      const answer = `${escapeName(request.by.name)}, you have no active call to park.`;
       if (ctx.fromCard) await ctx.conversation.dm(request.by.personId, answer);
       else await ctx.conversation.say(answer);
       return;
@@ -88,7 +88,7 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       return;
     case 'parked-somewhere':
       await ctx.conversation.say(
-        `${escapeMarkdown(request.by.name)}: your call from ${escapeMarkdown(callerLabel(outcome.call.caller))} was parked in your call park group while I was restarting, and I lost track of the extension. Check your group's park extensions.`,
+        `${escapeName(request.by.name)}: your call from ${callerInMarkdown(outcome.call.caller)} was parked in your call park group while I was restarting, and I lost track of the extension. Check your group's park extensions.`,
       );
       return;
     case 'parked': {
@@ -113,7 +113,7 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
         forPerson &&
           ctx.conversation.reply(
             cardId,
-            `<@personId:${forPerson.personId}|${mentionName(forPerson.name)}>, a call from ${escapeMarkdown(callerLabel(call.caller))} is waiting for you on **${escapeMarkdown(call.parkedAgainst.number)}**.`,
+            `<@personId:${forPerson.personId}|${mentionName(forPerson.name)}>, a call from ${callerInMarkdown(call.caller)} is waiting for you on **${escapeName(call.parkedAgainst.number)}**.`,
           ),
         forPerson && ctx.services.board.sendPrivately({ ...call, cardMessageId: cardId, forPerson }),
         ...outcome.superseded.map((older) => ctx.services.board.show(older)),

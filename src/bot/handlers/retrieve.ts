@@ -2,7 +2,7 @@ import { retrieveByNumber, retrieveParkedCall, type RetrieveByNumberOutcome } fr
 import { watchRing } from '../../calls/ring.js';
 import { closedSummary, parkedListCard, ringsOnText } from '../../cards/render.js';
 import { reportFailure } from './failures.js';
-import { escapeMarkdown } from '../../chat/markdown.js';
+import { escapeName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
 
@@ -49,18 +49,18 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
       return;
     case 'retrieved-unrecorded':
       await ctx.conversation.say(
-        `${escapeMarkdown(by.name)}, I am bringing back the call parked on ${escapeMarkdown(outcome.destination ?? 'your line')}: ${outcome.ringsOn ? ringsOnText(outcome.ringsOn) : 'your phone'} will ring.`,
+        `${escapeName(by.name)}, I am bringing back the call parked on ${escapeName(outcome.destination ?? 'your line')}: ${outcome.ringsOn ? ringsOnText(outcome.ringsOn) : 'your phone'} will ring.`,
       );
       return;
     case 'closed':
       await ctx.conversation.dm(by.personId, closedSummary(outcome.call));
       return;
     case 'in-progress': {
-      const number = escapeMarkdown(outcome.call.parkedAgainst.number);
+      const number = escapeName(outcome.call.parkedAgainst.number);
       const ringing = outcome.call.state === 'ringing' && outcome.call.ringingFor;
       await ctx.conversation.dm(
         by.personId,
-        ringing ? `${escapeMarkdown(ringing.name)}'s phone is ringing with the call on ${number}: if they do not answer, it stays parked and you can try again.` : `Someone else is retrieving the call on ${number} right now.`,
+        ringing ? `${escapeName(ringing.name)}'s phone is ringing with the call on ${number}: if they do not answer, it stays parked and you can try again.` : `Someone else is retrieving the call on ${number} right now.`,
       );
       return;
     }

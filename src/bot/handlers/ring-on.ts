@@ -1,6 +1,7 @@
 import { chooseRing, ringOptions, type RingChoiceOutcome, type RingPick } from '../../calls/ring-choice.js';
 import { ringOnCard, ringsOnText } from '../../cards/render.js';
-import { escapeMarkdown } from '../../chat/markdown.js';
+import { escapeName } from '../../chat/markdown.js';
+import { NAME_MAX_CHARS, truncate } from '../../chat/limits.js';
 import { reportFailure } from './failures.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
@@ -9,7 +10,7 @@ import type { PersonRef } from '../../storage/store.js';
 export async function handleRingOn(ctx: HandlerContext, by: PersonRef, words?: string): Promise<void> {
   try {
     await tell(ctx, by, words ? await chooseRing(ctx.services, by.personId, { words }) : { type: 'choose', options: await ringOptions(ctx.services, by.personId) });
-    if (!ctx.isDirect) await ctx.conversation.say(`${escapeMarkdown(by.name)}, I have sent you a private message.`);
+    if (!ctx.isDirect) await ctx.conversation.say(`${escapeName(by.name)}, I have sent you a private message.`);
   } catch (error) {
     await reportFailure(ctx, error, 'ring-on', by);
   }
@@ -43,7 +44,8 @@ async function tell(ctx: HandlerContext, by: PersonRef, outcome: RingChoiceOutco
 
 function reasonToChoose({ options, unclear }: RingChoiceOutcome & { type: 'choose' }): string {
   if (!options.endpoints.length) return 'Webex lists no devices for you, so calls you retrieve ring where Webex rings you.';
-  if (unclear?.fits === 'none') return `None of your devices is called “${unclear.words}”. Choose one:`;
-  if (unclear?.fits === 'several') return `Several of your devices fit “${unclear.words}”. Choose one:`;
+  // What they typed, shortened as a name is: the card escapes the whole reason.
+  if (unclear?.fits === 'none') return `None of your devices is called “${truncate(unclear.words, NAME_MAX_CHARS)}”. Choose one:`;
+  if (unclear?.fits === 'several') return `Several of your devices fit “${truncate(unclear.words, NAME_MAX_CHARS)}”. Choose one:`;
   return '';
 }
