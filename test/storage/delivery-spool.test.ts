@@ -58,21 +58,28 @@ describe('The delivery spool', () => {
 });
 
 /** Every FileHandle write (appendFile or write) writes only part of what it was given, once, then fails as a full disk does. */
-async function diskFullOnce(folder: string): Promise<sinon.SinonStub[]> {
+async function diskFullOnce(folder: string): Promise<void> {
   const probe = await fsp.open(join(folder, 'probe'), 'w');
   const prototype = Object.getPrototypeOf(probe) as FileHandle;
   await probe.close();
   rmSync(join(folder, 'probe'));
-  const realWrite = prototype.write;
+  const realWrite = prototype.write as (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
   let failed = false;
-  const tear = async function (this: FileHandle, data: string | Uint8Array, ...rest: unknown[]): Promise<unknown> {
-    if (failed) return (realWrite as (...args: unknown[]) => Promise<unknown>).call(this, data, ...rest);
+  async function tear(this: FileHandle, ...args: unknown[]): Promise<never> {
+    const [data] = args;
+    if (failed || !(typeof data === 'string' || data instanceof Uint8Array)) throw new Error('the fault expects one write of a string or bytes');
     failed = true;
-    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
+    const bytes = Buffer.from(data);
     await realWrite.call(this, bytes, 0, Math.floor(bytes.length / 2));
     throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
-  };
-  return [sinon.stub(prototype, 'appendFile').callsFake(tear), sinon.stub(prototype, 'write').callsFake(tear)];
+  }
+  const writes = (real: (this: FileHandle, ...args: unknown[]) => Promise<unknown>) =>
+    function (this: FileHandle, ...args: unknown[]): Promise<unknown> {
+      return failed ? real.call(this, ...args) : tear.call(this, ...args);
+    };
+  const realAppend = prototype.appendFile as (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
+  sinon.replace(prototype, 'appendFile', writes(realAppend) as FileHandle['appendFile']);
+  sinon.replace(prototype, 'write', writes(realWrite) as FileHandle['write']);
 }
 
 const keys = async (spool: DeliverySpool): Promise<string[]> => {
