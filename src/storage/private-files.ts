@@ -13,34 +13,28 @@ export function makePrivateFolder(path: string): void {
 }
 
 /**
- * Creates the file empty and 0600, or tightens an existing one to 0600. Returns whether an existing
- * file was open to others (an earlier version made it so), for the caller to say so.
+ * What became of a file made private: `tightened` when others could read or write it (an earlier
+ * version made it so), `could-not` when its mode cannot be changed (another user owns it), which the
+ * caller says rather than refusing to start.
  */
-export function makePrivateFile(path: string): boolean {
-  const mode = fileMode(path);
-  if (mode === undefined) {
-    closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-    return false;
-  }
-  return tighten(path, mode);
-}
+export type PrivateFile = 'created' | 'absent' | 'private' | 'tightened' | 'could-not';
 
-/** Tightens the file if it exists; returns whether it was open to others. */
-export function tightenIfPresent(path: string): boolean {
-  const mode = fileMode(path);
-  return mode !== undefined && tighten(path, mode);
-}
-
-function tighten(path: string, mode: number): boolean {
-  if (mode !== PRIVATE_FILE_MODE) chmodSync(path, PRIVATE_FILE_MODE);
-  return (mode & 0o077) !== 0;
-}
-
-function fileMode(path: string): number | undefined {
+/** Makes `path` 0600, creating it empty when `create` is set and it does not exist. */
+export function makePrivateFile(path: string, create: boolean): PrivateFile {
+  let mode: number;
   try {
-    return statSync(path).mode & 0o777;
+    mode = statSync(path).mode & 0o777;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!create) return 'absent';
+    closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+    return 'created';
   }
+  if (mode === PRIVATE_FILE_MODE) return 'private';
+  try {
+    chmodSync(path, PRIVATE_FILE_MODE);
+  } catch {
+    return 'could-not';
+  }
+  return (mode & 0o077) !== 0 ? 'tightened' : 'private';
 }
