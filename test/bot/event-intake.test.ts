@@ -13,6 +13,8 @@ import { InFlight } from '../../src/ops/in-flight.js';
 import type { WebhookDelivery } from '../../src/http/webhook-route.js';
 import { memoryLogger } from '../support/memory-logger.js';
 import { waitFor } from '../support/wait.js';
+import { diskFullOnce } from '../support/disk-full.js';
+import { DatabaseSync } from 'node:sqlite';
 
 const LEASE_MS = 5_000;
 
@@ -87,6 +89,27 @@ describe('the event intake', () => {
     assert.equal(await answer, 'accepted');
     const unfinished = await store.staleDeliveries(Date.now() + 2 * LEASE_MS, LEASE_MS, 3);
     assert.deepEqual(unfinished, [], 'nothing left in the inbox for another instance to act on again');
+  });
+
+  it('acts on a delivery kept after one the full disk refused half-written, once the database is back', async function () {
+    this.timeout(20_000);
+    // Another process holds the SQLite file's write lock: the database is unavailable, deliveries are kept on disk.
+    const other = new DatabaseSync(join(dir, 'parkbot.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      assert.equal(await intake.receive(message('BEFORE')), 'accepted');
+      assert.equal(gate.isUp, false);
+      await diskFullOnce();
+      await assert.rejects(intake.receive(message('REFUSED')), /ENOSPC/, 'the webhook route answers this one 503');
+      sinon.restore();
+      assert.equal(await intake.receive(message('AFTER')), 'accepted', 'space is back: answered 200');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await waitFor('the deliveries kept on disk acted on', () => read.length >= 2, 10_000);
+    await sleep(200);
+    assert.deepEqual(read, ['BEFORE', 'AFTER']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import fsp, { type FileHandle } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
+import { diskFullOnce } from '../support/disk-full.js';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,31 +58,6 @@ describe('The delivery spool', () => {
   });
 });
 
-/** Every FileHandle write (appendFile or write) writes only part of what it was given, once, then fails as a full disk does. */
-async function diskFullOnce(folder: string): Promise<void> {
-  const probe = await fsp.open(join(folder, 'probe'), 'w');
-  const prototype = Object.getPrototypeOf(probe) as FileHandle;
-  await probe.close();
-  rmSync(join(folder, 'probe'));
-  const realWrite = prototype.write as (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
-  let failed = false;
-  async function tear(this: FileHandle, ...args: unknown[]): Promise<never> {
-    const [data] = args;
-    if (failed || !(typeof data === 'string' || data instanceof Uint8Array)) throw new Error('the fault expects one write of a string or bytes');
-    failed = true;
-    const bytes = Buffer.from(data);
-    await realWrite.call(this, bytes, 0, Math.floor(bytes.length / 2));
-    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
-  }
-  const writes = (real: (this: FileHandle, ...args: unknown[]) => Promise<unknown>) =>
-    function (this: FileHandle, ...args: unknown[]): Promise<unknown> {
-      return failed ? real.call(this, ...args) : tear.call(this, ...args);
-    };
-  const realAppend = prototype.appendFile as (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
-  sinon.replace(prototype, 'appendFile', writes(realAppend) as FileHandle['appendFile']);
-  sinon.replace(prototype, 'write', writes(realWrite) as FileHandle['write']);
-}
-
 const keys = async (spool: DeliverySpool): Promise<string[]> => {
   const taken: string[] = [];
   await spool.replay(async ({ key }) => void taken.push(key));
@@ -106,7 +82,7 @@ describe('The delivery spool on a disk that fails', () => {
     const file = join(dir, 'inbox-3000.jsonl');
     const sizeBefore = statSync(file).size;
 
-    await diskFullOnce(dir);
+    await diskFullOnce();
     await assert.rejects(spool.append({ key: 'torn', body: `{"id":"${'x'.repeat(200)}"}` }), /ENOSPC/, 'the delivery gets 503');
     sinon.restore();
     assert.equal(statSync(file).size, sizeBefore, 'no half record left behind');
