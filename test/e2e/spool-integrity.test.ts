@@ -29,9 +29,9 @@ describe('A spool entry the bot cannot read', function () {
     mkdirSync(stuck, { recursive: true });
     await world.start();
 
-    const readiness = async (): Promise<{ status: number; spool?: string }> => {
+    const readiness = async (): Promise<{ status: number; spool: string | undefined }> => {
       const response = await fetch(`${world.bot.url}/readyz`);
-      return { status: response.status, spool: ((await response.json()) as { checks: { spool?: string } }).checks.spool };
+      return { status: response.status, spool: ((await response.json()) as { checks: { spool: string | undefined } }).checks.spool };
     };
     await waitFor('the bot to find the spool unreadable', () => world.bot.lines.some((line) => line.event === 'spool-unreadable'));
     assert.deepEqual(await readiness(), { status: 503, spool: 'unreadable' });
