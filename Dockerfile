@@ -32,9 +32,9 @@ COPY cards ./cards
 COPY src/playground/public ./src/playground/public
 # The only places the bot writes: the SQLite database's folder (DATABASE_URL defaults to
 # sqlite:./data/parkbot.db) and the delivery spool kept during a database outage (SPOOL_DIR defaults to
-# ./data/spool). Mount volumes here to keep them (a volume takes its folder's owner). Not VOLUMEs, so
+# ./data/spool). Mount volumes here to keep them (a volume takes its folder's owner and mode, 0700). Not VOLUMEs, so
 # nobody gets stray anonymous volumes they did not ask for; compose.yaml asks for the spool's.
-RUN mkdir -p /app/data/spool && chown -R node:node /app/data
+RUN mkdir -p /app/data/spool && chown -R node:node /app/data && chmod -R 700 /app/data
 
 # The official image's unprivileged user; the application files stay root's, read-only to it.
 USER node

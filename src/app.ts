@@ -177,7 +177,13 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
       );
     }),
   );
-  app.use(opsRoutes({ database: () => store.ping(), framework: () => intake.isOpen, webhooks: () => botWebhooks.health }, metrics, config.metricsToken));
+  app.use(
+    opsRoutes(
+      { database: () => store.ping(), framework: () => intake.isOpen, spool: () => (spool.fault ? 'unreadable' : 'ok'), webhooks: () => botWebhooks.health },
+      metrics,
+      config.metricsToken,
+    ),
+  );
   if (options.routes) app.use(options.routes);
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });

@@ -8,7 +8,7 @@ import { RoomQueue } from './room-queue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPassing } from '../webex/errors.js';
 import { DatabaseUnavailableError, type DatabaseGate } from '../storage/database-gate.js';
-import type { DeliverySpool, SpooledDelivery } from '../storage/delivery-spool.js';
+import { SpoolUnreadableError, type DeliverySpool, type SpooledDelivery } from '../storage/delivery-spool.js';
 
 /** Who works on an event: the framework (messages, card taps), or the bot itself (call events). */
 export interface EventHandlers {
@@ -73,6 +73,8 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   private readonly rooms = new RoomQueue();
   private readonly handlerWork = new Map<string, Promise<unknown>[]>();
   private recovery: NodeJS.Timeout | undefined;
+  /** Whether the spool's being stuck at an unreadable entry has been said (it is said once, not at every retry). */
+  private spoolStuckSaid = false;
 
   constructor(
     private readonly handlers: EventHandlers,
@@ -167,7 +169,8 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     await this.outage.spool.append(delivery);
     this.metrics.spooledDeliveries.inc();
     this.logger.warn({ event: 'delivery-spooled', eventKey: pseudonym(delivery.key), waiting: this.outage.spool.size }, 'Kept a delivery on disk until the database is back');
-    if (this.outage.gate.isUp) void this.replaySpool();
+    // A spool stuck at an unreadable entry is tried again by the recovery interval only, not at every delivery.
+    if (this.outage.gate.isUp && !this.outage.spool.fault) void this.replaySpool();
     return 'accepted';
   }
 
@@ -183,9 +186,24 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
         if (await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs)) this.process(key, body);
         else this.metrics.duplicateDeliveries.inc();
       });
+      this.spoolStuck(false);
     } catch (error) {
-      this.logger.warn({ event: 'spool-replay-stopped', error: error instanceof Error ? error.message : 'unknown' }, 'Stopped replaying kept deliveries; the rest stay on disk');
+      if (error instanceof SpoolUnreadableError) this.spoolStuck(true, error.message);
+      else this.logger.warn({ event: 'spool-replay-stopped', error: error instanceof Error ? error.message : 'unknown' }, 'Stopped replaying kept deliveries; the rest stay on disk');
     }
+  }
+
+  /**
+   * A spool entry that cannot be read (a folder in its place, a file whose owner changed, a disk
+   * error) holds every kept delivery behind it: said once, counted, and shown by /readyz; it is tried
+   * again every recovery interval, and the replay goes on by itself once someone has fixed it.
+   */
+  private spoolStuck(stuck: boolean, reason?: string): void {
+    this.metrics.spoolUnreadable.set(stuck ? 1 : 0);
+    if (stuck === this.spoolStuckSaid) return;
+    this.spoolStuckSaid = stuck;
+    if (stuck) this.logger.error({ event: 'spool-unreadable', reason }, 'Kept deliveries cannot be replayed: fix or move the spool entry named; nothing has been deleted, and the replay goes on once it can be read');
+    else this.logger.info({ event: 'spool-readable' }, 'The spool can be read again; replaying the deliveries kept on disk');
   }
 
   private async renew(key: string): Promise<void> {

@@ -6,6 +6,8 @@ export interface Readiness {
   /** Throws when the database cannot be reached. */
   database(): Promise<void>;
   framework(): boolean;
+  /** 'unreadable' while the delivery spool is stuck at an entry it cannot read: kept deliveries wait. */
+  spool(): 'ok' | 'unreadable';
   /** Whether the bot's webhooks were found right at the last check. */
   webhooks(): 'ok' | 'failing' | 'unknown';
 }
@@ -26,8 +28,9 @@ export function opsRoutes(readiness: Readiness, metrics: Metrics, metricsToken?:
     const framework = readiness.framework() ? 'ok' : 'not-ready';
     // Reported, not required: the webhooks are shared, so no instance is readier than another.
     const webhooks = readiness.webhooks();
-    const ready = database === 'ok' && framework === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: { database, framework, webhooks } });
+    const spool = readiness.spool();
+    const ready = database === 'ok' && framework === 'ok' && spool === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks: { database, framework, spool, webhooks } });
   });
 
   router.get('/metrics', async (req, res) => {

@@ -60,6 +60,11 @@ export class Metrics {
     help: 'Webhook deliveries kept on local disk while the database was unavailable (each replayed into the inbox once it is back)',
     registers: [this.registry],
   });
+  readonly spoolUnreadable = new Gauge({
+    name: 'parkbot_spool_unreadable',
+    help: '1 while an entry of the delivery spool cannot be read or removed (kept deliveries wait behind it; /readyz answers 503), else 0',
+    registers: [this.registry],
+  });
   readonly databaseUp = new Gauge({ name: 'parkbot_database_up', help: '1 while the database can be reached and written, 0 during an outage', registers: [this.registry] });
 
   constructor() {

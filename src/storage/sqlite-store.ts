@@ -1,6 +1,6 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makePrivateFile, makePrivateFolder, type PrivateFile } from './private-files.js';
 import { MIGRATIONS } from './migrations.js';
 import { RING_CHOICE_SQL } from './queries.js';
 import {
@@ -64,8 +64,15 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, StatementSync>();
   private lastPrunedAt = 0;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  /** `onFileModes` hears of files that were open to others and are now 0600, or could not be made so. */
+  constructor(path: string, onFileModes: (files: Record<string, PrivateFile>) => void = () => undefined) {
+    if (path !== ':memory:') {
+      makePrivateFolder(dirname(path));
+      // SQLite creates the -wal and -shm files with the database file's permissions: it is made 0600 first.
+      const modes = Object.fromEntries([path, `${path}-wal`, `${path}-shm`].map((file) => [file, makePrivateFile(file, file === path)]));
+      const changed = Object.fromEntries(Object.entries(modes).filter(([, mode]) => mode === 'tightened' || mode === 'could-not'));
+      if (Object.keys(changed).length) onFileModes(changed);
+    }
     this.db = new DatabaseSync(path);
     SQLITE_PRAGMAS.forEach((pragma) => this.db.exec(`PRAGMA ${pragma}`));
     this.migrate();
