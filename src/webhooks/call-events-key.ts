@@ -27,6 +27,11 @@ export function mintCallEventsKey(webhookSecret: string, personId: string): stri
   return `${nonce}.${tag(webhookSecret, nonce, personId).toString('base64url')}`;
 }
 
+/** Whether `key` could be one made before keys checked themselves (18 random bytes, base64url): only those are looked up. */
+export function isOldFormKey(key: string): boolean {
+  return /^[A-Za-z0-9_-]{24}$/.test(key);
+}
+
 /** Whether `key` has the self-checking shape (a key of an earlier version does not). */
 export function isSelfCheckingKey(key: string): boolean {
   return SHAPE.test(key);
