@@ -101,7 +101,7 @@ for (const outage of [sqliteLocked(), postgresStopped()]) {
     it('verifies a recall from configuration alone, keeps it (200), and the card says it rang back once the database is back', async () => {
       const w = world as World;
       w.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Recall Caller', number: '+15550901' } });
-      const card = await w.expectBotMessage(frontDesk, () => w.say(rita, frontDesk, 'park'), 'the card', (m) => /Recall Caller/.test(cardText(m)));
+      await w.expectBotMessage(frontDesk, () => w.say(rita, frontDesk, 'park'), 'the card', (m) => /Recall Caller/.test(cardText(m)));
       await w.sim.webhooks.settled();
       assert.equal(await w.bot.stop(), 0);
       await w.bot.start();
