@@ -126,7 +126,15 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   // Call events this instance may have missed: before it started, and while the database was away (deliveries waited on disk).
   const callView = new CallView({ store, calling, trustedSince: () => Math.max(startedAt, gate.upSince) });
   const subscriptions = new CallEventSubscriptions(
-    { publicUrl: config.publicUrl, webhookSecret: config.webhookSecret, checkEveryMs: config.webhookCheckMs, onRemade: (personId) => callView.distrust(personId) },
+    {
+      publicUrl: config.publicUrl,
+      webhookSecret: config.webhookSecret,
+      checkEveryMs: config.webhookCheckMs,
+      onRemade: (personId) => callView.distrust(personId),
+      acceptedSecrets: () => secrets.acceptedNow(),
+      // A delivery is answered now: during an outage this fails at once instead of waiting for the database.
+      subscriptionNow: (personId) => gate.run('subscription', () => database.subscription(personId), false),
+    },
     store,
     vault,
     webhooksApi,
@@ -159,9 +167,8 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   if (options.allowedHosts) app.use(onlyHosts(options.allowedHosts));
-  // Refused deliveries are limited per client before any is read, counted, and logged in aggregate.
+  // Refused deliveries are counted, logged in aggregate, and limited per client (only those not correctly signed).
   const refusals = new RefusedDeliveries(metrics, logger);
-  app.use('/webhook', refusals.gate());
   app.use(webhookRoute(secrets, intake, refusals, logger));
   app.use(callEventsRoute((key) => subscriptions.senderFor(key), secrets, intake, refusals, logger));
   app.use('/oauth', rateLimit({ windowMs: 60_000, limit: OAUTH_REQUESTS_PER_MINUTE, standardHeaders: 'draft-7', legacyHeaders: false }));

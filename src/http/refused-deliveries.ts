@@ -1,11 +1,12 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
 import { MemoryStore, ipKeyGenerator, type Options } from 'express-rate-limit';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { SecretMismatchAlarm } from './secret-mismatch-alarm.js';
 
 export interface RefusalSettings {
-  /** Refused deliveries a client may cause in a minute before its deliveries are turned away unread. */
+  /** Refused deliveries a client may cause in a minute before its unsigned or badly signed ones are answered 429. */
   perMinute: number;
   /** How often the refusals counted meanwhile are written, as one line. */
   logEveryMs: number;
@@ -16,42 +17,71 @@ export const REFUSAL_SETTINGS: RefusalSettings = { perMinute: 60, logEveryMs: 10
 const WINDOW_MS = 60_000;
 
 /**
- * Webhook deliveries refused before anything was verified (no or a bad signature, an address no one
- * was given): anyone on the internet can make them, so they must cost little. Each is counted in
- * /metrics at once; the log gets the first one of a quiet spell, then one line per interval with the
- * counts, never a line each. A client (its address, as TRUST_PROXY says to read it) past
- * `perMinute` refusals is answered 429 without its delivery being read, for the rest of the minute.
- * Only refusals count, so Webex, whose deliveries are signed, is never limited by its own volume.
+ * Webhook deliveries refused (no or a bad signature, an address no one was given, and the few
+ * refused after their signature matched): anyone on the internet can make most of them, so they must
+ * cost little. Each is counted in /metrics at once; the log gets the first one of a quiet spell, then
+ * one line per interval with the counts, never a line each. A client (its address, as TRUST_PROXY
+ * says to read it) past `perMinute` refusals gets 429 instead of 401 for the rest of the minute.
+ *
+ * Verify first, limit only what fails: a correctly signed delivery is taken whatever its client's
+ * count, because Webex's deliveries all come from a few addresses, and when some of them fail (a
+ * secret that differs between instances) the rest must still go through. So a client over the limit
+ * still has its signed-looking deliveries read (at most MAX_BODY, within the per-client connection
+ * limit and the request timeout) and checked (an HMAC per accepted secret) before the 429; what can
+ * be turned away unread is (`limitedUnread`): a delivery with no signature at all, or to an address
+ * no one was given. That costs a little more than turning everything away unread, and is what keeps
+ * a secret mismatch on one instance from also refusing the deliveries that are right.
  */
 export class RefusedDeliveries {
   private readonly clients = new MemoryStore();
   private counts = new Map<string, number>();
   private since = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly mismatch: SecretMismatchAlarm;
 
   constructor(
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly settings: RefusalSettings = REFUSAL_SETTINGS,
+    mismatch?: SecretMismatchAlarm,
   ) {
     this.clients.init({ windowMs: WINDOW_MS } as Options);
+    this.mismatch = mismatch ?? new SecretMismatchAlarm(metrics, logger);
   }
 
-  /** Before a delivery is read: a client over its refusals gets 429. */
-  gate(): RequestHandler {
-    return async (req, res, next) => {
-      const client = await this.clients.get(clientOf(req));
-      if (!client || client.totalHits < this.settings.perMinute) return next();
+  /** Seconds until `req`'s client is under its limit again, or undefined when it is now. */
+  async overLimit(req: Request): Promise<number | undefined> {
+    const client = await this.clients.get(clientOf(req));
+    if (!client || client.totalHits < this.settings.perMinute) return undefined;
+    return Math.max(1, Math.ceil(((client.resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000));
+  }
+
+  /** A delivery from `req`'s client was signed with a secret accepted now. */
+  signed(req: Request): void {
+    this.mismatch.signed(clientOf(req));
+  }
+
+  /**
+   * A delivery from `req`'s client was refused for `reason`; `signed` when its signature matched.
+   * Returns the seconds to put in Retry-After when the delivery is to be answered 429 instead: an
+   * unsigned or badly signed one from a client over its limit. A signed one never is.
+   */
+  async refused(req: Request, reason: string, signed: boolean): Promise<number | undefined> {
+    const client = clientOf(req);
+    this.mismatch.refused(client, reason);
+    const wait = signed ? undefined : await this.overLimit(req);
+    if (wait !== undefined) {
       this.count('rate-limited');
-      const seconds = Math.max(1, Math.ceil(((client.resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000));
-      res.status(429).set('Retry-After', String(seconds)).json({ error: 'Too many refused deliveries from this address; try again later' });
-    };
+      return wait;
+    }
+    void this.clients.increment(client);
+    this.count(reason);
+    return undefined;
   }
 
-  /** A delivery from `req`'s client was refused for `reason`. */
-  refused(req: Request, reason: string): void {
-    void this.clients.increment(clientOf(req));
-    this.count(reason);
+  /** A delivery refused before it was read, because its client is over the limit (no signature, or an address no one was given). */
+  limitedUnread(): void {
+    this.count('rate-limited');
   }
 
   /** Writes what was counted and not yet logged (at shutdown). */

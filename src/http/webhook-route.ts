@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { SignatureCheck, WebhookSecrets } from '../webhooks/webhook-secrets.js';
 import type { Logger } from '../logger.js';
@@ -16,7 +16,15 @@ const deliverySchema = z
   .passthrough();
 export type WebhookDelivery = z.infer<typeof deliverySchema>;
 
-export type ParsedDelivery<T = WebhookDelivery> = { ok: true; delivery: T } | { ok: false; status: 400 | 401; reason: string; error: string };
+/** A refused delivery: `signed` when its signature matched (it is then never answered 429). */
+export interface Refusal {
+  status: number;
+  reason: string;
+  error: string;
+  signed: boolean;
+}
+
+export type ParsedDelivery<T = WebhookDelivery> = { ok: true; delivery: T } | ({ ok: false } & Refusal);
 
 /** Checks one raw delivery: the signature over the exact bytes first (`verify`), then JSON, then the shape. */
 export function parseDelivery<T = WebhookDelivery>(
@@ -26,17 +34,17 @@ export function parseDelivery<T = WebhookDelivery>(
   schema: z.ZodType<T> = deliverySchema as unknown as z.ZodType<T>,
 ): ParsedDelivery<T> {
   const signed = verify(raw, signature);
-  if (!signed.ok) return { ok: false, status: 401, reason: signed.reason, error: 'Missing or invalid X-Spark-Signature' };
+  if (!signed.ok) return { ok: false, status: 401, reason: signed.reason, error: 'Missing or invalid X-Spark-Signature', signed: false };
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
   } catch {
-    return { ok: false, status: 400, reason: 'bad-json', error: 'Body is not valid JSON' };
+    return { ok: false, status: 400, reason: 'bad-json', error: 'Body is not valid JSON', signed: true };
   }
   const delivery = schema.safeParse(parsed);
   if (!delivery.success) {
     const where = delivery.error.issues[0]?.path.join('.') || 'body';
-    return { ok: false, status: 400, reason: 'bad-shape', error: `Not a Webex webhook delivery: ${where} is missing or invalid` };
+    return { ok: false, status: 400, reason: 'bad-shape', error: `Not a Webex webhook delivery: ${where} is missing or invalid`, signed: true };
   }
   return { ok: true, delivery: delivery.data };
 }
@@ -57,9 +65,13 @@ export interface WebhookTarget {
   receive(delivery: WebhookDelivery): Promise<Intake>;
 }
 
-/** Told of each delivery refused before it was verified (counted, logged in aggregate, limited per client). */
+/** Told of each delivery refused (counted, logged in aggregate, limited per client) and each signed one (src/http/refused-deliveries.ts). */
 export interface Refusals {
-  refused(req: Request, reason: string): void;
+  /** Seconds for Retry-After when the delivery is to be answered 429 instead. */
+  refused(req: Request, reason: string, signed: boolean): Promise<number | undefined>;
+  signed(req: Request): void;
+  overLimit(req: Request): Promise<number | undefined>;
+  limitedUnread(): void;
 }
 
 export const MAX_BODY = '256kb';
@@ -85,10 +97,27 @@ export async function answerDelivery(res: Response, intake: () => Promise<Intake
   res.status(200).json({ ok: true, ...(outcome === 'duplicate' ? { duplicate: true } : {}) });
 }
 
-/** Refuses a delivery that failed its checks, with the reason; `refusals` counts it. */
-export function refuseDelivery(res: Response, refusal: { status: number; reason: string; error: string }, refusals: Refusals): void {
-  refusals.refused(res.req, refusal.reason);
+/** Refuses a delivery that failed its checks, with the reason, or 429 when its client is over its refusals; `refusals` counts it. */
+export async function refuseDelivery(res: Response, refusal: Refusal, refusals: Refusals): Promise<void> {
+  const wait = await refusals.refused(res.req, refusal.reason, refusal.signed);
+  if (wait !== undefined) return tooMany(res, wait);
   res.status(refusal.status).json({ error: refusal.error });
+}
+
+function tooMany(res: Response, seconds: number): void {
+  res.status(429).set('Retry-After', String(seconds)).json({ error: 'Too many refused deliveries from this address; try again later' });
+}
+
+/**
+ * Before a delivery is read: from a client over its refusals, one that cannot be right whatever its
+ * body (`hopeless`: no signature, an address no one was given) is answered 429 unread. Anything
+ * else is read and verified first (see RefusedDeliveries).
+ */
+export async function limitHopeless(req: Request, res: Response, next: NextFunction, refusals: Refusals, hopeless: boolean): Promise<void> {
+  const wait = hopeless ? await refusals.overLimit(req) : undefined;
+  if (wait === undefined) return next();
+  refusals.limitedUnread();
+  tooMany(res, wait);
 }
 
 /**
@@ -97,10 +126,16 @@ export function refuseDelivery(res: Response, refusal: { status: number; reason:
  */
 export function webhookRoute(secrets: Pick<WebhookSecrets, 'verify'>, target: WebhookTarget, refusals: Refusals, logger: Logger): Router {
   const router = express.Router();
-  router.post('/webhook', express.raw({ type: () => true, limit: MAX_BODY }), async (req, res) => {
-    const parsed = parseDelivery(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.get('x-spark-signature'), (raw, signature) => secrets.verify(raw, signature));
-    if (!parsed.ok) return refuseDelivery(res, parsed, refusals);
-    await answerDelivery(res, () => target.receive(parsed.delivery), logger);
-  });
+  router.post(
+    '/webhook',
+    (req, res, next) => limitHopeless(req, res, next, refusals, !req.get('x-spark-signature')),
+    express.raw({ type: () => true, limit: MAX_BODY }),
+    async (req, res) => {
+      const parsed = parseDelivery(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.get('x-spark-signature'), (raw, signature) => secrets.verify(raw, signature));
+      if (parsed.ok || parsed.signed) refusals.signed(req);
+      if (!parsed.ok) return refuseDelivery(res, parsed, refusals);
+      await answerDelivery(res, () => target.receive(parsed.delivery), logger);
+    },
+  );
   return router;
 }

@@ -25,6 +25,11 @@ export class Metrics {
     labelNames: ['secret'],
     registers: [this.registry],
   });
+  readonly webhookSecretMismatches = new Counter({
+    name: 'parkbot_webhook_secret_mismatch_alarms_total',
+    help: 'Times many deliveries from an address that also sends correctly signed ones (Webex) failed their signature check: likely instances with different WEBHOOK_SECRETs',
+    registers: [this.registry],
+  });
   readonly callEventSubscriptions = new Counter({
     name: 'parkbot_call_event_webhooks_total',
     help: "Checks of people's call-events webhooks, by outcome (kept, created, updated, removed, failed) and failure reason",

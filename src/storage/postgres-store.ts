@@ -23,6 +23,7 @@ import {
   PRUNE_INTERVAL_MS,
   SEEN_EVENT_TTL_MS,
   type CallEventSubscription,
+  type SubscriptionResult,
   type LinkedAccount,
   type LinkState,
   type ParkedCall,
@@ -320,10 +321,10 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
-  async recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void> {
+  async recordSubscription(personId: string, result: SubscriptionResult): Promise<void> {
     await this.pool.query(
-      'UPDATE call_event_subscriptions SET webhook_id = $1, status = $2, reason = $3, fingerprint = $4, checked_at = $5, lease_until = 0 WHERE person_id = $6',
-      [result.webhookId ?? null, result.status, result.reason ?? null, result.fingerprint ?? null, result.checkedAt ?? null, personId],
+      'UPDATE call_event_subscriptions SET webhook_id = $1, status = $2, reason = $3, fingerprint = $4, checked_at = $5, url_key = COALESCE($7, url_key), lease_until = 0 WHERE person_id = $6',
+      [result.webhookId ?? null, result.status, result.reason ?? null, result.fingerprint ?? null, result.checkedAt ?? null, personId, result.key ?? null],
     );
   }
 

@@ -7,6 +7,7 @@ import {
   PRUNE_INTERVAL_MS,
   SEEN_EVENT_TTL_MS,
   type CallEventSubscription,
+  type SubscriptionResult,
   type LinkedAccount,
   type LinkState,
   type ParkedCall,
@@ -361,14 +362,15 @@ export class SqliteStore implements Store {
     return this.changes('UPDATE call_event_subscriptions SET lease_until = ? WHERE person_id = ? AND lease_until < ?', nowMs + leaseMs, personId, nowMs) === 1;
   }
 
-  async recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void> {
+  async recordSubscription(personId: string, result: SubscriptionResult): Promise<void> {
     this.changes(
-      'UPDATE call_event_subscriptions SET webhook_id = ?, status = ?, reason = ?, fingerprint = ?, checked_at = ?, lease_until = 0 WHERE person_id = ?',
+      'UPDATE call_event_subscriptions SET webhook_id = ?, status = ?, reason = ?, fingerprint = ?, checked_at = ?, url_key = COALESCE(?, url_key), lease_until = 0 WHERE person_id = ?',
       result.webhookId ?? null,
       result.status,
       result.reason ?? null,
       result.fingerprint ?? null,
       result.checkedAt ?? null,
+      result.key ?? null,
       personId,
     );
   }

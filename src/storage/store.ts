@@ -102,6 +102,9 @@ export interface CallEventSubscription {
   checkedAt?: number;
 }
 
+/** What a check of a person's webhooks recorded. */
+export type SubscriptionResult = Omit<CallEventSubscription, 'personId' | 'key'> & { key?: string };
+
 /** A document kept with a version number, so that writers can compare and set. */
 export interface Versioned {
   json: string;
@@ -212,7 +215,8 @@ export interface Store {
   /** One instance at a time checks a person's webhook: true for the one that may, until `nowMs + leaseMs`. */
   leaseSubscription(personId: string, nowMs: number, leaseMs: number): Promise<boolean>;
   /** Records what the check found, and ends the lease. */
-  recordSubscription(personId: string, result: Omit<CallEventSubscription, 'personId' | 'key'>): Promise<void>;
+  /** With `key`, the person's address changes too (a key of an earlier form, or tagged under a retired secret). */
+  recordSubscription(personId: string, result: SubscriptionResult): Promise<void>;
   /** The person's subscription, and the call view their events fed. */
   deleteSubscription(personId: string): Promise<void>;
   /** The person's call view (src/calls/call-view.ts), if any. */

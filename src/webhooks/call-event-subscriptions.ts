@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { NotLinkedError } from '../auth/errors.js';
 import { WebexApiError, isPassing } from '../webex/errors.js';
 import type { TokenVault } from '../auth/token-vault.js';
@@ -9,6 +9,7 @@ import type { CallEventSubscription, Store } from '../storage/store.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Logger } from '../logger.js';
 import { DatabaseUnavailableError } from '../storage/database-gate.js';
+import { isOldFormKey, isSelfCheckingKey, keyBelongsTo, mintCallEventsKey } from './call-events-key.js';
 
 export const CALL_EVENTS_WEBHOOK_NAME = 'Park Bot call events';
 export const CALL_EVENTS_PATH = '/webhook/calls';
@@ -22,6 +23,14 @@ const storedIds = (subscription: CallEventSubscription): string[] => subscriptio
 
 /** How long one instance may take over checking one person's webhook. */
 const CHECK_LEASE_MS = 30_000;
+/**
+ * How long this instance still takes deliveries to a person's earlier key of the old form after it
+ * moved them to a new one (deliveries Webex sent just before the move); a moved key of the new form
+ * needs no such memory, it checks itself.
+ */
+const RETIRED_KEY_MS = 10 * 60_000;
+/** Part of the fingerprint: a new form of key moves everyone's webhooks once. */
+const KEY_FORM = 'self-checking keys';
 
 export interface SubscriptionSettings {
   publicUrl: string;
@@ -34,6 +43,13 @@ export interface SubscriptionSettings {
    * failing): their events may have gone unheard until now.
    */
   onRemade?: (personId: string) => Promise<void>;
+  /** The secrets deliveries may be signed with now (WebhookSecrets.acceptedNow): a key's tag may be made under any. */
+  acceptedSecrets?: () => string[];
+  /**
+   * The person's subscription, failing at once (DatabaseUnavailableError) rather than waiting when the
+   * database is away: a delivery is answered now, not when the database is back.
+   */
+  subscriptionNow?: (personId: string) => Promise<CallEventSubscription | undefined>;
 }
 
 /** What one check cost and found. */
@@ -44,11 +60,20 @@ export interface CheckResult {
   passing?: WebexApiError;
 }
 
+/**
+ * Whether a delivery whose signature matched came from the person its address was given to:
+ * `someone-else` (another person's events, or a forged `createdBy`), `unlinked` (the address was
+ * theirs, but they have unlinked since), or `unchecked` (the database is away: the address says it is
+ * theirs, and whether they are still linked is checked when the event is acted on).
+ */
+export type Ownership = 'owner' | 'unchecked' | 'someone-else' | 'unlinked';
+
 /** What the call-events route needs to check a delivery made to `/webhook/calls/<key>`. */
 export interface CallEventsSender {
-  personId: string;
   /** The person's secret derived from a webhook secret: WEBHOOK_SECRET, or during a rotation another accepted one. */
   deriveSecret: (webhookSecret: string) => string;
+  /** Called with a signed delivery's `createdBy`. Throws when that cannot be told now. */
+  ownership: (createdBy: string) => Promise<Ownership>;
 }
 
 /** A person's own webhook secret: derived from the bot's webhook secret and their webhook's key. */
@@ -63,8 +88,10 @@ export function personalSecret(webhookSecret: string, key: string): string {
  * logged and counted, and never stands in the way of parking or retrieving.
  */
 export class CallEventSubscriptions {
-  /** Whose webhook each key is, as last read: deliveries are still checked while the database is away. */
+  /** Whose webhook each key of the old form is, as last read: deliveries are still checked while the database is away. */
   private readonly owners = new Map<string, string>();
+  /** Old-form keys this instance moved people from, and until when their deliveries are still taken. */
+  private readonly retired = new Map<string, { personId: string; until: number }>();
   /** When each person's webhooks last delivered each subscribed event here, and when that was recorded. */
   private readonly delivered = new Map<string, { events: Map<string, number>; recorded: number }>();
 
@@ -83,17 +110,22 @@ export class CallEventSubscriptions {
    * `unlessCheckedAfter`, a person someone else checked since then is left alone.
    */
   async ensure(personId: string, unlessCheckedAfter?: number): Promise<CheckResult> {
-    const subscription = await this.store.openSubscription(personId, randomBytes(18).toString('base64url'));
-    this.owners.set(subscription.key, personId);
-    const madeForOthers = subscription.fingerprint !== undefined && subscription.fingerprint !== this.fingerprint;
+    const subscription = await this.store.openSubscription(personId, mintCallEventsKey(this.settings.webhookSecret, personId));
+    if (!isSelfCheckingKey(subscription.key)) this.owners.set(subscription.key, personId);
+    // A key of the old form, or tagged under a secret being retired: the person gets a new address.
+    const rekey = !keyBelongsTo(subscription.key, personId, [this.settings.webhookSecret]);
+    const madeForOthers = rekey || (subscription.fingerprint !== undefined && subscription.fingerprint !== this.fingerprint);
     if (!madeForOthers && unlessCheckedAfter !== undefined && (subscription.checkedAt ?? 0) >= unlessCheckedAfter) return { requests: 0 };
     if (!(await this.store.leaseSubscription(personId, this.now(), CHECK_LEASE_MS))) return { requests: 0 };
-    const settings = this.settingsFor(subscription.key);
+    const key = rekey ? mintCallEventsKey(this.settings.webhookSecret, personId) : subscription.key;
+    const settings = this.settingsFor(key);
     let requests = 0;
     const counted = countingRequests(this.webhooks, () => (requests += 1));
     try {
       const { webhookId, outcome } = await this.vault.withToken(personId, (token) => this.reconcile(counted, token, subscription, settings));
-      await this.store.recordSubscription(personId, { webhookId, status: 'active', fingerprint: this.fingerprint, checkedAt: this.now() });
+      // Recorded only once Webex sends to the new address: until then the old one is the person's.
+      await this.store.recordSubscription(personId, { ...(rekey ? { key } : {}), webhookId, status: 'active', fingerprint: this.fingerprint, checkedAt: this.now() });
+      if (rekey) this.retire(subscription.key, personId);
       this.metrics.callEventSubscriptions.inc({ outcome, reason: '' });
       if (outcome !== 'kept') {
         this.logger.info({ event: 'call-events-webhook', outcome }, `A person's call events webhook was ${outcome}`);
@@ -151,6 +183,7 @@ export class CallEventSubscriptions {
     const subscription = await this.store.subscription(personId);
     if (!subscription) return;
     this.owners.delete(subscription.key);
+    for (const [key, retired] of this.retired) if (retired.personId === personId) this.retired.delete(key);
     this.delivered.delete(personId);
     const settings = this.settingsFor(subscription.key);
     try {
@@ -167,24 +200,58 @@ export class CallEventSubscriptions {
     await this.store.deleteSubscription(personId);
   }
 
-  /** Who a delivery to `/webhook/calls/<key>` must come from, and the secret it must be signed with. */
+  /**
+   * Who a delivery to `/webhook/calls/<key>` must come from, and the secret it must be signed with;
+   * undefined for an address no one was given. A key of the current form is checked from
+   * configuration alone (see call-events-key.ts), so a delivery to it is taken, and kept on disk, even
+   * when the database is away and this instance has just started; one of the old form only through the
+   * database, or what this instance last read of it. Throws when that cannot be told now.
+   */
   async senderFor(key: string): Promise<CallEventsSender | undefined> {
+    const deriveSecret = (webhookSecret: string): string => personalSecret(webhookSecret, key);
+    if (isSelfCheckingKey(key)) return { deriveSecret, ownership: (createdBy) => this.ownershipByTag(key, createdBy) };
+    if (!isOldFormKey(key)) return undefined;
+    const personId = await this.oldFormOwner(key);
+    return personId ? { deriveSecret, ownership: async (createdBy) => (createdBy === personId ? 'owner' : 'someone-else') } : undefined;
+  }
+
+  private async ownershipByTag(key: string, createdBy: string): Promise<Ownership> {
+    if (!keyBelongsTo(key, createdBy, this.settings.acceptedSecrets?.() ?? [this.settings.webhookSecret])) return 'someone-else';
+    try {
+      // Any of the person's keys tagged under an accepted secret: the one recorded, one being moved to, one moved from.
+      return (await (this.settings.subscriptionNow ?? ((id) => this.store.subscription(id)))(createdBy)) ? 'owner' : 'unlinked';
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) return 'unchecked';
+      throw error;
+    }
+  }
+
+  private async oldFormOwner(key: string): Promise<string | undefined> {
     let personId: string | undefined;
     try {
       personId = (await this.store.subscriptionByKey(key))?.personId;
     } catch (error) {
       // The database is away: a key this instance has seen stands, so the delivery can be kept for later.
-      personId = error instanceof DatabaseUnavailableError ? this.owners.get(key) : undefined;
+      personId = error instanceof DatabaseUnavailableError ? (this.owners.get(key) ?? this.retiredOwner(key)) : undefined;
       if (!personId) throw error;
-      return this.sender(personId, key);
+      return personId;
     }
     if (personId) this.owners.set(key, personId);
     else this.owners.delete(key);
-    return personId ? this.sender(personId, key) : undefined;
+    return personId ?? this.retiredOwner(key);
   }
 
-  private sender(personId: string, key: string): CallEventsSender {
-    return { personId, deriveSecret: (webhookSecret) => personalSecret(webhookSecret, key) };
+  private retire(key: string, personId: string): void {
+    this.owners.delete(key);
+    if (isSelfCheckingKey(key)) return;
+    const now = this.now();
+    for (const [old, { until }] of this.retired) if (until <= now) this.retired.delete(old);
+    this.retired.set(key, { personId, until: now + RETIRED_KEY_MS });
+  }
+
+  private retiredOwner(key: string): string | undefined {
+    const retired = this.retired.get(key);
+    return retired && retired.until > this.now() ? retired.personId : undefined;
   }
 
   private async reconcile(
@@ -218,11 +285,12 @@ export class CallEventSubscriptions {
   }
 
   /**
-   * Changes when every person's webhook target URL or secret does (a new PUBLIC_URL or WEBHOOK_SECRET):
+   * Changes when every person's webhook target URL or secret does (a new PUBLIC_URL or WEBHOOK_SECRET,
+   * or a new form of key):
    * people whose webhooks were made for another are moved first, within a rotation's grace period.
    */
   get fingerprint(): string {
-    return createHash('sha256').update(`${this.settings.publicUrl}${CALL_EVENTS_PATH}\n${this.settings.webhookSecret}`).digest('hex').slice(0, 16);
+    return createHash('sha256').update(`${this.settings.publicUrl}${CALL_EVENTS_PATH}\n${this.settings.webhookSecret}\n${KEY_FORM}`).digest('hex').slice(0, 16);
   }
 
   private settingsFor(key: string): WebhookSettings {

@@ -63,16 +63,16 @@ export class WebhookSecrets {
     }
   }
 
+  /** The secrets a delivery may be signed with now, and what else they vouch for (a call-events key's tag). */
+  acceptedNow(): string[] {
+    return this.candidates().flatMap(([, secret]) => (secret === undefined ? [] : [secret]));
+  }
+
   /** Checks a raw body's signature against each secret accepted now; `derive` turns a secret into the one a webhook was given. */
   verify(raw: Buffer, signature: string | undefined, derive: (secret: string) => string = (secret) => secret): SignatureCheck {
     if (!signature) return { ok: false, reason: 'no-signature' };
-    const { current, next, previous } = this.settings;
-    const candidates: [SecretUse, string | undefined][] = [
-      ['current', current],
-      ['next', next],
-      ['previous', previous !== undefined && this.now() < this.previousUntil ? previous : undefined],
-    ];
-    for (const [use, secret] of candidates) {
+    const { previous } = this.settings;
+    for (const [use, secret] of this.candidates()) {
       if (secret !== undefined && isValidSignature(raw, signature, derive(secret))) {
         this.onAccepted(use);
         return { ok: true, signedWith: use };
@@ -81,5 +81,14 @@ export class WebhookSecrets {
     // Told apart only for the operator (logs and metrics): the sender gets the same 401 either way.
     if (previous !== undefined && isValidSignature(raw, signature, derive(previous))) return { ok: false, reason: 'previous-secret-expired' };
     return { ok: false, reason: 'bad-signature' };
+  }
+
+  private candidates(): [SecretUse, string | undefined][] {
+    const { current, next, previous } = this.settings;
+    return [
+      ['current', current],
+      ['next', next],
+      ['previous', previous !== undefined && this.now() < this.previousUntil ? previous : undefined],
+    ];
   }
 }

@@ -219,6 +219,16 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     }
   });
 
+  it('moves a person’s subscription to a new key when a check records one, and keeps it otherwise', async () => {
+    await store.openSubscription('RITA', 'old-key');
+    await store.recordSubscription('RITA', { webhookId: 'WH', status: 'active', checkedAt: 1 });
+    assert.equal((await store.subscription('RITA'))?.key, 'old-key', 'no key given: the address stays');
+    await store.recordSubscription('RITA', { key: 'new-key', webhookId: 'WH', status: 'active', checkedAt: 2 });
+    assert.equal(await store.subscriptionByKey('old-key'), undefined);
+    assert.equal((await store.subscriptionByKey('new-key'))?.personId, 'RITA');
+    await store.deleteSubscription('RITA');
+  });
+
   it('writes a person’s call view only over the version read: one of two writers wins, and unlinking forgets it', async () => {
     const other = await reopen();
     try {

@@ -10,6 +10,12 @@ import type { Logger } from '../../logger.js';
  * and the person's call view follows it (their active calls, for their next park).
  */
 export async function handleCallEvent(services: BotServices, delivery: CallEventDelivery, logger: Logger): Promise<void> {
+  // A delivery taken while the database was away was checked against its address only: a person who
+  // has unlinked since (or meanwhile) has no say over the bot's cards any more.
+  if (!(await services.store.subscription(delivery.createdBy))) {
+    logger.info({ event: 'call-event-ignored', reason: 'not-linked' }, "Ignored a call event of someone no longer linked");
+    return;
+  }
   services.recentCalls.saw(delivery.createdBy, delivery.data);
   await services.callView.saw(delivery.createdBy, delivery.event, delivery.data);
   await services.subscriptions.sawEvent(delivery.createdBy, delivery.event).catch(() => undefined);
