@@ -118,7 +118,7 @@ export class PostgresStore implements Store {
   }
 
   async retrievesBy(personId: string): Promise<ParkedCall[]> {
-    return this.inStates("$1 IN (claimed_by, record::jsonb->'ringingFor'->>'personId')", personId, IN_FLIGHT_STATES);
+    return this.inStates("$1 = CASE state WHEN 'retrieving' THEN claimed_by ELSE record::jsonb->'ringingFor'->>'personId' END", personId, IN_FLIGHT_STATES);
   }
 
   async parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined> {

@@ -149,7 +149,7 @@ export class SqliteStore implements Store {
   }
 
   async retrievesBy(personId: string): Promise<ParkedCall[]> {
-    return this.inStates("? IN (claimed_by, json_extract(record, '$.ringingFor.personId'))", personId, IN_FLIGHT_STATES);
+    return this.inStates("? = CASE state WHEN 'retrieving' THEN claimed_by ELSE json_extract(record, '$.ringingFor.personId') END", personId, IN_FLIGHT_STATES);
   }
 
   async parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined> {

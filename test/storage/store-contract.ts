@@ -179,6 +179,13 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     await store.moveParkedCall('call-2', { from: ['ringing'], to: 'retrieved', changes: {}, handedCallId: 'C2', closedAtMs: Date.now() });
     assert.deepEqual((await store.retrievesBy('SAM')).map((call) => call.id), ['call-1'], 'a retrieve that ended is not in flight');
     assert.deepEqual((await store.retrievesBy('PRIYA')).map((call) => call.id), ['call-3']);
+    // Call 4 rang Sam, who did not answer; now Priya is taking it: hers, not his.
+    await store.claimForRetrieve('call-4', 'SAM', 'tap-4', Date.now(), 60_000);
+    await store.moveParkedCall('call-4', { from: ['retrieving'], to: 'ringing', changes: { ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'C4' }, claimedBy: 'SAM' });
+    await store.moveParkedCall('call-4', { from: ['ringing'], to: 'waiting', changes: {}, handedCallId: 'C4' });
+    await store.claimForRetrieve('call-4', 'PRIYA', 'tap-5', Date.now(), 60_000);
+    assert.deepEqual((await store.retrievesBy('SAM')).map((call) => call.id), ['call-1']);
+    assert.deepEqual((await store.retrievesBy('PRIYA')).map((call) => call.id), ['call-3', 'call-4']);
   });
 
   it('lets the same event take up its claim again after a crash, but no other tap', async () => {
