@@ -73,6 +73,31 @@ describe('Unlink: retrieves in flight are settled, links sent before are withdra
     assert.match(cardText(await replaced(taken, seenNow)), /Retrieved by Rita Reception .*Ringing Caller/);
   });
 
+  it('a retrieve Webex is still being asked for when the person unlinks is waited for, then let go: the card never says their phone rings for good', async () => {
+    const tom = world.addPerson('Tom Tech', '2008');
+    await world.link(tom);
+    await world.callEventsWatched(tom);
+    world.sim.org.addMember(frontDesk.id, tom.id, rita.id);
+    const card = await parkedCard('Slow Caller', '+15550603');
+    world.sim.failNext({ method: 'POST', path: '/telephony/calls/retrieve', delayMs: 1500 });
+    const seen = world.seenIn(frontDesk);
+    // Tom taps; Webex takes 1.5 s to answer the retrieve, and he unlinks meanwhile.
+    await world.tap(tom, card);
+    await world.delivered(300);
+
+    const answer = await unlinks(tom);
+
+    assert.match(answer.text ?? '', /ringing with the call on 2001/);
+    const last = await waitFor('the last card to offer Retrieve again', () => {
+      const cards = world.botMessages(frontDesk).filter((m) => !seen.has(m.id) && m.attachments !== undefined && world.sim.org.messages.has(m.id));
+      const only = cards.length === 1 ? cards[0] : undefined;
+      return only && /Call waiting on 2001 .*Slow Caller/.test(cardText(only)) && only;
+    });
+    assert.equal(submitButtons(last)[0]?.title, 'Retrieve');
+    await world.delivered(500);
+    assert.ok(world.sim.org.messages.has(last.id), 'and it stays');
+  });
+
   it('a retrieve the person answered unnoticed is recorded as Webex says when they unlink', async () => {
     const card = await parkedCard('Answered Caller', '+15550602');
     const ringingCard = await ringing(priya, card);
