@@ -7,7 +7,8 @@ import { WebexApiError } from '../webex/errors.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
 
-const USED_UP = 'This link has expired or was already used. Send "link" to the bot for a new one.';
+/** Also what a link sent before the person's `unlink` answers: unlinking withdraws every link made for them. */
+const USED_UP = 'This link is no longer valid: it has expired or was already used, or you unlinked your account after it was sent. Send "link" to the bot for a new one.';
 
 /** Reading a person's own calling settings: the devices their calls ring on (`ring on`). */
 export const TELEPHONY_CONFIG_READ = 'spark:telephony_config_read';

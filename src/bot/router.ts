@@ -35,7 +35,7 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
         ...(command.note ? { note: command.note } : {}),
       });
     case 'retrieve':
-      return handleRetrieveCommand(ctx, by, command.destination);
+      return handleRetrieveCommand(ctx, by, message.senderOrgId, command.destination);
     case 'parked':
       return handleParkedList(ctx);
     case 'desk':
@@ -59,7 +59,7 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
 function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
   const { submit } = tap;
   if (!submit) return ctx.conversation.dm(tap.by.personId, 'That card is out of date. Type `parked` in the space for a fresh one.');
-  if (submit.action === 'retrieve') return handleRetrieveTap(ctx, submit.parkId, tap.by, tap.messageId);
+  if (submit.action === 'retrieve') return handleRetrieveTap(ctx, submit.parkId, tap.by, tap.orgId, tap.messageId);
   if (submit.action === 'parked') return handleParkedList(ctx);
   if (submit.action === 'ring-on') return handleRingOnTap(ctx, tap.by, submit.endpointId);
   if (submit.action === 'desk-park') {

@@ -11,6 +11,7 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  *                        │ ▲ ▲                  │                      │
  *                        │ │ └────released──────┤                      │   (the retriever's phone connected)
  *                        │ └─────────────────── │ ───unanswered────────┤   (declined, not answered, ended first)
+ *                        │ └─────────────────── │ ───let-go────────────┤   (the retriever unlinked: no longer followed)
  *                        │                      └──gone──▶ gone         │
  *                        ├──rang-back──▶ rang-back  ◀──── also from retrieving, ringing and gone
  *                        ├──picked-up──▶ picked-up  ◀──── (the parker's recall event; a colleague's
@@ -31,6 +32,11 @@ export type ParkMove =
   | { type: 'answered'; handedCallId: string; handedOver?: ParkedCall['caller'] }
   /** The retrieve's call ended before it connected: the caller is parked again. */
   | { type: 'unanswered'; handedCallId: string }
+  /**
+   * The bot can no longer follow the retrieve's ring (the retriever unlinked): the card offers
+   * Retrieve again rather than claim their phone rings for good; the next tap learns from Webex.
+   */
+  | { type: 'let-go'; handedCallId: string }
   | { type: 'gone'; claimedBy?: string }
   | { type: 'rang-back' }
   | { type: 'picked-up'; by: PersonRef }
@@ -48,6 +54,7 @@ const TRANSITIONS: Record<ParkMove['type'], { from: ParkState[]; to: ParkState }
   ringing: { from: ['retrieving'], to: 'ringing' },
   answered: { from: ['ringing'], to: 'retrieved' },
   unanswered: { from: ['ringing'], to: 'waiting' },
+  'let-go': { from: ['ringing'], to: 'waiting' },
   gone: { from: ['waiting', 'retrieving'], to: 'gone' },
   'rang-back': { from: EXPLAINABLE, to: 'rang-back' },
   'picked-up': { from: EXPLAINABLE, to: 'picked-up' },
@@ -76,6 +83,7 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
       return { callId: move.callId, caller: move.caller };
     case 'released':
     case 'unanswered':
+    case 'let-go':
       return {};
     case 'ringing':
       return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId, ringingOn: move.on ?? '' };
@@ -104,6 +112,7 @@ function condition(change: ParkMove): { claimedBy?: string; handedCallId?: strin
       return change.claimedBy ? { claimedBy: change.claimedBy } : {};
     case 'answered':
     case 'unanswered':
+    case 'let-go':
       return { handedCallId: change.handedCallId };
     case 'parked':
     case 'not-parked':

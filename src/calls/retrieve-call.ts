@@ -7,6 +7,7 @@ import { isClosed, move, normalNumber } from './lifecycle.js';
 import { isRinging, settle } from './ring.js';
 import { retrieveToChosen, type RetrieveRing } from './ring-choice.js';
 import type { Call } from '../webex/schemas.js';
+import { OrganisationCheck, type Organisations } from './organisation.js';
 
 /** A claim older than this is taken to be from a retrieve that died half-way. */
 export const RETRIEVE_LEASE_MS = 60_000;
@@ -29,12 +30,16 @@ export type RetrieveOutcome =
   | { type: 'in-progress'; call: ParkedCall }
   /** The request came from another space than the one the call was parked from. */
   | { type: 'elsewhere' }
+  /** The asker is not of the organisation the call was parked in: nothing was asked of Webex. */
+  | { type: 'other-organisation' }
   | { type: 'not-found' };
 
 export interface RetrieveDeps {
   calling: CallingApi;
   vault: TokenVault;
   store: Store;
+  /** Whose organisation each person is in, as Webex says. */
+  messaging: Organisations;
   now?: () => Date;
 }
 
@@ -43,15 +48,18 @@ export interface RetrieveDeps {
  * atomic claim in the store: exactly one reaches Webex, the others learn who has it. `claimKey` is the
  * asking event's key: replayed after a crash, the same event takes its claim up again. Only a request
  * from the space the call was parked from (`fromRoomId`) may take it. Webex's answer means only that
- * the retriever's phone rings: the record is `ringing` until that call connects or ends.
+ * the retriever's phone rings: the record is `ringing` until that call connects or ends. `byOrgId`
+ * is the asker's organisation as Webex named it with them (asked of Webex when absent): only people
+ * of the call's own organisation may take it.
  */
-export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by: PersonRef, claimKey: string, fromRoomId: string): Promise<RetrieveOutcome> {
+export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by: PersonRef, claimKey: string, fromRoomId: string, byOrgId?: string): Promise<RetrieveOutcome> {
   const call = await deps.store.parkedCall(parkId);
   if (!call || call.state === 'parking') return { type: 'not-found' };
   // A parkId can be read off any card by anyone who saw it; it acts only in the space it belongs to,
   // or on the private card of the person it was parked for.
   const ownPrivateCard = call.privateCard?.roomId === fromRoomId && call.forPerson?.personId === by.personId;
   if (call.roomId !== fromRoomId && !ownPrivateCard) return { type: 'elsewhere' };
+  if (!(await new OrganisationCheck(deps.messaging).mayAct({ personId: by.personId, orgId: byOrgId }, call))) return { type: 'other-organisation' };
   if (isClosed(call)) return { type: 'closed', call };
   if (!(await deps.vault.isLinked(by.personId))) throw new NotLinkedError(by.personId, 'never-linked');
 
@@ -118,14 +126,18 @@ export type RetrieveByNumberOutcome =
 
 /**
  * `retrieve` typed in a space: a number picks the matching waiting card; no number picks the only
- * waiting call, or asks which one. Without any card, Webex itself is asked.
+ * waiting call, or asks which one. Without any card, Webex itself is asked (the asker's own
+ * organisation's slot). Another organisation's cards are neither taken nor offered: with only
+ * those matching, the asker is refused.
  */
-export async function retrieveByNumber(deps: RetrieveDeps, roomId: string, by: PersonRef, claimKey: string, destination?: string): Promise<RetrieveByNumberOutcome> {
+export async function retrieveByNumber(deps: RetrieveDeps, roomId: string, by: PersonRef, claimKey: string, destination?: string, byOrgId?: string): Promise<RetrieveByNumberOutcome> {
   const waiting = await deps.store.waitingInRoom(roomId);
   const matching = destination ? waiting.filter((call) => sameNumber(call.parkedAgainst.number, destination)) : waiting;
-  if (matching.length > 1) return { type: 'choose', calls: matching };
-  const only = matching[0];
-  if (only) return retrieveParkedCall(deps, only.id, by, claimKey, roomId);
+  const theirs = await new OrganisationCheck(deps.messaging).filter({ personId: by.personId, orgId: byOrgId }, matching);
+  if (matching.length > 0 && theirs.length === 0) return { type: 'other-organisation' };
+  if (theirs.length > 1) return { type: 'choose', calls: theirs };
+  const only = theirs[0];
+  if (only) return retrieveParkedCall(deps, only.id, by, claimKey, roomId, byOrgId);
   const { ringsOn, dropped } = await retrieveToChosen(deps, by.personId, destination);
   return { type: 'retrieved-unrecorded', ...(destination ? { destination } : {}), ...(ringsOn ? { ringsOn } : {}), ...(dropped ? { dropped } : {}) };
 }

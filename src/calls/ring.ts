@@ -1,4 +1,5 @@
 import { WebexApiError } from '../webex/errors.js';
+import { NotLinkedError } from '../auth/errors.js';
 import type { CallingApi } from '../webex/calling-api.js';
 import type { Call, CallEvent, Party } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
@@ -73,6 +74,8 @@ export async function watchRing(deps: RingDeps, call: ParkedCall): Promise<Parke
     const current = await deps.store.parkedCall(call.id);
     if (!isRinging(current) || current.handedCallId !== call.handedCallId) return undefined;
     const seen = await readBack(deps, personId, call.handedCallId);
+    // They unlinked (or their link lapsed) while it rang: nothing more can be learnt of the ring.
+    if (seen === UNFOLLOWABLE) return letGo(deps.store, current, now());
     if (!seen) continue;
     const settled = await settle(deps.store, current, seen, now());
     if (settled || seen.state === 'disconnected') return settled;
@@ -80,12 +83,41 @@ export async function watchRing(deps: RingDeps, call: ParkedCall): Promise<Parke
   return undefined;
 }
 
+/**
+ * The retriever is unlinking: nothing more will be heard of their calls once their token is gone.
+ * Their ring is settled now, with their token, by what Webex says of it; one still ringing (or that
+ * Webex cannot say anything of) is let go. Returns the record as moved, and whether it was let go.
+ */
+export async function settleBeforeUnlink(deps: RingDeps, call: Ringing): Promise<{ call: ParkedCall; letGo: boolean } | undefined> {
+  const now = deps.now?.() ?? new Date();
+  const seen = await readBack(deps, call.ringingFor.personId, call.handedCallId);
+  const settled = seen && seen !== UNFOLLOWABLE ? await settle(deps.store, call, seen, now) : undefined;
+  if (settled) return { call: settled, letGo: false };
+  const waiting = await letGo(deps.store, call, now);
+  return waiting && { call: waiting, letGo: true };
+}
+
+/**
+ * A ring the bot can no longer follow goes back to waiting. It is returned without `ringingFor`, so
+ * nobody is told their phone "did not connect" (`CardBoard.showRingEnd`): nobody knows how it ends.
+ */
+async function letGo(store: Store, call: Ringing, now: Date): Promise<ParkedCall | undefined> {
+  const waiting = await move(store, call, { type: 'let-go', handedCallId: call.handedCallId }, now);
+  if (!waiting) return undefined;
+  const { ringingFor: _unknownEnd, ...shown } = waiting;
+  return shown;
+}
+
+/** Webex cannot be asked for this retriever any more: they are not linked (unlinked, or the link lapsed). */
+const UNFOLLOWABLE = Symbol('unfollowable');
+
 /** The call as Webex has it now; gone from the retriever's calls means it ended. Undefined: Webex could not say. */
-async function readBack(deps: RingDeps, personId: string, callId: string): Promise<Pick<Call, 'state' | 'remoteParty' | 'answered'> | undefined> {
+async function readBack(deps: RingDeps, personId: string, callId: string): Promise<Pick<Call, 'state' | 'remoteParty' | 'answered'> | typeof UNFOLLOWABLE | undefined> {
   try {
     return await deps.vault.withToken(personId, (token) => deps.calling.call(token, callId));
   } catch (error) {
     if (error instanceof WebexApiError && error.kind === 'not-found') return { state: 'disconnected' };
+    if (error instanceof NotLinkedError) return UNFOLLOWABLE;
     return undefined;
   }
 }

@@ -4,6 +4,7 @@ import { numbered, RING_CHOICE_SQL } from './queries.js';
 import {
   INSERT_PARKED_COLUMNS,
   OPEN_STATES,
+  IN_FLIGHT_STATES,
   SHOWN_STATES,
   PARKED_COLUMNS,
   movedColumns,
@@ -115,6 +116,10 @@ export class PostgresStore implements Store {
 
   async openParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
     return this.inStates('parked_at < $1', parkedAtIso, OPEN_STATES);
+  }
+
+  async retrievesBy(personId: string): Promise<ParkedCall[]> {
+    return this.inStates("$1 = CASE state WHEN 'retrieving' THEN claimed_by ELSE record::jsonb->'ringingFor'->>'personId' END", personId, IN_FLIGHT_STATES);
   }
 
   async parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined> {
@@ -262,6 +267,10 @@ export class PostgresStore implements Store {
   async linkState(id: string, nowMs: number): Promise<LinkState | undefined> {
     const { rows } = await this.pool.query<LinkStateRow>('SELECT * FROM link_states WHERE id = $1 AND expires_at > $2', [id, nowMs]);
     return rows[0] ? toLinkState(rows[0]) : undefined;
+  }
+
+  async deleteLinkStates(personId: string): Promise<number> {
+    return (await this.pool.query('DELETE FROM link_states WHERE person_id = $1', [personId])).rowCount ?? 0;
   }
 
   async takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined> {

@@ -54,6 +54,9 @@ export const PARKED_COLUMNS = 'record, state, claimed_by, claimed_at, claim_key'
 /** Parked calls the clock may still close: nobody has taken them, as far as the bot knows. */
 export const OPEN_STATES: readonly ParkState[] = ['waiting', 'ringing'];
 
+/** A retrieve in flight: Webex is being asked, or the retriever's phone rings with the call. */
+export const IN_FLIGHT_STATES: readonly ParkState[] = ['retrieving', 'ringing'];
+
 /** Every state past parking: each has its card in the space. */
 export const SHOWN_STATES: readonly ParkState[] = ['waiting', 'retrieving', 'ringing', 'retrieved', 'rang-back', 'picked-up', 'gone', 'superseded', 'expired'];
 

@@ -22,6 +22,7 @@ import {
 import {
   INSERT_PARKED_COLUMNS,
   OPEN_STATES,
+  IN_FLIGHT_STATES,
   SHOWN_STATES,
   PARKED_COLUMNS,
   movedColumns,
@@ -153,6 +154,10 @@ export class SqliteStore implements Store {
 
   async openParkedBefore(parkedAtIso: string): Promise<ParkedCall[]> {
     return this.inStates('parked_at < ?', parkedAtIso, OPEN_STATES);
+  }
+
+  async retrievesBy(personId: string): Promise<ParkedCall[]> {
+    return this.inStates("? = CASE state WHEN 'retrieving' THEN claimed_by ELSE json_extract(record, '$.ringingFor.personId') END", personId, IN_FLIGHT_STATES);
   }
 
   async parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined> {
@@ -309,6 +314,10 @@ export class SqliteStore implements Store {
   async linkState(id: string, nowMs: number): Promise<LinkState | undefined> {
     const row = this.row<LinkStateRow>('SELECT * FROM link_states WHERE id = ? AND expires_at > ?', id, nowMs);
     return row ? toLinkState(row) : undefined;
+  }
+
+  async deleteLinkStates(personId: string): Promise<number> {
+    return this.changes('DELETE FROM link_states WHERE person_id = ?', personId);
   }
 
   async takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined> {

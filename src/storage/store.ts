@@ -150,6 +150,8 @@ export interface Store {
   parkedOnNumber(number: string, states: readonly ParkState[]): Promise<ParkedCall[]>;
   /** Calls still waiting, or ringing a retriever, that were parked before `parkedAtIso`. */
   openParkedBefore(parkedAtIso: string): Promise<ParkedCall[]>;
+  /** Calls the person is retrieving right now: claimed by them (`retrieving`) or ringing their phone (`ringing`), oldest first. */
+  retrievesBy(personId: string): Promise<ParkedCall[]>;
   /** The record whose retrieve started `callId` on a retriever's phone, if it is one of the bot's. */
   parkedCallByHandedCall(callId: string): Promise<ParkedCall | undefined>;
   /** Makes `cardMessageId` the call's card, atomically, and nothing owed; returns the card it replaced, if any. */
@@ -191,6 +193,8 @@ export interface Store {
   linkState(id: string, nowMs: number): Promise<LinkState | undefined>;
   /** Returns the state once and deletes it: a second use finds nothing. */
   takeLinkState(id: string, nowMs: number): Promise<LinkState | undefined>;
+  /** Forgets every link made for the person (unlink): none of them can link them any more. Returns how many. */
+  deleteLinkStates(personId: string): Promise<number>;
 
   /**
    * The inbox. Records a webhook delivery under its event key, leased to this instance until

@@ -76,6 +76,12 @@ export class MessagingApi {
     return { personId, name: membership.personDisplayName || membership.personEmail || 'Someone' };
   }
 
+  /** The person's organisation, as Webex names it (`GET /people/{id}`, `orgId`); undefined when Webex does not say. */
+  async orgOf(personId: string): Promise<string | undefined> {
+    const person = await this.http.request({ method: 'GET', path: `/people/${encodeURIComponent(personId)}`, token: this.botToken, schema: personSchema, safeToRepeat: true });
+    return person.orgId || undefined;
+  }
+
   async deleteMessage(messageId: string): Promise<void> {
     await this.http.request({ method: 'DELETE', path: `/messages/${encodeURIComponent(messageId)}`, token: this.botToken, schema: z.unknown(), safeToRepeat: true });
   }

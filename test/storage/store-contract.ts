@@ -150,6 +150,44 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     assert.equal(await store.takeLinkState('S2', now + 2000), undefined);
   });
 
+  it('forgets every link state of one person, and only theirs (unlink)', async () => {
+    const now = Date.now();
+    await store.saveLinkState({ id: 'S1', personId: 'SAM', codeVerifier: 'v', expiresAt: now + 1000 });
+    await store.saveLinkState({ id: 'S2', personId: 'SAM', codeVerifier: 'v', expiresAt: now + 1000 });
+    await store.saveLinkState({ id: 'R1', personId: 'RITA', codeVerifier: 'v', expiresAt: now + 1000 });
+    assert.equal(await store.deleteLinkStates('SAM'), 2);
+    assert.equal(await store.linkState('S1', now), undefined);
+    assert.equal(await store.takeLinkState('S2', now), undefined);
+    assert.equal((await store.linkState('R1', now))?.personId, 'RITA');
+    assert.equal(await store.deleteLinkStates('SAM'), 0);
+  });
+
+  it('finds the calls one person is retrieving: claimed by them, or ringing their phone', async () => {
+    for (const id of ['call-1', 'call-2', 'call-3', 'call-4']) await store.saveParkedCall(waiting(id));
+    await store.claimForRetrieve('call-1', 'SAM', 'tap-1', Date.now(), 60_000);
+    await store.claimForRetrieve('call-2', 'SAM', 'tap-2', Date.now(), 60_000);
+    await store.moveParkedCall('call-2', { from: ['retrieving'], to: 'ringing', changes: { ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'C2' }, claimedBy: 'SAM' });
+    await store.claimForRetrieve('call-3', 'PRIYA', 'tap-3', Date.now(), 60_000);
+    const sams = await store.retrievesBy('SAM');
+    assert.deepEqual(
+      sams.map((call) => [call.id, call.state]),
+      [
+        ['call-1', 'retrieving'],
+        ['call-2', 'ringing'],
+      ],
+    );
+    await store.moveParkedCall('call-2', { from: ['ringing'], to: 'retrieved', changes: {}, handedCallId: 'C2', closedAtMs: Date.now() });
+    assert.deepEqual((await store.retrievesBy('SAM')).map((call) => call.id), ['call-1'], 'a retrieve that ended is not in flight');
+    assert.deepEqual((await store.retrievesBy('PRIYA')).map((call) => call.id), ['call-3']);
+    // Call 4 rang Sam, who did not answer; now Priya is taking it: hers, not his.
+    await store.claimForRetrieve('call-4', 'SAM', 'tap-4', Date.now(), 60_000);
+    await store.moveParkedCall('call-4', { from: ['retrieving'], to: 'ringing', changes: { ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'C4' }, claimedBy: 'SAM' });
+    await store.moveParkedCall('call-4', { from: ['ringing'], to: 'waiting', changes: {}, handedCallId: 'C4' });
+    await store.claimForRetrieve('call-4', 'PRIYA', 'tap-5', Date.now(), 60_000);
+    assert.deepEqual((await store.retrievesBy('SAM')).map((call) => call.id), ['call-1']);
+    assert.deepEqual((await store.retrievesBy('PRIYA')).map((call) => call.id), ['call-3', 'call-4']);
+  });
+
   it('lets the same event take up its claim again after a crash, but no other tap', async () => {
     await store.saveParkedCall(waiting('call-1'));
     const t0 = Date.now();

@@ -7,22 +7,26 @@ import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
 
 /** A tap on a card's Retrieve button. */
-export async function handleRetrieveTap(ctx: HandlerContext, parkId: string, by: PersonRef, tappedMessageId: string): Promise<void> {
+export async function handleRetrieveTap(ctx: HandlerContext, parkId: string, by: PersonRef, byOrgId: string | undefined, tappedMessageId: string): Promise<void> {
   try {
-    await showOutcome(ctx, await retrieveParkedCall(ctx.services, parkId, by, ctx.eventKey, ctx.conversation.roomId), by);
+    await showOutcome(ctx, await retrieveParkedCall(ctx.services, parkId, by, ctx.eventKey, ctx.conversation.roomId, byOrgId), by);
   } catch (error) {
     await reportFailure(ctx, error, 'retrieve', by, tappedMessageId);
   }
 }
 
 /** `retrieve` or `retrieve 1234` typed in the space. */
-export async function handleRetrieveCommand(ctx: HandlerContext, by: PersonRef, destination?: string): Promise<void> {
+export async function handleRetrieveCommand(ctx: HandlerContext, by: PersonRef, byOrgId: string | undefined, destination?: string): Promise<void> {
   try {
-    await showOutcome(ctx, await retrieveByNumber(ctx.services, ctx.conversation.roomId, by, ctx.eventKey, destination), by);
+    await showOutcome(ctx, await retrieveByNumber(ctx.services, ctx.conversation.roomId, by, ctx.eventKey, destination, byOrgId), by);
   } catch (error) {
     await reportFailure(ctx, error, 'retrieve', by);
   }
 }
+
+const OTHER_ORGANISATION =
+  'That call was parked by someone in another organisation, so I cannot bring it to you: park numbers such as 2001 belong to each organisation, ' +
+  'and only its own people can retrieve a call parked there. Nothing was changed.';
 
 async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome, by: PersonRef): Promise<void> {
   ctx.services.metrics.retrieves.inc({ outcome: outcome.type });
@@ -69,6 +73,10 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
       return;
     case 'elsewhere':
       await ctx.conversation.dm(by.personId, 'You can only retrieve a call from a card in the space where it was parked.');
+      return;
+    case 'other-organisation':
+      ctx.logger.info({ event: 'retrieve-refused', reason: 'other-organisation' }, 'Someone of another organisation asked for a call');
+      await ctx.conversation.dm(by.personId, OTHER_ORGANISATION);
       return;
     case 'choose':
       await ctx.conversation.sendCard(parkedListCard(outcome.calls));
