@@ -205,31 +205,36 @@ describe('a paused attempt after another instance took its event over (fencing)'
     );
   });
 
-  it('mentions Sam once, and leaves one private card, when “park for @Sam” is replayed after a takeover', async () => {
-    sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Acme' } });
-    const key = 'messages:created:PARK-FOR-SAM';
-    const request: ParkRequest = { parkId: parkIdFor(key), roomId, by: { personId: rita.id, name: 'Rita' }, forPersonId: sam.id };
-    const { first, takeOver } = await inboxTakes(key);
-    // Attempt 1 parks the call and posts its card, and is paused before attaching it.
-    const paused = gate(services.board, 'attachFirst');
-    const firstRun = runAttempt(first, () => handlePark(ctxFor(key, false), request)).catch((error: unknown) => error);
-    await paused.reached;
+  const pauses = {
+    attachFirst: 'after posting its card, before attaching it',
+    sendPrivately: 'after attaching its card and mentioning Sam, before his private card',
+  };
+  for (const [pausedAt, where] of Object.entries(pauses) as [keyof typeof pauses, string][]) {
+    it(`mentions Sam once, and leaves one private card, when “park for @Sam” is replayed after a takeover (paused ${where})`, async () => {
+      sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Acme' } });
+      const key = 'messages:created:PARK-FOR-SAM';
+      const request: ParkRequest = { parkId: parkIdFor(key), roomId, by: { personId: rita.id, name: 'Rita' }, forPersonId: sam.id };
+      const { first, takeOver } = await inboxTakes(key);
+      const paused = gate(services.board, pausedAt);
+      const firstRun = runAttempt(first, () => handlePark(ctxFor(key, false), request)).catch((error: unknown) => error);
+      await paused.reached;
 
-    await runAttempt(await takeOver(), () => handlePark(ctxFor(key, false), request));
-    paused.release();
-    await firstRun;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+      await runAttempt(await takeOver(), () => handlePark(ctxFor(key, false), request));
+      paused.release();
+      await firstRun;
+      await new Promise((resolve) => setTimeout(resolve, 200));
 
-    assert.equal(requestsTo('/park'), 1, 'parked once');
-    const cards = inSpace().filter((m) => m.attachments);
-    assert.equal(cards.length, 1, `one card in the space: ${cards.map((m) => m.text).join(' / ')}`);
-    assert.equal((await store.parkedCall(request.parkId))?.cardMessageId, cards[0]?.id, 'the card left is the one attached');
-    const mentions = inSpace().filter((m) => m.mentionedPeople?.includes(sam.id) || m.markdown?.includes(`<@personId:${sam.id}`));
-    assert.equal(mentions.length, 1, 'Sam mentioned once');
-    const privateCards = privately().filter((m) => m.attachments);
-    assert.equal(privateCards.length, 1, 'one private card for Sam');
-    assert.equal((await store.parkedCall(request.parkId))?.privateCard?.messageId, privateCards[0]?.id);
-  });
+      assert.equal(requestsTo('/park'), 1, 'parked once');
+      const cards = inSpace().filter((m) => m.attachments);
+      assert.equal(cards.length, 1, `one card in the space: ${cards.map((m) => m.text).join(' / ')}`);
+      assert.equal((await store.parkedCall(request.parkId))?.cardMessageId, cards[0]?.id, 'the card left is the one attached');
+      const mentions = inSpace().filter((m) => m.mentionedPeople?.includes(sam.id) || m.markdown?.includes(`<@personId:${sam.id}`));
+      assert.equal(mentions.length, 1, 'Sam mentioned once');
+      const privateCards = privately().filter((m) => m.attachments);
+      assert.equal(privateCards.length, 1, 'one private card for Sam');
+      assert.equal((await store.parkedCall(request.parkId))?.privateCard?.messageId, privateCards[0]?.id);
+    });
+  }
 
   it('gives one park one answer: the takeover’s card, never also the paused attempt’s failure', async () => {
     sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Acme' } });
