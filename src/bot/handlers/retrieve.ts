@@ -92,7 +92,7 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
  */
 function followRing(ctx: HandlerContext, call: Parameters<typeof watchRing>[1]): void {
   // Whichever attempt started it, the ring is seen to its end (src/fence.ts): outside the event's attempt.
-  outsideAttempt(() =>
+  void outsideAttempt(() =>
     watchRing(ctx.services, call)
       .then((settled) => (settled ? ctx.services.board.showRingEnd(settled) : undefined))
       .catch((error: unknown) => ctx.logger.warn({ event: 'ring-watch-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not follow a ringing retrieve')),
