@@ -38,9 +38,12 @@ export class SupersededError extends Error {
 
 const current = new AsyncLocalStorage<Attempt>();
 
-/** Runs `work` (and everything it starts) as `attempt`; without one, `work` is not fenced. */
+/**
+ * Runs `work` (and everything it starts) as `attempt`; without one (work no inbox event started, such
+ * as a welcome), `work` is not fenced, whatever attempt the caller was running as.
+ */
 export function runAttempt<T>(attempt: Attempt | undefined, work: () => T): T {
-  return attempt ? current.run(attempt, work) : work();
+  return attempt ? current.run(attempt, work) : current.exit(work);
 }
 
 /** The attempt the running code works for, if it was started for an event in the inbox. */
