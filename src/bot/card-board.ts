@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { isClosed } from '../calls/lifecycle.js';
 import { isPassing, WebexApiError } from '../webex/errors.js';
+import { outsideAttempt, SupersededError } from '../fence.js';
 
 /** A card change Webex would not take is tried again after 1 s, 2 s, 4 s… (at most a minute apart), for about ten minutes. */
 const RETRY_BASE_MS = 1000;
@@ -60,15 +61,18 @@ export class CardBoard {
     if (attempt === 1) void this.store.oweCard(parkId, new Date().toISOString()).catch(() => undefined);
     const delay = Math.min(this.retryBaseMs * 2 ** (attempt - 1), RETRY_MAX_MS);
     this.logger.warn({ event: 'card-update-deferred', parkId, attempt, retryInMs: delay, reason: error instanceof Error ? error.message : 'unknown' }, 'Webex is failing; the card is updated later');
+    // The record as it is then is shown, whichever attempt at an event fell behind (src/fence.ts).
     const timer = setTimeout(() => {
       this.behind.delete(parkId);
-      void this.store
-        .parkedCall(parkId)
-        .then((latest) => (latest && latest.state !== 'parking' ? this.showNow(latest) : undefined))
-        .catch((retryError: unknown) => {
-          if (isPassing(retryError)) this.later(parkId, retryError, attempt + 1);
-          else this.logger.error({ event: 'card-update-failed', parkId, error: retryError instanceof Error ? retryError.message : 'unknown' }, 'Could not update a card');
-        });
+      void outsideAttempt(() =>
+        this.store
+          .parkedCall(parkId)
+          .then((latest) => (latest && latest.state !== 'parking' ? this.showNow(latest) : undefined))
+          .catch((retryError: unknown) => {
+            if (isPassing(retryError)) this.later(parkId, retryError, attempt + 1);
+            else this.logger.error({ event: 'card-update-failed', parkId, error: retryError instanceof Error ? retryError.message : 'unknown' }, 'Could not update a card');
+          }),
+      );
     }, delay);
     timer.unref();
     this.behind.set(parkId, timer);
@@ -136,8 +140,9 @@ export class CardBoard {
     try {
       replaced = await attach(posted);
     } catch (error) {
-      // Not attached, it would outlive the change made again later: a second card for the call.
-      await this.remove(call, posted.id);
+      // Not attached, it would outlive the change made again later: a second card for the call. Also
+      // when the attempt was superseded (src/fence.ts): the card it posted is taken back all the same.
+      await outsideAttempt(() => this.remove(call, posted.id));
       throw error;
     }
     if (replaced === old) return false;
@@ -162,7 +167,7 @@ export class CardBoard {
    * card goes, and the call is shown again as it now is, so one card stands and says what is true.
    */
   async attachFirst(call: ParkedCall, messageId: string): Promise<void> {
-    const replaced = await this.store.attachCard(call.id, messageId);
+    const replaced = await this.attachedOrTakenBack(call, messageId, () => this.store.attachCard(call.id, messageId));
     if (replaced && replaced !== messageId) await this.remove(call, replaced);
     const now = await this.store.parkedCall(call.id);
     if (now && !sameCard(now, call)) await this.show(now);
@@ -170,14 +175,30 @@ export class CardBoard {
 
   /**
    * The person a call was parked for gets its card privately, with a Retrieve button of their own. A
-   * change shown while it was on its way did not know of it: it is then shown again, this card too.
+   * private card attached before this one (another run's) goes: one private card stands. A change
+   * shown while it was on its way did not know of it: it is then shown again, this card too.
    */
   async sendPrivately(call: ParkedCall & { forPerson: NonNullable<ParkedCall['forPerson']> }): Promise<void> {
     const { card, fallback } = parkedCallCard(call);
     const posted = await this.messaging.postCard({ toPersonId: call.forPerson.personId }, card, fallback);
-    await this.store.attachPrivateCard(call.id, { roomId: posted.roomId, messageId: posted.id });
+    const replaced = await this.attachedOrTakenBack(call, posted.id, () => this.store.attachPrivateCard(call.id, { roomId: posted.roomId, messageId: posted.id }));
+    if (replaced && replaced.messageId !== posted.id) await this.remove(call, replaced.messageId);
     const now = await this.store.parkedCall(call.id);
     if (now && !sameCard(now, call)) await this.show(now);
+  }
+
+  /**
+   * Attaches a card just posted. When the attempt that posted it was superseded meanwhile (src/fence.ts)
+   * it is not attached, and is taken back: left, it would stand beside the card the current attempt
+   * attaches, with a Retrieve button of its own.
+   */
+  private async attachedOrTakenBack<T>(call: ParkedCall, messageId: string, attach: () => Promise<T>): Promise<T> {
+    try {
+      return await attach();
+    } catch (error) {
+      if (error instanceof SupersededError) await outsideAttempt(() => this.remove(call, messageId));
+      throw error;
+    }
   }
 
   private async remove(call: ParkedCall, messageId: string | undefined, attempt = 1): Promise<void> {
@@ -189,7 +210,7 @@ export class CardBoard {
       if (error instanceof WebexApiError && error.kind === 'not-found') return;
       // The old card must go too, or it goes on offering a Retrieve button: tried again later.
       if (isPassing(error) && attempt < RETRY_ATTEMPTS) {
-        setTimeout(() => void this.remove(call, messageId, attempt + 1), Math.min(this.retryBaseMs * 2 ** (attempt - 1), RETRY_MAX_MS)).unref();
+        setTimeout(() => void outsideAttempt(() => this.remove(call, messageId, attempt + 1)), Math.min(this.retryBaseMs * 2 ** (attempt - 1), RETRY_MAX_MS)).unref();
         return;
       }
       this.logger.warn({ event: 'card-delete-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not remove an old card');

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isPassing } from '../webex/errors.js';
 import { DatabaseUnavailableError, type DatabaseGate } from '../storage/database-gate.js';
 import { SpoolUnreadableError, type DeliverySpool, type SpooledDelivery } from '../storage/delivery-spool.js';
+import { runAttempt, SupersededError, type Attempt } from '../fence.js';
 
 /** Who works on an event: the framework (messages, card taps), or the bot itself (call events). */
 export interface EventHandlers {
@@ -72,6 +73,8 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   private botPersonId = '';
   private readonly rooms = new RoomQueue();
   private readonly handlerWork = new Map<string, Promise<unknown>[]>();
+  /** The attempt (src/fence.ts) this instance is working on, per event key. */
+  private readonly attempts = new Map<string, Attempt>();
   private recovery: NodeJS.Timeout | undefined;
   /** Whether the spool's being stuck at an unreadable entry has been said (it is said once, not at every retry). */
   private spoolStuckSaid = false;
@@ -89,7 +92,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
   ) {
     outage.gate.on('up', () => {
       // Our own events first: their leases lapsed meanwhile, and other instances wait a lease before replaying.
-      for (const key of this.handlerWork.keys()) void this.renew(key);
+      for (const attempt of this.attempts.values()) void this.renew(attempt);
       void this.replaySpool();
     });
   }
@@ -160,7 +163,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
       this.logger.info({ event: 'duplicate-delivery', eventKey: pseudonym(key) }, 'Ignored a delivery already taken');
       return 'duplicate';
     }
-    this.process(key, body);
+    this.process(key, body, 1);
     return 'accepted';
   }
 
@@ -183,7 +186,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     if (!this.accepting || !this.outage.gate.isUp) return;
     try {
       await this.outage.spool.replay(async ({ key, body }) => {
-        if (await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs)) this.process(key, body);
+        if (await this.store.takeDelivery(key, body, Date.now(), this.settings.leaseMs)) this.process(key, body, 1);
         else this.metrics.duplicateDeliveries.inc();
       });
       this.spoolStuck(false);
@@ -206,28 +209,37 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     else this.logger.info({ event: 'spool-readable' }, 'The spool can be read again; replaying the deliveries kept on disk');
   }
 
-  private async renew(key: string): Promise<void> {
+  /** Only while `attempt` is still the current one: a superseded attempt keeps no lease alive. */
+  private async renew({ eventKey: key, attempt }: Attempt): Promise<void> {
     if (!this.outage.gate.isUp) return;
-    await this.store.renewDelivery(key, Date.now() + this.settings.leaseMs).catch((error: unknown) =>
+    await this.store.renewDelivery(key, Date.now() + this.settings.leaseMs, attempt).catch((error: unknown) =>
       this.logger.warn({ eventKey: pseudonym(key), error: error instanceof Error ? error.message : 'unknown' }, 'Could not renew an event lease'),
     );
   }
 
   /**
-   * A handler started for the event `key`: the event is done only when this work is. Work for no
-   * event being processed (a welcome) is only waited for at shutdown.
+   * Starts a handler for the event `key`, as the attempt this instance is working on (src/fence.ts):
+   * the event is done only when this work is. Work for no event being processed (a welcome) is not
+   * fenced, and only waited for at shutdown.
    */
-  track(key: string, work: Promise<unknown>): void {
+  track(key: string, start: () => Promise<unknown>): void {
+    const work = runAttempt(this.attempts.get(key), start);
     this.handlerWork.get(key)?.push(work);
     void this.inFlight.track(work);
   }
 
-  /** `body` is the delivery as JSON.stringify wrote it, from the webhook or from the inbox. */
-  private process(key: string, body: string): void {
+  /**
+   * `body` is the delivery as JSON.stringify wrote it, from the webhook or from the inbox; `attempt`
+   * is 1 for a take, and what the inbox handed out for a takeover. Everything done for the event runs
+   * as that attempt, so a takeover fences it off.
+   */
+  private process(key: string, body: string, attempt: number): void {
     const delivery = JSON.parse(body) as WebhookDelivery | CallEventDelivery;
+    const current: Attempt = { eventKey: key, attempt, holds: () => this.store.attemptHolds(key, attempt) };
+    this.attempts.set(key, current);
     this.handlerWork.set(key, []);
     // Slow Webex answers can outlast a lease; while the work goes on, the lease is renewed.
-    const renew = setInterval(() => void this.renew(key), this.settings.leaseMs / 3);
+    const renew = setInterval(() => void this.renew(current), this.settings.leaseMs / 3);
     const work = async (): Promise<void> => {
       try {
         if (delivery.resource === 'telephony_calls') {
@@ -240,15 +252,20 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
           await this.rooms.run(message.data.roomId ?? message.data.id, () => this.frameworkPatiently(key, message, body));
         }
         await Promise.allSettled(this.handlerWork.get(key) ?? []);
-        await this.store.finishDelivery(key, Date.now());
+        await this.store.finishDelivery(key, Date.now(), attempt);
       } catch (error) {
-        this.logger.error({ eventKey: pseudonym(key), error: error instanceof Error ? error.message : 'unknown' }, 'Processing an event failed');
+        if (error instanceof SupersededError) this.logger.warn({ event: 'attempt-superseded', eventKey: pseudonym(key), attempt }, 'Stopped an event another instance took over');
+        else this.logger.error({ eventKey: pseudonym(key), error: error instanceof Error ? error.message : 'unknown' }, 'Processing an event failed');
       } finally {
         clearInterval(renew);
-        this.handlerWork.delete(key);
+        // This instance may have taken its own event over meanwhile (it was paused): that attempt's entries stay.
+        if (this.attempts.get(key) === current) {
+          this.attempts.delete(key);
+          this.handlerWork.delete(key);
+        }
       }
     };
-    void this.inFlight.track(work());
+    void this.inFlight.track(runAttempt(current, work));
   }
 
   /**
@@ -284,9 +301,9 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
     if (upSince && Date.now() - upSince < this.settings.leaseMs) return;
     try {
       const stale = await this.store.staleDeliveries(Date.now(), this.settings.leaseMs, this.settings.maxAttempts);
-      for (const { eventKey: key, body } of stale) {
-        this.logger.warn({ event: 'event-replayed', eventKey: pseudonym(key) }, 'Replaying an event left unfinished');
-        this.process(key, body);
+      for (const { eventKey: key, body, attempt } of stale) {
+        this.logger.warn({ event: 'event-replayed', eventKey: pseudonym(key), attempt }, 'Replaying an event left unfinished');
+        this.process(key, body, attempt);
       }
     } catch (error) {
       this.logger.error({ event: 'replay-failed', error: error instanceof Error ? error.message : 'unknown' }, 'Could not look for unfinished events');

@@ -16,6 +16,7 @@ import { eventKey, type EventIntake } from './event-intake.js';
 import { parkIdFor } from '../calls/park-call.js';
 import { pseudonym } from '../logger.js';
 import { DatabaseUnavailableError } from '../storage/database-gate.js';
+import { SupersededError } from '../fence.js';
 
 const UNKNOWN = "Sorry, I didn't catch that.";
 
@@ -105,9 +106,13 @@ export function registerHandlers(framework: Framework, services: BotServices, in
       fromCard,
       logger: services.logger.child({ eventKey: pseudonym(key), person: pseudonym(personId), roomType: bot.isDirect ? 'direct' : 'group' }),
     };
-    intake.track(
-      key,
+    intake.track(key, () =>
       work(ctx).catch(async (error: unknown) => {
+        if (error instanceof SupersededError) {
+          // Another instance took the event over (this one was paused past its lease): that one answers.
+          ctx.logger.warn({ event: 'attempt-superseded' }, 'Stopped an event another instance took over');
+          return;
+        }
         if (error instanceof DatabaseUnavailableError) {
           // The event stays unfinished in the inbox, and is carried out when it is replayed.
           ctx.logger.warn({ event: 'left-for-replay' }, 'Stopped during a database outage; the event is carried out when it is replayed');

@@ -13,6 +13,7 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  *                        │ └─────────────────── │ ───unanswered────────┤   (declined, not answered, ended first)
  *                        │ └─────────────────── │ ───let-go────────────┤   (the retriever unlinked: no longer followed)
  *                        │                      └──gone──▶ gone         │
+ *                        └─────────────rings-anyway───────────▶ ringing    (Webex accepted a retrieve whose claim had moved on)
  *                        ├──rang-back──▶ rang-back  ◀──── also from retrieving, ringing and gone
  *                        ├──picked-up──▶ picked-up  ◀──── (the parker's recall event; a colleague's
  *                        │                                 call to the slot that connected to the caller)
@@ -28,6 +29,12 @@ export type ParkMove =
   | { type: 'released'; by: string }
   /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId` (on the device `on`, if they chose one). */
   | { type: 'ringing'; by: PersonRef; handedCallId: string; on?: string }
+  /**
+   * The same, for a retrieve whose claim had moved on by the time Webex accepted it (its attempt was
+   * superseded, or another move came first): Webex rings `by` all the same, so the record follows
+   * that call, whoever holds the claim now (src/calls/ring.ts, `followAnyway`).
+   */
+  | { type: 'rings-anyway'; by: PersonRef; handedCallId: string; on?: string }
   /** The retriever's phone connected on the retrieve's call. */
   | { type: 'answered'; handedCallId: string; handedOver?: ParkedCall['caller'] }
   /** The retrieve's call ended before it connected: the caller is parked again. */
@@ -52,6 +59,7 @@ const TRANSITIONS: Record<ParkMove['type'], { from: ParkState[]; to: ParkState }
   'another-call': { from: ['parking'], to: 'parking' },
   released: { from: ['retrieving'], to: 'waiting' },
   ringing: { from: ['retrieving'], to: 'ringing' },
+  'rings-anyway': { from: ['waiting', 'retrieving'], to: 'ringing' },
   answered: { from: ['ringing'], to: 'retrieved' },
   unanswered: { from: ['ringing'], to: 'waiting' },
   'let-go': { from: ['ringing'], to: 'waiting' },
@@ -86,6 +94,7 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
     case 'let-go':
       return {};
     case 'ringing':
+    case 'rings-anyway':
       return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId, ringingOn: move.on ?? '' };
     case 'answered':
       return { retrievedAt: at, closedAt: at, ...(move.handedOver ? { handedOver: move.handedOver } : {}) };
@@ -117,6 +126,7 @@ function condition(change: ParkMove): { claimedBy?: string; handedCallId?: strin
     case 'parked':
     case 'not-parked':
     case 'another-call':
+    case 'rings-anyway':
     case 'rang-back':
     case 'picked-up':
     case 'superseded':

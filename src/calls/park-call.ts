@@ -155,7 +155,8 @@ async function parkFromView(deps: ParkDeps, token: string, record: ParkedCall, r
     const [only] = listed;
     if (listed.length === 1 && only?.id === record.callId) throw error;
     if (listed.length !== 1 || !only) {
-      await move(deps.store, record, { type: 'not-parked', reason: 'no-call' }, deps.now?.() ?? new Date());
+      // Another run of this event recorded its outcome first (it parked the call): that is the answer, not "no call".
+      if (!(await move(deps.store, record, { type: 'not-parked', reason: 'no-call' }, deps.now?.() ?? new Date()))) return recordedOutcome(deps, record, error);
       if (listed.length === 0) return later.length > 0 ? { type: 'began-later', calls: later } : { type: 'no-call' };
       return { type: 'choose', calls: listed };
     }
@@ -176,9 +177,22 @@ async function closingOnFailure(deps: ParkDeps, record: ParkedCall, park: () => 
     return await park();
   } catch (error) {
     // A 401 is not final: the vault refreshes the token and runs the park again.
-    if (error instanceof WebexApiError && error.kind !== 'unauthorized') await move(deps.store, record, { type: 'not-parked', reason: error.kind }, deps.now?.() ?? new Date());
+    if (!(error instanceof WebexApiError) || error.kind === 'unauthorized') throw error;
+    // Another run of this event recorded its outcome first (it parked the call): that is the answer, not this failure.
+    if (!(await move(deps.store, record, { type: 'not-parked', reason: error.kind }, deps.now?.() ?? new Date()))) return recordedOutcome(deps, record, error);
     throw error;
   }
+}
+
+/**
+ * What the record says of a park whose outcome another run of the same event recorded first, so one
+ * park gets one answer (the card that run posts); `error` when it says nothing yet.
+ */
+async function recordedOutcome(deps: ParkDeps, record: ParkedCall, error: unknown): Promise<ParkOutcome> {
+  const now = await deps.store.parkedCall(record.id);
+  if (now?.notParked) return { type: 'not-parked', call: now };
+  if (now && now.state !== 'parking') return { type: 'parked', call: now, superseded: [] };
+  throw error;
 }
 
 async function parkAndRecord(deps: ParkDeps, token: string, record: ParkedCall, request: ParkRequest): Promise<ParkOutcome> {

@@ -4,10 +4,11 @@ import { NotLinkedError } from '../auth/errors.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, RingChoice, Store } from '../storage/store.js';
 import { isClosed, move, normalNumber } from './lifecycle.js';
-import { isRinging, settle } from './ring.js';
+import { followAnyway, isRinging, settle } from './ring.js';
 import { retrieveToChosen, type RetrieveRing } from './ring-choice.js';
 import type { Call } from '../webex/schemas.js';
 import { OrganisationCheck, type Organisations } from './organisation.js';
+import { outsideAttempt, SupersededError } from '../fence.js';
 
 /** A claim older than this is taken to be from a retrieve that died half-way. */
 export const RETRIEVE_LEASE_MS = 60_000;
@@ -20,6 +21,11 @@ interface Dropped {
 export type RetrieveOutcome =
   /** Webex rings the retriever's phone with the call: it is retrieved once they answer (`watchRing`). */
   | ({ type: 'ringing'; call: ParkedCall } & Dropped)
+  /**
+   * Webex accepted the retrieve after this attempt was superseded (another instance took the event
+   * over): the record now follows the ring all the same; the attempt says nothing.
+   */
+  | { type: 'followed'; call: ParkedCall }
   /** Replayed after a crash: the retriever's phone had already connected (or the ring had ended). */
   | ({ type: 'settled'; call: ParkedCall } & Dropped)
   /** The call's life had already ended (taken, rang back, gone, …): nothing was asked of Webex. */
@@ -89,8 +95,21 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
     }
   }
   const on = ring?.ringsOn ? { on: ring.ringsOn.name } : {};
-  const ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId, ...on }, now());
-  if (!ringing) return current(deps, call);
+  let ringing: ParkedCall | undefined;
+  try {
+    ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId, ...on }, now());
+  } catch (error) {
+    if (!(error instanceof SupersededError)) throw error;
+    // What Webex did for a superseded attempt is followed to its end, not left untracked; it is not this attempt's to say.
+    const followed = await outsideAttempt(() => followAnyway(deps, parkId, by, handedCallId, ring?.ringsOn?.name));
+    if (followed) return { type: 'followed', call: followed };
+    throw error;
+  }
+  if (!ringing) {
+    // The claim moved on while Webex was asked, yet Webex rings the retriever: the record follows that ring.
+    const followed = await outsideAttempt(() => followAnyway(deps, parkId, by, handedCallId, ring?.ringsOn?.name));
+    return followed ? { type: 'ringing', call: followed } : current(deps, call);
+  }
   // Found after a crash, the call may have connected already: the events of it went to no one.
   const settled = handed && isRinging(ringing) ? await settle(deps.store, ringing, handed, now()) : undefined;
   const dropped = ring?.dropped ? { dropped: ring.dropped } : {};

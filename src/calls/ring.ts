@@ -3,9 +3,9 @@ import { NotLinkedError } from '../auth/errors.js';
 import type { CallingApi } from '../webex/calling-api.js';
 import type { Call, CallEvent, Party } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
-import type { ParkedCall, Store } from '../storage/store.js';
+import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 import type { RecentCalls } from './recent-calls.js';
-import { move } from './lifecycle.js';
+import { isClosed, move } from './lifecycle.js';
 
 /** How often a retriever's ringing call is read back from Webex when the bot gets no call events for them. */
 export const RING_POLL_MS = 1000;
@@ -111,8 +111,38 @@ async function letGo(store: Store, call: Ringing, now: Date): Promise<ParkedCall
 /** Webex cannot be asked for this retriever any more: they are not linked (unlinked, or the link lapsed). */
 const UNFOLLOWABLE = Symbol('unfollowable');
 
+/**
+ * Webex accepted a retrieve whose claim had moved on meanwhile (its attempt was superseded by a
+ * takeover, or another move came first): the retriever's phone rings with the caller all the same.
+ * The record is made to follow that call, so the retriever's call events or `watchRing` settle it,
+ * rather than leave a ring no record knows of (the card would offer Retrieve for a call that is gone).
+ * A record still ringing with another call is waited for: Webex moved the caller off that call, and
+ * its end is on its way; as long as this call rings, for `watchMs` at most. Returns the record when
+ * this run made it follow the call; undefined when it already did (another run found the call), or
+ * the call ended first, or the record closed.
+ */
+export async function followAnyway(
+  deps: Pick<RingDeps, 'calling' | 'vault' | 'store' | 'now' | 'pollMs' | 'watchMs'>,
+  parkId: string,
+  by: PersonRef,
+  handedCallId: string,
+  on?: string,
+): Promise<Ringing | undefined> {
+  const deadline = Date.now() + (deps.watchMs ?? RING_WATCH_MS);
+  for (;;) {
+    const record = await deps.store.parkedCall(parkId);
+    if (!record || isClosed(record) || record.handedCallId === handedCallId) return undefined;
+    const moved = await move(deps.store, record, { type: 'rings-anyway', by, handedCallId, ...(on === undefined ? {} : { on }) }, deps.now?.() ?? new Date());
+    if (isRinging(moved)) return moved;
+    if (Date.now() >= deadline) return undefined;
+    const seen = await readBack(deps, by.personId, handedCallId);
+    if (seen === UNFOLLOWABLE || seen?.state === 'disconnected') return undefined;
+    await new Promise((resolve) => setTimeout(resolve, deps.pollMs ?? RING_POLL_MS));
+  }
+}
+
 /** The call as Webex has it now; gone from the retriever's calls means it ended. Undefined: Webex could not say. */
-async function readBack(deps: RingDeps, personId: string, callId: string): Promise<Pick<Call, 'state' | 'remoteParty' | 'answered'> | typeof UNFOLLOWABLE | undefined> {
+async function readBack(deps: Pick<RingDeps, 'calling' | 'vault'>, personId: string, callId: string): Promise<Pick<Call, 'state' | 'remoteParty' | 'answered'> | typeof UNFOLLOWABLE | undefined> {
   try {
     return await deps.vault.withToken(personId, (token) => deps.calling.call(token, callId));
   } catch (error) {

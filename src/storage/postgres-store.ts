@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
 import { numbered, RING_CHOICE_SQL } from './queries.js';
+import { currentAttempt, SupersededError, type Attempt } from '../fence.js';
 import {
   INSERT_PARKED_COLUMNS,
   OPEN_STATES,
@@ -46,11 +47,26 @@ const CLOSE_TIMEOUT_MS = 3000;
 /** Any fixed number: every instance takes this advisory lock to migrate, one at a time. */
 const MIGRATION_LOCK = 72_731_001;
 
+/**
+ * The fence of a write made for an event (src/fence.ts), as a condition of the write itself, with the
+ * event's key and attempt at parameters `$n` and `$n+1` (both null outside an attempt). FOR SHARE
+ * holds the inbox row until the write commits, so a takeover (which updates that row) comes wholly
+ * before or wholly after it.
+ */
+const fence = (n: number): string => `($${n}::text IS NULL OR EXISTS (SELECT 1 FROM inbox WHERE event_key = $${n} AND attempts = $${n + 1}::int FOR SHARE))`;
+
+const fenceValues = (attempt: Attempt | undefined): [string | null, number | null] => (attempt ? [attempt.eventKey, attempt.attempt] : [null, null]);
+
 /** The shared store for several instances: PostgreSQL through a connection pool. */
 export class PostgresStore implements Store {
   private lastPrunedAt = 0;
 
   private constructor(private readonly pool: pg.Pool) {}
+
+  /** After a fenced write that changed nothing: throws when the fence is why (a takeover came first). */
+  private async unlessSuperseded(attempt: Attempt | undefined): Promise<void> {
+    if (attempt && !(await this.attemptHolds(attempt.eventKey, attempt.attempt))) throw new SupersededError(attempt);
+  }
 
   /**
    * Connects and brings the schema up to date; safe when several instances start at once.
@@ -93,7 +109,12 @@ export class PostgresStore implements Store {
   }
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
-    await this.pool.query(`INSERT INTO parked_calls (${INSERT_PARKED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, parkedCallValues(call));
+    const attempt = currentAttempt();
+    const result = await this.pool.query(`INSERT INTO parked_calls (${INSERT_PARKED_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE ${fence(11)}`, [
+      ...parkedCallValues(call),
+      ...fenceValues(attempt),
+    ]);
+    if (result.rowCount !== 1) await this.unlessSuperseded(attempt);
   }
 
   async parkedCall(id: string): Promise<ParkedCall | undefined> {
@@ -128,12 +149,14 @@ export class PostgresStore implements Store {
   }
 
   async attachCard(id: string, cardMessageId: string): Promise<string | undefined> {
+    const attempt = currentAttempt();
     const { rows } = await this.pool.query<{ previous: string | null }>(
       `UPDATE parked_calls p SET record = ((p.record::jsonb || jsonb_build_object('cardMessageId', $1::text)) - 'cardOwedAt')::text
        FROM (SELECT id, record::jsonb ->> 'cardMessageId' AS previous FROM parked_calls WHERE id = $2 FOR UPDATE) old
-       WHERE p.id = old.id RETURNING old.previous`,
-      [cardMessageId, id],
+       WHERE p.id = old.id AND ${fence(3)} RETURNING old.previous`,
+      [cardMessageId, id, ...fenceValues(attempt)],
     );
+    if (!rows[0]) await this.unlessSuperseded(attempt);
     return rows[0]?.previous ?? undefined;
   }
 
@@ -149,12 +172,14 @@ export class PostgresStore implements Store {
   }
 
   async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined> {
+    const attempt = currentAttempt();
     const { rows } = await this.pool.query<{ previous: { roomId: string; messageId: string } | null }>(
       `UPDATE parked_calls p SET record = (p.record::jsonb || jsonb_build_object('privateCard', $1::jsonb))::text
        FROM (SELECT id, record::jsonb -> 'privateCard' AS previous FROM parked_calls WHERE id = $2 FOR UPDATE) old
-       WHERE p.id = old.id RETURNING old.previous`,
-      [JSON.stringify(card), id],
+       WHERE p.id = old.id AND ${fence(3)} RETURNING old.previous`,
+      [JSON.stringify(card), id, ...fenceValues(attempt)],
     );
+    if (!rows[0]) await this.unlessSuperseded(attempt);
     return rows[0]?.previous ?? undefined;
   }
 
@@ -173,12 +198,25 @@ export class PostgresStore implements Store {
 
   async moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean> {
     const columns = movedColumns(move);
+    const attempt = currentAttempt();
     const result = await this.pool.query(
       `UPDATE parked_calls SET state = $1, record = (record::jsonb || $2::jsonb)::text, claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
          park_number = COALESCE($3, park_number), handed_call_id = COALESCE($4, handed_call_id), closed_at = COALESCE($5::bigint, closed_at)
-       WHERE id = $6 AND state = ANY($7::text[]) AND ($8::text IS NULL OR claimed_by = $8) AND ($9::text IS NULL OR handed_call_id = $9)`,
-      [move.to, JSON.stringify(move.changes), columns.parkNumber, columns.handedCallId, columns.closedAt, id, move.from, move.claimedBy ?? null, move.handedCallId ?? null],
+       WHERE id = $6 AND state = ANY($7::text[]) AND ($8::text IS NULL OR claimed_by = $8) AND ($9::text IS NULL OR handed_call_id = $9) AND ${fence(10)}`,
+      [
+        move.to,
+        JSON.stringify(move.changes),
+        columns.parkNumber,
+        columns.handedCallId,
+        columns.closedAt,
+        id,
+        move.from,
+        move.claimedBy ?? null,
+        move.handedCallId ?? null,
+        ...fenceValues(attempt),
+      ],
     );
+    if (result.rowCount !== 1) await this.unlessSuperseded(attempt);
     return result.rowCount === 1;
   }
 
@@ -191,11 +229,13 @@ export class PostgresStore implements Store {
   }
 
   async claimForRetrieve(id: string, personId: string, claimKey: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const attempt = currentAttempt();
     const result = await this.pool.query(
       `UPDATE parked_calls SET state = 'retrieving', claimed_by = $1, claimed_at = $2, claim_key = $3
-       WHERE id = $4 AND (state = 'waiting' OR (state = 'retrieving' AND (claimed_at < $5 OR claim_key = $3)))`,
-      [personId, nowMs, claimKey, id, nowMs - leaseMs],
+       WHERE id = $4 AND (state = 'waiting' OR (state = 'retrieving' AND (claimed_at < $5 OR claim_key = $3))) AND ${fence(6)}`,
+      [personId, nowMs, claimKey, id, nowMs - leaseMs, ...fenceValues(attempt)],
     );
+    if (result.rowCount !== 1) await this.unlessSuperseded(attempt);
     return result.rowCount === 1;
   }
 
@@ -293,21 +333,26 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
-  async renewDelivery(eventKey: string, leaseUntilMs: number): Promise<void> {
-    await this.pool.query('UPDATE inbox SET lease_until = $1 WHERE event_key = $2 AND done_at IS NULL', [leaseUntilMs, eventKey]);
+  async renewDelivery(eventKey: string, leaseUntilMs: number, attempt?: number): Promise<void> {
+    await this.pool.query('UPDATE inbox SET lease_until = $1 WHERE event_key = $2 AND done_at IS NULL AND ($3::int IS NULL OR attempts = $3)', [leaseUntilMs, eventKey, attempt ?? null]);
   }
 
-  async finishDelivery(eventKey: string, nowMs: number): Promise<void> {
-    await this.pool.query('UPDATE inbox SET done_at = $1 WHERE event_key = $2', [nowMs, eventKey]);
+  async finishDelivery(eventKey: string, nowMs: number, attempt?: number): Promise<void> {
+    await this.pool.query('UPDATE inbox SET done_at = $1 WHERE event_key = $2 AND ($3::int IS NULL OR attempts = $3)', [nowMs, eventKey, attempt ?? null]);
   }
 
-  async staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string }[]> {
-    const { rows } = await this.pool.query<{ event_key: string; body: string }>(
+  async staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string; attempt: number }[]> {
+    const { rows } = await this.pool.query<{ event_key: string; body: string; attempts: number }>(
       `UPDATE inbox SET lease_until = $1, attempts = attempts + 1
-       WHERE done_at IS NULL AND lease_until < $2 AND attempts < $3 RETURNING event_key, body`,
+       WHERE done_at IS NULL AND lease_until < $2 AND attempts < $3 RETURNING event_key, body, attempts`,
       [nowMs + leaseMs, nowMs, maxAttempts],
     );
-    return rows.map((row) => ({ eventKey: row.event_key, body: row.body }));
+    return rows.map((row) => ({ eventKey: row.event_key, body: row.body, attempt: Number(row.attempts) }));
+  }
+
+  async attemptHolds(eventKey: string, attempt: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM inbox WHERE event_key = $1 AND attempts = $2', [eventKey, attempt]);
+    return rowCount === 1;
   }
 
   async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { makePrivateFile, makePrivateFolder, type PrivateFile } from './private-files.js';
 import { MIGRATIONS } from './migrations.js';
 import { RING_CHOICE_SQL } from './queries.js';
+import { currentAttempt, SupersededError } from '../fence.js';
 import {
   PRUNE_INTERVAL_MS,
   SEEN_EVENT_TTL_MS,
@@ -115,6 +116,22 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * A write of a parked call, fenced when made for an event (src/fence.ts): in one transaction with
+   * the check that the event's inbox row still has the running attempt.
+   */
+  private fenced<T>(write: () => T): T {
+    const attempt = currentAttempt();
+    return this.transaction(() => {
+      if (attempt && !this.holds(attempt.eventKey, attempt.attempt)) throw new SupersededError(attempt);
+      return write();
+    });
+  }
+
+  private holds(eventKey: string, attempt: number): boolean {
+    return this.row('SELECT 1 AS held FROM inbox WHERE event_key = ? AND attempts = ?', eventKey, attempt) !== undefined;
+  }
+
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
     // A second process starting at the same moment waits for this one instead of migrating twice.
@@ -128,7 +145,7 @@ export class SqliteStore implements Store {
   }
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
-    this.changes(`INSERT INTO parked_calls (${INSERT_PARKED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ...parkedCallValues(call));
+    this.fenced(() => this.changes(`INSERT INTO parked_calls (${INSERT_PARKED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ...parkedCallValues(call)));
   }
 
   async parkedCall(id: string): Promise<ParkedCall | undefined> {
@@ -166,7 +183,7 @@ export class SqliteStore implements Store {
   }
 
   async attachCard(id: string, cardMessageId: string): Promise<string | undefined> {
-    return this.transaction(() => {
+    return this.fenced(() => {
       const row = this.row<{ previous: string | null }>("SELECT json_extract(record, '$.cardMessageId') AS previous FROM parked_calls WHERE id = ?", id);
       this.changes("UPDATE parked_calls SET record = json_remove(json_set(record, '$.cardMessageId', ?), '$.cardOwedAt') WHERE id = ?", cardMessageId, id);
       return row?.previous ?? undefined;
@@ -182,7 +199,7 @@ export class SqliteStore implements Store {
   }
 
   async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined> {
-    return this.transaction(() => {
+    return this.fenced(() => {
       const row = this.row<{ previous: string | null }>("SELECT json_extract(record, '$.privateCard') AS previous FROM parked_calls WHERE id = ?", id);
       this.changes("UPDATE parked_calls SET record = json_set(record, '$.privateCard', json(?)) WHERE id = ?", JSON.stringify(card), id);
       return row?.previous ? (JSON.parse(row.previous) as { roomId: string; messageId: string }) : undefined;
@@ -208,7 +225,7 @@ export class SqliteStore implements Store {
     // Each changed field is replaced whole, as PostgreSQL's `||` does: json_patch would merge a nested
     // object into the old one, keeping keys the new one lacks (a caller's number, say).
     const fields = Object.entries(move.changes).filter(([, value]) => value !== undefined);
-    const changed = this.changes(
+    const changed = this.fenced(() => this.changes(
       `UPDATE parked_calls SET state = ?, record = ${fields.length ? `json_set(record${', ?, json(?)'.repeat(fields.length)})` : 'record'}, claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
          park_number = COALESCE(?, park_number), handed_call_id = COALESCE(?, handed_call_id), closed_at = COALESCE(?, closed_at)
        WHERE id = ? AND state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR claimed_by = ?) AND (? IS NULL OR handed_call_id = ?)`,
@@ -223,7 +240,7 @@ export class SqliteStore implements Store {
       move.claimedBy ?? null,
       move.handedCallId ?? null,
       move.handedCallId ?? null,
-    );
+    ));
     return changed === 1;
   }
 
@@ -236,15 +253,17 @@ export class SqliteStore implements Store {
   }
 
   async claimForRetrieve(id: string, personId: string, claimKey: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    const changed = this.changes(
-      `UPDATE parked_calls SET state = 'retrieving', claimed_by = ?, claimed_at = ?, claim_key = ?
-       WHERE id = ? AND (state = 'waiting' OR (state = 'retrieving' AND (claimed_at < ? OR claim_key = ?)))`,
-      personId,
-      nowMs,
-      claimKey,
-      id,
-      nowMs - leaseMs,
-      claimKey,
+    const changed = this.fenced(() =>
+      this.changes(
+        `UPDATE parked_calls SET state = 'retrieving', claimed_by = ?, claimed_at = ?, claim_key = ?
+         WHERE id = ? AND (state = 'waiting' OR (state = 'retrieving' AND (claimed_at < ? OR claim_key = ?)))`,
+        personId,
+        nowMs,
+        claimKey,
+        id,
+        nowMs - leaseMs,
+        claimKey,
+      ),
     );
     return changed === 1;
   }
@@ -333,23 +352,27 @@ export class SqliteStore implements Store {
     return this.changes('INSERT INTO inbox (event_key, body, seen_at, lease_until) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', eventKey, body, nowMs, nowMs + leaseMs) === 1;
   }
 
-  async renewDelivery(eventKey: string, leaseUntilMs: number): Promise<void> {
-    this.changes('UPDATE inbox SET lease_until = ? WHERE event_key = ? AND done_at IS NULL', leaseUntilMs, eventKey);
+  async renewDelivery(eventKey: string, leaseUntilMs: number, attempt?: number): Promise<void> {
+    this.changes('UPDATE inbox SET lease_until = ? WHERE event_key = ? AND done_at IS NULL AND (? IS NULL OR attempts = ?)', leaseUntilMs, eventKey, attempt ?? null, attempt ?? null);
   }
 
-  async finishDelivery(eventKey: string, nowMs: number): Promise<void> {
-    this.changes('UPDATE inbox SET done_at = ? WHERE event_key = ?', nowMs, eventKey);
+  async finishDelivery(eventKey: string, nowMs: number, attempt?: number): Promise<void> {
+    this.changes('UPDATE inbox SET done_at = ? WHERE event_key = ? AND (? IS NULL OR attempts = ?)', nowMs, eventKey, attempt ?? null, attempt ?? null);
   }
 
-  async staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string }[]> {
-    const rows = this.rows<{ event_key: string; body: string }>(
+  async staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string; attempt: number }[]> {
+    const rows = this.rows<{ event_key: string; body: string; attempts: number }>(
       `UPDATE inbox SET lease_until = ?, attempts = attempts + 1
-       WHERE done_at IS NULL AND lease_until < ? AND attempts < ? RETURNING event_key, body`,
+       WHERE done_at IS NULL AND lease_until < ? AND attempts < ? RETURNING event_key, body, attempts`,
       nowMs + leaseMs,
       nowMs,
       maxAttempts,
     );
-    return rows.map((row) => ({ eventKey: row.event_key, body: row.body }));
+    return rows.map((row) => ({ eventKey: row.event_key, body: row.body, attempt: Number(row.attempts) }));
+  }
+
+  async attemptHolds(eventKey: string, attempt: number): Promise<boolean> {
+    return this.holds(eventKey, attempt);
   }
 
   async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {

@@ -141,6 +141,13 @@ export interface LinkState {
   expiresAt: number;
 }
 
+/**
+ * Writes of parked calls made for an event (inside `runAttempt`, src/fence.ts) are fenced: made only
+ * while the inbox row of the event still has that attempt, checked in the same statement or
+ * transaction; otherwise they change nothing and throw `SupersededError`. Those are `saveParkedCall`,
+ * `moveParkedCall`, `claimForRetrieve`, `attachCard` and `attachPrivateCard`. Outside an attempt they
+ * are not fenced.
+ */
 export interface Store {
   saveParkedCall(call: ParkedCall): Promise<void>;
   parkedCall(id: string): Promise<ParkedCall | undefined>;
@@ -202,15 +209,21 @@ export interface Store {
    * effect. Keys older than `keepMs` are forgotten.
    */
   takeDelivery(eventKey: string, body: string, nowMs: number, leaseMs: number, keepMs?: number): Promise<boolean>;
-  /** The delivery's work is still going on: no one else may replay it before `leaseUntilMs`. */
-  renewDelivery(eventKey: string, leaseUntilMs: number): Promise<void>;
-  /** The delivery's work is complete: it will not be replayed. */
-  finishDelivery(eventKey: string, nowMs: number): Promise<void>;
   /**
-   * Deliveries whose work never completed (their instance died) and whose lease ran out, leased anew
-   * to the caller; each is handed out at most `maxAttempts` times in all.
+   * The delivery's work is still going on: no one else may replay it before `leaseUntilMs`. With
+   * `attempt`, only while that is still the current attempt (a takeover moved it on otherwise).
    */
-  staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string }[]>;
+  renewDelivery(eventKey: string, leaseUntilMs: number, attempt?: number): Promise<void>;
+  /** The delivery's work is complete: it will not be replayed. With `attempt`, only by that attempt while current. */
+  finishDelivery(eventKey: string, nowMs: number, attempt?: number): Promise<void>;
+  /**
+   * Deliveries whose work never completed (their instance died, or was paused past the lease) and
+   * whose lease ran out, leased anew to the caller as their next attempt (the first take is attempt
+   * 1); each is handed out at most `maxAttempts` times in all.
+   */
+  staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string; attempt: number }[]>;
+  /** Whether `attempt` is still the current attempt at the event (no takeover since): the fence (src/fence.ts). */
+  attemptHolds(eventKey: string, attempt: number): Promise<boolean>;
 
   /** The person's subscription, made with `key` unless they have one already (every instance gets the same). */
   openSubscription(personId: string, key: string): Promise<CallEventSubscription>;

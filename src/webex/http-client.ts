@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { WebexApiError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import type { Logger } from '../logger.js';
+import { assertCurrent } from '../fence.js';
 
 export interface WebexRequest<T> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -67,6 +68,9 @@ export class WebexHttpClient {
   }
 
   private async once<T>(request: WebexRequest<T>): Promise<T> {
+    // Work for an event that another instance took over meanwhile changes nothing at Webex (src/fence.ts);
+    // checked before every try, as a pause may come between two.
+    if (request.method !== 'GET') await assertCurrent();
     const endpoint = endpointOf(request.method, request.path);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.token) headers.authorization = `Bearer ${request.token}`;

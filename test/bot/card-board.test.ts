@@ -129,6 +129,18 @@ describe('the card board’s swap', () => {
     assert.deepEqual(privately().map((text) => text.slice(0, 16)), ['No longer parked'], 'her private card says what the call is now');
   });
 
+  it('deletes the private card a new one replaces: one private card with a Retrieve button stands', async () => {
+    const forRita = { ...waiting, forPerson: { ...waiting.parkedBy } };
+    await store.moveParkedCall('park-1', { from: ['waiting'], to: 'waiting', changes: { forPerson: forRita.forPerson } });
+    // Two runs send her the private card (a replay of the park, or a change shown while the first was on its way).
+    await board.sendPrivately(forRita);
+    await board.sendPrivately(forRita);
+
+    const privately = [...sim.org.messages.values()].filter((m) => m.roomId !== roomId && m.personId === botId);
+    assert.equal(privately.length, 1, 'the replaced private card is gone');
+    assert.equal((await store.parkedCall('park-1'))?.privateCard?.messageId, privately[0]?.id, 'the one left is the one attached');
+  });
+
   it('leaves the latest card alone when two changes of one call are shown at once', async () => {
     const ringing: ParkedCall = { ...waiting, state: 'ringing', ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'H1', ringingSince: new Date().toISOString() };
     await store.moveParkedCall('park-1', { from: ['waiting'], to: 'retrieved', changes: { retrievedBy: { personId: 'SAM', name: 'Sam' } } });

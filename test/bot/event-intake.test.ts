@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sinon from 'sinon';
-import { EventIntake } from '../../src/bot/event-intake.js';
+import { EventIntake, eventKey } from '../../src/bot/event-intake.js';
+import { currentAttempt } from '../../src/fence.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
 import { DatabaseGate } from '../../src/storage/database-gate.js';
 import { DeliverySpool } from '../../src/storage/delivery-spool.js';
@@ -34,6 +35,8 @@ describe('the event intake', () => {
   let inFlight: InFlight;
   let intake: EventIntake;
   let read: string[];
+  /** What the framework's handlers do for a message read (as src/bot/router.ts starts them). */
+  let handle: (id: string) => void;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'parkbot-intake-'));
@@ -44,11 +47,13 @@ describe('the event intake', () => {
     await spool.open();
     inFlight = new InFlight();
     read = [];
+    handle = () => undefined;
     intake = new EventIntake(
       {
         framework: async ({ body }) => {
           await sleep(20);
           read.push((body as WebhookDelivery).data.id);
+          handle((body as WebhookDelivery).data.id);
         },
         callEvent: async () => undefined,
       },
@@ -89,6 +94,19 @@ describe('the event intake', () => {
     assert.equal(await answer, 'accepted');
     const unfinished = await store.staleDeliveries(Date.now() + 2 * LEASE_MS, LEASE_MS, 3);
     assert.deepEqual(unfinished, [], 'nothing left in the inbox for another instance to act on again');
+  });
+
+  it('runs the handlers as the attempt it works on: 1 for a take, the inbox’s number for a takeover', async () => {
+    const seen = new Map<string, number | undefined>();
+    handle = (id) => intake.track(eventKey('messages', 'created', id), async () => seen.set(id, currentAttempt()?.attempt));
+    assert.equal(await intake.receive(message('TAKEN')), 'accepted');
+    // An instance that took this one died (or was paused) a lease ago.
+    await store.takeDelivery(eventKey('messages', 'created', 'LEFT'), JSON.stringify(message('LEFT')), Date.now() - 2 * LEASE_MS, LEASE_MS);
+
+    await waitFor('both handled', () => seen.size === 2, 2 * LEASE_MS);
+    assert.deepEqual(Object.fromEntries(seen), { TAKEN: 1, LEFT: 2 });
+    await sleep(100);
+    assert.deepEqual(await store.staleDeliveries(Date.now() + 2 * LEASE_MS, LEASE_MS, 5), [], 'each finished by its own attempt');
   });
 
   it('acts on a delivery kept after one the full disk refused half-written, once the database is back', async function () {

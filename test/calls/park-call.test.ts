@@ -3,6 +3,7 @@ import { startSimulator, type WebexSimulator } from '../../src/simulator/server.
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
 import { parkCall, parkIdFor, type ParkDeps, type ParkRequest } from '../../src/calls/park-call.js';
 import { parkDepsOn } from '../support/park-deps.js';
+import { waitFor } from '../support/wait.js';
 
 describe('park use case, replayed after a crash', () => {
   let sim: WebexSimulator;
@@ -59,6 +60,20 @@ describe('park use case, replayed after a crash', () => {
   it('says so when a group park went through but where is unknown', async () => {
     await crashAfterAskingWebex({ groupPark: true }, true);
     assert.equal((await parkCall(deps, request({ groupPark: true }))).type, 'parked-somewhere');
+  });
+
+  it('gives the outcome another run of the same event recorded, not a failure of its own that came after', async () => {
+    sim.telephony.placeIncomingCall({ toPersonId: rita, from: { name: 'Acme' } });
+    // This run's park reaches Webex late; meanwhile a replay of the event parks the call.
+    sim.failNext({ method: 'POST', path: '/telephony/calls/park', delayMs: 500 });
+    const first = parkCall(deps, request());
+    await waitFor('the first park on its way', () => sim.requests.some((r) => r.path === '/telephony/calls/park'));
+    const replay = await parkCall(deps, request());
+    assert.equal(replay.type, 'parked');
+
+    const outcome = await first;
+    assert.equal(outcome.type, 'parked', 'one answer for the park: it was parked');
+    assert.equal((await store.parkedCall(request().parkId))?.state, 'waiting');
   });
 
   it('does nothing more for an event whose park was already recorded', async () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ParkedCall, Store } from '../../src/storage/store.js';
+import { runAttempt, SupersededError, type Attempt } from '../../src/fence.js';
 
 const waiting = (id: string, roomId = 'ROOM'): ParkedCall => ({
   id,
@@ -356,9 +357,58 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       await store.takeDelivery('SLOW', '{}', t0, 1000);
       await store.renewDelivery('SLOW', t0 + 10_000);
       const [first, second] = await Promise.all([store.staleDeliveries(t0 + 1500, 1000, 3), other.staleDeliveries(t0 + 1500, 1000, 3)]);
-      assert.deepEqual([...(first ?? []), ...(second ?? [])], [{ eventKey: 'CRASHED', body: '{"b":2}' }]);
-      assert.equal((await store.staleDeliveries(t0 + 3000, 1000, 3)).length, 1, 'third attempt');
+      assert.deepEqual([...(first ?? []), ...(second ?? [])], [{ eventKey: 'CRASHED', body: '{"b":2}', attempt: 2 }], 'the takeover is the second attempt');
+      assert.deepEqual(await store.staleDeliveries(t0 + 3000, 1000, 3), [{ eventKey: 'CRASHED', body: '{"b":2}', attempt: 3 }], 'third attempt');
       assert.deepEqual(await store.staleDeliveries(t0 + 5000, 1000, 3), [], 'no more after maxAttempts');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('fences an event’s writes: after a takeover the superseded attempt changes nothing and is told so, the new one goes on', async () => {
+    const other = await reopen();
+    try {
+      const t0 = Date.now();
+      await store.takeDelivery('TAP', '{}', t0, 1000);
+      const as = (attempt: number): Attempt => ({ eventKey: 'TAP', attempt, holds: () => store.attemptHolds('TAP', attempt) });
+      const first = as(1);
+      await runAttempt(first, () => store.saveParkedCall(waiting('call-1')));
+      assert.ok(await runAttempt(first, () => store.claimForRetrieve('call-1', 'SAM', 'TAP', t0, 60_000)), 'attempt 1 holds the fence');
+      assert.equal(await store.attemptHolds('TAP', 1), true);
+
+      // Attempt 1's instance is paused past its lease; another instance takes the event over.
+      assert.deepEqual(await other.staleDeliveries(t0 + 1500, 1000, 3), [{ eventKey: 'TAP', body: '{}', attempt: 2 }]);
+      assert.equal(await store.attemptHolds('TAP', 1), false);
+      assert.equal(await store.attemptHolds('TAP', 2), true);
+
+      const ringing = { from: ['retrieving' as const], to: 'ringing' as const, changes: { ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'LATE' }, claimedBy: 'SAM' };
+      await assert.rejects(runAttempt(first, () => store.moveParkedCall('call-1', ringing)), SupersededError);
+      await assert.rejects(runAttempt(first, () => store.claimForRetrieve('call-1', 'SAM', 'TAP', t0 + 1600, 60_000)), SupersededError);
+      await assert.rejects(runAttempt(first, () => store.attachCard('call-1', 'CARD-1')), SupersededError);
+      await assert.rejects(runAttempt(first, () => store.attachPrivateCard('call-1', { roomId: 'DM', messageId: 'PRIVATE-1' })), SupersededError);
+      await assert.rejects(runAttempt(first, () => store.saveParkedCall(waiting('call-2'))), SupersededError);
+      const untouched = await store.parkedCall('call-1');
+      assert.equal(untouched?.state, 'retrieving');
+      assert.equal(untouched?.cardMessageId, undefined);
+      assert.equal(untouched?.privateCard, undefined);
+      assert.equal(await store.parkedCall('call-2'), undefined);
+
+      // The takeover re-takes the event's claim and moves on; a move that loses its race (not its fence) is only false.
+      const second = as(2);
+      assert.ok(await runAttempt(second, () => other.claimForRetrieve('call-1', 'SAM', 'TAP', t0 + 1600, 60_000)));
+      assert.ok(await runAttempt(second, () => other.moveParkedCall('call-1', { ...ringing, changes: { ...ringing.changes, handedCallId: 'RING-2' } })));
+      assert.equal(await runAttempt(second, () => other.moveParkedCall('call-1', ringing)), false);
+      assert.equal(await runAttempt(second, () => other.attachCard('call-1', 'CARD-2')), undefined);
+      assert.equal((await store.parkedCall('call-1'))?.handedCallId, 'RING-2');
+
+      // The superseded attempt neither keeps the lease alive nor finishes the event; the current one does.
+      await store.renewDelivery('TAP', t0 + 60_000, 1);
+      await store.finishDelivery('TAP', t0 + 1700, 1);
+      assert.equal((await other.staleDeliveries(t0 + 3000, 1000, 5))[0]?.attempt, 3, 'neither renewed nor finished by attempt 1');
+      await other.renewDelivery('TAP', t0 + 60_000, 3);
+      assert.deepEqual(await other.staleDeliveries(t0 + 4500, 1000, 5), [], 'renewed by the current attempt');
+      await other.finishDelivery('TAP', t0 + 5000, 3);
+      assert.deepEqual(await other.staleDeliveries(t0 + 70_000, 1000, 5), [], 'finished by the current attempt');
     } finally {
       await other.close();
     }

@@ -6,6 +6,7 @@ import { sendLinkPrompt } from './link.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
 import { DatabaseUnavailableError } from '../../storage/database-gate.js';
+import { SupersededError } from '../../fence.js';
 
 /** Answered privately whatever happens: which devices someone has is theirs to know. */
 const PRIVATE_ACTIONS = new Set<FailedAction>(['ring-on']);
@@ -25,6 +26,8 @@ export async function reportFailure(
   // Only when the bot stops during a database outage: the event stays unfinished in the inbox and is
   // carried out after a restart, so nothing is said now.
   if (error instanceof DatabaseUnavailableError) throw error;
+  // Another instance took the event over: it answers, not this one.
+  if (error instanceof SupersededError) throw error;
   const log = error instanceof WebexApiError ? error.toLog() : { error: error instanceof Error ? error.name : 'unknown' };
   const needsLink = error instanceof NotLinkedError || error instanceof MissingScopeError || (error instanceof WebexApiError && error.kind === 'unauthorized');
   ctx.logger.warn({ ...log, action }, `${action} failed`);

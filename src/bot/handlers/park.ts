@@ -93,8 +93,12 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       return;
     case 'parked': {
       const { call } = outcome;
-      // A replayed event whose card was already posted has nothing left to do.
-      if (call.cardMessageId) return;
+      if (call.cardMessageId) {
+        // A replay (after a crash, or a takeover of a paused instance's event): the card is up. The private
+        // card of the person it is for may not be: its sender stopped first (a superseded one cannot send it now).
+        if (call.forPerson && !call.privateCard) await ctx.services.board.sendPrivately({ ...call, forPerson: call.forPerson });
+        return;
+      }
       let cardId: string;
       try {
         cardId = await ctx.conversation.sendCard(waitingCard(call));

@@ -5,6 +5,7 @@ import { reportFailure } from './failures.js';
 import { escapeName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 import type { PersonRef } from '../../storage/store.js';
+import { outsideAttempt } from '../../fence.js';
 
 /** A tap on a card's Retrieve button. */
 export async function handleRetrieveTap(ctx: HandlerContext, parkId: string, by: PersonRef, byOrgId: string | undefined, tappedMessageId: string): Promise<void> {
@@ -30,6 +31,14 @@ const OTHER_ORGANISATION =
 
 async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome, by: PersonRef): Promise<void> {
   ctx.services.metrics.retrieves.inc({ outcome: outcome.type });
+  if (outcome.type === 'followed') {
+    // Webex rang the retriever for an attempt another instance superseded: the card shows the record as
+    // it now is, and the ring is seen to its end; whatever is said to the person is the other attempt's.
+    ctx.logger.warn({ event: 'call-ringing', parkId: outcome.call.id, superseded: true }, "Webex rings the retriever for a superseded attempt; following the ring");
+    await outsideAttempt(() => ctx.services.board.show(outcome.call));
+    followRing(ctx, outcome.call);
+    return;
+  }
   if ('dropped' in outcome && outcome.dropped) {
     ctx.logger.info({ event: 'ring-choice-dropped' }, "The retriever's chosen device is gone from Webex; retrieved without it");
     await ctx.conversation.dm(
@@ -90,7 +99,10 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
  * a phone can ring longer than a delivery should stay open.
  */
 function followRing(ctx: HandlerContext, call: Parameters<typeof watchRing>[1]): void {
-  watchRing(ctx.services, call)
-    .then((settled) => (settled ? ctx.services.board.showRingEnd(settled) : undefined))
-    .catch((error: unknown) => ctx.logger.warn({ event: 'ring-watch-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not follow a ringing retrieve'));
+  // Whichever attempt started it, the ring is seen to its end (src/fence.ts): outside the event's attempt.
+  void outsideAttempt(() =>
+    watchRing(ctx.services, call)
+      .then((settled) => (settled ? ctx.services.board.showRingEnd(settled) : undefined))
+      .catch((error: unknown) => ctx.logger.warn({ event: 'ring-watch-failed', parkId: call.id, error: error instanceof Error ? error.message : 'unknown' }, 'Could not follow a ringing retrieve')),
+  );
 }
