@@ -4,6 +4,7 @@ import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
 import { preciseNow } from './clock.js';
 import type { SimOrg } from './org.js';
+import { contentRoutes, postMultipartMessage, rawMultipart } from './uploads.js';
 import type { SimTelephony } from './telephony.js';
 import type { SimFault, SimOutage, SimPerson, SimRequestRecord, SimToken, SimWebhook } from './model.js';
 
@@ -58,6 +59,7 @@ export function recordRequests(org: SimOrg, requests: SimRequestRecord[], onAnsw
       record.status = res.statusCode;
       record.answeredAt = preciseNow();
       if (req.is('application/json') && req.body !== undefined) record.body = req.body as unknown;
+      if (req.is('multipart/form-data')) record.body = { multipart: true, bytes: Buffer.isBuffer(req.body) ? req.body.length : 0 };
       onAnswered(record);
     });
     next();
@@ -155,9 +157,15 @@ function roomRoutes(router: Router, { org }: ApiDeps): void {
 }
 
 function messageRoutes(router: Router, { org }: ApiDeps): void {
-  router.post('/messages', (req, res) => {
-    res.json(org.postMessage(caller(res).person.id, req.body as Parameters<SimOrg['postMessage']>[1]));
+  router.post('/messages', rawMultipart, async (req, res) => {
+    const sender = caller(res).person.id;
+    if (req.is('multipart/form-data')) {
+      res.json(await postMultipartMessage(req, org, sender, org.contents));
+      return;
+    }
+    res.json(org.postMessage(sender, req.body as Parameters<SimOrg['postMessage']>[1]));
   });
+  contentRoutes(router, org, org.contents, caller);
   router.get('/messages', (req, res) => {
     const me = caller(res).person.id;
     const roomId = str(req.query.roomId);
