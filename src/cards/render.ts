@@ -11,7 +11,7 @@ import { WEBEX_DEFAULT } from '../calls/ring-choice.js';
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
 export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
 
-export type CardName = 'parked-call' | 'ringing-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help' | 'ring-on';
+export type CardName = 'parked-call' | 'ringing-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help' | 'ring-on' | 'report';
 
 /** Webex's Buttons and Cards guide: "Cards may include up to five buttons (actions)", nested ones included. */
 export const MAX_CARD_ACTIONS = 5;
@@ -38,7 +38,7 @@ function template(name: CardName): Template {
 }
 
 /** Each call expands a fresh copy: two messages rendered at once never share an object. */
-function expand(name: CardName, data: Record<string, unknown>): Record<string, unknown> {
+export function expand(name: CardName, data: Record<string, unknown>): Record<string, unknown> {
   return template(name).expand({ $root: data }) as Record<string, unknown>;
 }
 
@@ -93,7 +93,7 @@ function parkedAgainstLabel(call: ParkedCall): string {
 const forText = (call: ParkedCall): string => (call.forPerson ? ` for ${call.forPerson.name}` : '');
 
 /** Adaptive Card TIME() wants RFC 3339 without fractions of a second. */
-const cardTime = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
+export const cardTime = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
 
 function callFields(call: ParkedCall): Record<string, unknown> {
   return {
