@@ -143,7 +143,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const messaging = new MessagingApi(http, config.botToken);
   const board = new CardBoard(messaging, store, metrics, logger);
-  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls(), callView };
+  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls(), callView, report: { ...config.report, recordsRetentionMs: config.parkedCalls.retentionMs } };
 
   const framework = createFramework(config);
   const handleWebhook = webhookHandler(framework);
@@ -231,7 +231,7 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     throw new Error(`could not connect the bot to Webex at ${config.webexApiUrl} (check WEBEX_BOT_TOKEN and WEBEX_API_URL): ${reason}`);
   }
   intake.open(framework.person.id);
-  const jobs = startBackgroundJobs(services, { botWebhooks }, { ...config.parkedCalls, webhookCheckMs: config.webhookCheckMs });
+  const jobs = startBackgroundJobs(services, { botWebhooks }, { ...config.parkedCalls, reportRetentionMs: config.report.retentionMs, webhookCheckMs: config.webhookCheckMs });
   const upkeep = new Upkeep(
     subscriptions,
     vault,

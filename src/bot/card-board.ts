@@ -120,7 +120,11 @@ export class CardBoard {
         ? this.swap(call, privateCard.messageId, () => this.messaging.postCard({ roomId: privateCard.roomId }, card, fallback), async (posted) => (await this.store.attachPrivateCard(call.id, { roomId: posted.roomId, messageId: posted.id }))?.messageId)
         : false,
     ]);
-    if (countClose && isClosed(call)) this.metrics.parkedCallsClosed.inc({ state: call.state });
+    if (countClose && isClosed(call)) {
+      this.metrics.parkedCallsClosed.inc({ state: call.state });
+      const waited = (Date.parse(call.closedAt ?? '') - Date.parse(call.parkedAt)) / 1000;
+      if (!call.notParked && Number.isFinite(waited)) this.metrics.parkedWaitSeconds.observe({ outcome: call.state }, Math.max(0, waited));
+    }
     return interleaved.some(Boolean);
   }
 

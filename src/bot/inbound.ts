@@ -73,6 +73,8 @@ export const cardSubmitSchema = z.discriminatedUnion('action', [
     note: shortText.optional(),
   }),
   z.object({ action: z.literal('parked') }),
+  /** A report's period buttons, and the Report button. */
+  z.object({ action: z.literal('report'), period: z.enum(['today', 'week', 'month']).optional() }),
   /** The ring-on card: the device chosen (an endpoint id, or "default"), checked against the tapper's own before it is saved. */
   z.object({ action: z.literal('ring-on'), endpointId: z.string().trim().min(1).max(500) }),
   z.object({

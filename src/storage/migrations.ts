@@ -122,4 +122,15 @@ export const MIGRATIONS: string[] = [
      view TEXT NOT NULL,
      version INTEGER NOT NULL
    );`,
+  // Report (issue 27): each space's hourly tallies of parked calls (counts and waits, no person, no
+  // caller), kept REPORT_RETENTION_DAYS after the call records are pruned.
+  `CREATE TABLE report_hours (
+     room_id TEXT NOT NULL,
+     hour_start BIGINT NOT NULL,
+     tally TEXT NOT NULL,
+     PRIMARY KEY (room_id, hour_start)
+   );
+   CREATE INDEX report_hours_hour ON report_hours (hour_start);
+   CREATE INDEX parked_calls_room_parked_at ON parked_calls (room_id, parked_at);
+   CREATE INDEX parked_calls_parked_at ON parked_calls (parked_at);`,
 ];

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { numbered, RING_CHOICE_SQL } from './queries.js';
+import { numbered, REPORT_SQL, RING_CHOICE_SQL } from './queries.js';
 import { currentAttempt, SupersededError, type Attempt } from '../fence.js';
 import {
   INSERT_PARKED_COLUMNS,
@@ -20,7 +20,11 @@ import {
   type ParkedRow,
   type RingChoiceRow,
   type SubscriptionRow,
+  type ReportHourRow,
+  toHourTally,
+  tallyJson,
 } from './rows.js';
+import type { HourTally } from '../report/figures.js';
 import {
   PRUNE_INTERVAL_MS,
   SEEN_EVENT_TTL_MS,
@@ -279,6 +283,24 @@ export class PostgresStore implements Store {
       [to.sealedAccessToken, to.sealedRefreshToken, personId, from.sealedAccessToken, from.sealedRefreshToken],
     );
     return result.rowCount === 1;
+  }
+
+  async reportHours(roomId: string, fromMs: number, toMs: number): Promise<HourTally[]> {
+    const { rows } = await this.pool.query<ReportHourRow>(numbered(REPORT_SQL.read), [roomId, fromMs, toMs]);
+    return rows.map(toHourTally);
+  }
+
+  async keepReportHours(roomId: string, tallies: readonly HourTally[]): Promise<void> {
+    for (const tally of tallies) await this.pool.query(numbered(REPORT_SQL.keep), [roomId, tally.hourStartMs, tallyJson(tally)]);
+  }
+
+  async pruneReportHours(beforeMs: number): Promise<number> {
+    return (await this.pool.query(numbered(REPORT_SQL.prune), [beforeMs])).rowCount ?? 0;
+  }
+
+  async parkedCallsBetween(fromIso: string, toIso: string, roomId?: string): Promise<ParkedCall[]> {
+    const { rows } = await this.pool.query<ParkedRow>(numbered(REPORT_SQL.parkedBetween).replace('COALESCE($3, room_id)', 'COALESCE($3::text, room_id)'), [fromIso, toIso, roomId ?? null]);
+    return rows.map(toParkedCall);
   }
 
   async ringChoice(personId: string): Promise<RingChoice | undefined> {

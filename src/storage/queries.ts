@@ -10,6 +10,15 @@ export const RING_CHOICE_SQL = {
   clear: 'DELETE FROM ring_choices WHERE person_id = ? AND endpoint_id = COALESCE(?, endpoint_id)',
 };
 
+/** The report's hourly tallies (src/report/): the first tally of a space's hour stands. */
+export const REPORT_SQL = {
+  read: 'SELECT hour_start, tally FROM report_hours WHERE room_id = ? AND hour_start >= ? AND hour_start < ? ORDER BY hour_start',
+  keep: 'INSERT INTO report_hours (room_id, hour_start, tally) VALUES (?, ?, ?) ON CONFLICT (room_id, hour_start) DO NOTHING',
+  prune: 'DELETE FROM report_hours WHERE hour_start < ?',
+  /** A NULL room: every space's. */
+  parkedBetween: 'SELECT record, state, claimed_by, claimed_at, claim_key FROM parked_calls WHERE parked_at >= ? AND parked_at < ? AND room_id = COALESCE(?, room_id) ORDER BY parked_at',
+};
+
 /** `? … ?` → `$1 … $2`, as node-postgres wants them. */
 export function numbered(sql: string): string {
   let index = 0;

@@ -2,7 +2,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { dirname } from 'node:path';
 import { makePrivateFile, makePrivateFolder, type PrivateFile } from './private-files.js';
 import { MIGRATIONS } from './migrations.js';
-import { RING_CHOICE_SQL } from './queries.js';
+import { REPORT_SQL, RING_CHOICE_SQL } from './queries.js';
 import { currentAttempt, SupersededError } from '../fence.js';
 import {
   PRUNE_INTERVAL_MS,
@@ -38,7 +38,11 @@ import {
   type ParkedRow,
   type RingChoiceRow,
   type SubscriptionRow,
+  type ReportHourRow,
+  toHourTally,
+  tallyJson,
 } from './rows.js';
+import type { HourTally } from '../report/figures.js';
 
 /**
  * How every connection is set up, the busy timeout first: switching to WAL takes a lock a backup or
@@ -310,6 +314,22 @@ export class SqliteStore implements Store {
         from.sealedRefreshToken,
       ) === 1
     );
+  }
+
+  async reportHours(roomId: string, fromMs: number, toMs: number): Promise<HourTally[]> {
+    return this.rows<ReportHourRow>(REPORT_SQL.read, roomId, fromMs, toMs).map(toHourTally);
+  }
+
+  async keepReportHours(roomId: string, tallies: readonly HourTally[]): Promise<void> {
+    if (tallies.length) this.transaction(() => tallies.forEach((tally) => this.changes(REPORT_SQL.keep, roomId, tally.hourStartMs, tallyJson(tally))));
+  }
+
+  async pruneReportHours(beforeMs: number): Promise<number> {
+    return this.changes(REPORT_SQL.prune, beforeMs);
+  }
+
+  async parkedCallsBetween(fromIso: string, toIso: string, roomId?: string): Promise<ParkedCall[]> {
+    return this.rows<ParkedRow>(REPORT_SQL.parkedBetween, fromIso, toIso, roomId ?? null).map(toParkedCall);
   }
 
   async ringChoice(personId: string): Promise<RingChoice | undefined> {

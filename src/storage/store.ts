@@ -1,4 +1,5 @@
 /** What the bot keeps between messages and restarts. One interface; one file per database. */
+import type { ReportStore } from '../report/sources.js';
 
 /**
  * Where a parked call is in its life (src/calls/lifecycle.ts moves it). `parking`: Webex has been (or
@@ -148,7 +149,7 @@ export interface LinkState {
  * `moveParkedCall`, `claimForRetrieve`, `attachCard` and `attachPrivateCard`. Outside an attempt they
  * are not fenced.
  */
-export interface Store {
+export interface Store extends ReportStore {
   saveParkedCall(call: ParkedCall): Promise<void>;
   parkedCall(id: string): Promise<ParkedCall | undefined>;
   /** Calls parked from this space and still waiting, oldest first. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FormData } from 'undici';
 import type { WebexHttpClient } from './http-client.js';
 import { personSchema } from './schemas.js';
 import { checkMessageSize } from '../chat/limits.js';
@@ -53,6 +54,20 @@ export class MessagingApi {
   /** An Adaptive Card, with markdown for clients without cards. */
   async postCard(to: { roomId: string } | { toPersonId: string }, card: Record<string, unknown>, fallback: string): Promise<{ id: string; roomId: string }> {
     return this.post({ ...to, markdown: fallback, attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }] });
+  }
+
+  /**
+   * Posts one file (multipart `POST /messages`, as Webex takes an upload), with a line of markdown,
+   * as a reply in the thread of `parentId` when given. Webex takes one file per message.
+   */
+  async postFile(to: { roomId: string; parentId?: string }, file: { name: string; contentType: string; bytes: Uint8Array }, markdown: string): Promise<{ id: string; roomId: string }> {
+    checkMessageSize({ markdown });
+    const form = new FormData();
+    form.set('roomId', to.roomId);
+    if (to.parentId) form.set('parentId', to.parentId);
+    form.set('markdown', markdown);
+    form.set('files', new Blob([file.bytes], { type: file.contentType }), file.name);
+    return this.http.request({ method: 'POST', path: '/messages', token: this.botToken, multipart: form, schema: createdMessageSchema, safeToRepeat: false });
   }
 
   /** The people of a space, bots left out (a bot's address is at webex.bot), as Webex names them. */

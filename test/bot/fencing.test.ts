@@ -81,6 +81,7 @@ describe('a paused attempt after another instance took its event over (fencing)'
       messaging,
       recentCalls: new RecentCalls(),
       callView: new CallView({ store, calling, trustedSince: Date.now }),
+      report: { retentionMs: 400 * 86_400_000, showPeople: false, recordsRetentionMs: 30 * 86_400_000 },
       pollMs: 50,
     };
     services = all;
