@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert';
 import type { ParkedCall, Store } from '../../src/storage/store.js';
 import { runAttempt, SupersededError, type Attempt } from '../../src/fence.js';
+import { keepHouse } from '../../src/calls/housekeeping.js';
+import { emptyTally } from '../../src/report/figures.js';
+import { spaceSummary } from '../../src/report/gather.js';
+import { periodOf } from '../../src/report/period.js';
 
 const waiting = (id: string, roomId = 'ROOM'): ParkedCall => ({
   id,
@@ -431,6 +435,43 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     } finally {
       await restarted.close();
     }
+  });
+
+  it('keeps the report’s hourly tallies past the retention of call records: settled hours once, the first tally standing, pruned after their own retention', async () => {
+    const day = 86_400_000;
+    const now = Date.parse('2026-12-04T12:00:00Z');
+    const parkedAt = new Date(now - 3 * day + 10 * 60_000).toISOString();
+    /** A call parked three days ago, closed as `to` after `afterS` seconds (as the lifecycle closes calls). */
+    const closes = async (id: string, to: 'retrieved' | 'rang-back', afterS: number, roomId = 'ROOM'): Promise<void> => {
+      await store.saveParkedCall({ ...waiting(id, roomId), parkedAt });
+      const at = Date.parse(parkedAt) + afterS * 1000;
+      const times = to === 'retrieved' ? { retrievedAt: new Date(at).toISOString() } : {};
+      assert.ok(await store.moveParkedCall(id, { from: ['waiting'], to, changes: { ...times, closedAt: new Date(at).toISOString() }, closedAtMs: at }));
+    };
+    await closes('call-1', 'retrieved', 42);
+    await closes('call-2', 'retrieved', 125);
+    await closes('call-3', 'rang-back', 60);
+    await closes('call-4', 'retrieved', 10, 'OTHER-ROOM');
+    assert.deepEqual((await store.parkedCallsBetween(new Date(now - 4 * day).toISOString(), new Date(now).toISOString(), 'ROOM')).map((c) => c.id).sort(), ['call-1', 'call-2', 'call-3']);
+    assert.equal((await store.parkedCallsBetween(new Date(now - 4 * day).toISOString(), new Date(now).toISOString())).length, 4, 'every space’s without a room');
+
+    // Housekeeping with records kept 30 days: the hour three days ago is settled, and tallied.
+    await keepHouse(store, { maxWaitMs: 30 * 60_000, retentionMs: 30 * day, reportRetentionMs: 400 * day }, new Date(now));
+    // Much later, the records are pruned (kept 1 day); the tally is not, and a second run changes nothing.
+    await keepHouse(store, { maxWaitMs: 30 * 60_000, retentionMs: 1 * day, reportRetentionMs: 400 * day }, new Date(now + 10 * day));
+    assert.equal(await store.parkedCall('call-1'), undefined, 'the call record is gone');
+    const hour = Math.floor(Date.parse(parkedAt) / 3_600_000) * 3_600_000;
+    const kept = await store.reportHours('ROOM', now - 5 * day, now);
+    assert.deepEqual(kept, [{ hourStartMs: hour, parked: 3, taken: 2, rangBack: 1, hungUp: 0, untracked: 0, waiting: 0, waits: [42, 125] }]);
+    assert.equal(JSON.stringify(kept).includes('RITA') || JSON.stringify(kept).includes('Acme'), false, 'no person, no caller');
+    await store.keepReportHours('ROOM', [{ ...emptyTally(hour), parked: 99 }]);
+    assert.equal((await store.reportHours('ROOM', hour, hour + 1))[0]?.parked, 3, 'the first tally stands');
+
+    const summary = (await spaceSummary(store, 'ROOM', periodOf('month', now))).summary;
+    assert.deepEqual([summary.totals.parked, summary.totals.taken, summary.medianWait, summary.longestWait], [3, 2, 83.5, 125], 'the report reads the tally');
+
+    assert.equal(await store.pruneReportHours(hour + 1), 2, 'both spaces’ tallies of that hour');
+    assert.deepEqual(await store.reportHours('ROOM', now - 5 * day, now), []);
   });
 
   it('answers a ping', async () => {
