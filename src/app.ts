@@ -20,7 +20,7 @@ import { CallView } from './calls/call-view.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
 import { webhookRoute } from './http/webhook-route.js';
-import { signBody } from './http/verify-signature.js';
+import { signBody } from './webhooks/signature.js';
 import { oauthRoutes } from './http/oauth-routes.js';
 import { opsRoutes } from './http/ops-routes.js';
 import { Metrics } from './ops/metrics.js';
