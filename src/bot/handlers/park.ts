@@ -54,6 +54,12 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
     case 'not-in-space':
       await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, or is a bot, so I did not park the call.');
       return;
+    case 'other-organisation':
+      await ctx.conversation.dm(
+        request.by.personId,
+        `${escapeName(outcome.forPerson.name)} is in another organisation, so they could not take a call parked in yours: I did not park the call.`,
+      );
+      return;
     case 'no-call': {
       const answer = `${escapeName(request.by.name)}, you have no active call to park.`;
       if (ctx.fromCard) await ctx.conversation.dm(request.by.personId, answer);
