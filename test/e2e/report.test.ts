@@ -88,6 +88,15 @@ describe('Team insights: `report` answers in the space with the desk’s figures
     assert.ok(!/Rita|Sam|Priya/.test(everything), 'no person named in the space’s report');
   });
 
+  it('counts the waits and outcomes for operators in /metrics', async () => {
+    const metrics = await (await fetch(`${world.botUrl}/metrics`)).text();
+    assert.match(metrics, /^parkbot_parked_wait_seconds_count\{outcome="retrieved"\} 2$/m);
+    assert.match(metrics, /^parkbot_parked_wait_seconds_count\{outcome="rang-back"\} 1$/m);
+    const sum = Number(/^parkbot_parked_wait_seconds_sum\{outcome="retrieved"\} (\S+)$/m.exec(metrics)?.[1]);
+    assert.ok(Math.abs(sum - waits.reduce((a, b) => a + b, 0)) <= 1.5, `the waits added up: ${sum}`);
+    assert.match(metrics, /^parkbot_reports_total\{kind="space"\} 1$/m);
+  });
+
   it('`report today` charts by hour; `report me` in a 1:1 gives one’s own figures, and in a space only a private pointer', async () => {
     const today = await world.expectBotMessage(frontDesk, () => world.say(priya, frontDesk, 'report today'), 'today’s report', (m) => cardText(m).startsWith('Front desk report: the last 24 hours'));
     assert.equal(fact(today, 'Calls parked'), '3');
