@@ -25,6 +25,9 @@ COPY package.json package-lock.json .npmrc ./
 # Pure JavaScript (SQLite is node:sqlite): nothing to compile, no install script to run. --omit on the
 # command line replaces .npmrc's omit=optional, hence both (optional: the Webex SDK's React Native tree).
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --omit=optional --ignore-scripts
+# The report's chart is drawn by resvg's WebAssembly build with DejaVu Sans, both installed above as
+# ordinary dependencies (@resvg/resvg-wasm, dejavu-fonts-ttf): the slim image has no fonts of its own,
+# and the bot never looks for system ones.
 COPY --from=build /app/dist ./dist
 # Adaptive Card templates, read at run time.
 COPY cards ./cards

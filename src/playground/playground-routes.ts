@@ -33,8 +33,11 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
     text: m.text ?? '',
     ...(m.parentId ? { parentId: m.parentId } : {}),
     ...(m.attachments?.[0] ? { card: m.attachments[0].content } : {}),
+    ...(contentIdOf(m) ? { image: `/playground/api/content/${encodeURIComponent(contentIdOf(m) ?? '')}` } : {}),
     created: m.created,
   });
+  /** A message's file (the report's chart), shown inline as Webex previews an image. */
+  const contentIdOf = (m: SimMessage): string | undefined => /\/contents\/([^/?]+)$/.exec(m.files?.[0] ?? '')?.[1];
 
   /** The person's phones, and which of them ring now: the one a retrieve named, or all of them. */
   const devicesOf = (personId: string) => {
@@ -82,6 +85,15 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
       })),
       messages: messages.filter((m) => m.roomId === seed.space.id).map(view),
     });
+  });
+
+  router.get('/playground/api/content/:id', (req, res) => {
+    const content = org.contents.get(req.params.id);
+    if (!content || content.roomId !== seed.space.id || !content.contentType.startsWith('image/')) {
+      res.status(404).end();
+      return;
+    }
+    res.type(content.contentType).send(content.bytes);
   });
 
   router.use('/playground/api', express.json());

@@ -42,7 +42,8 @@ function bar(bucket: Bucket, most: number): string {
   const hungUp = cells(bucket.taken + bucket.rangBack + bucket.hungUp) - taken - rangBack;
   const other = cells(bucket.parked) - taken - rangBack - hungUp;
   const drawn = BAR_CHARS.taken.repeat(taken) + BAR_CHARS.rangBack.repeat(rangBack) + BAR_CHARS.hungUp.repeat(hungUp) + BAR_CHARS.other.repeat(Math.max(0, other));
-  return drawn.padEnd(BAR_WIDTH, ' ');
+  // Figure spaces: ordinary ones collapse in a card, and the counts would not line up.
+  return drawn.padEnd(BAR_WIDTH, '\u2007');
 }
 
 /** The desk's figures as title/value pairs; `{{TIME()}}` shows the busiest hour in the reader's zone. */

@@ -7,6 +7,8 @@ import { BotProcess, freePort } from '../support/bot-process.js';
 import { execForm, inStage, instructionsOf, parseDockerfile, replayCopy, splitFlags, type Stage, type StageDir } from '../support/dockerfile.js';
 import { openFrontDesk, type FrontDesk } from '../support/front-desk.js';
 import { cardOf, cardText } from '../support/world.js';
+import { darkPixels, decodePng } from '../support/png.js';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = join(__dirname, '..', '..');
 const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
@@ -155,6 +157,12 @@ describe('The production image, done outside a container as its Dockerfile says 
     const taken = await world.expectBotMessage(frontDesk, () => world.tap(sam, card), 'the retrieved card');
     assert.match(cardText(taken), /Retrieved by Sam Sales/);
     assert.equal(world.sim.telephony.list(sam.id)[0]?.remoteParty.name, 'Acme Corp', 'Sam has the caller');
+    // The report's chart is drawn with the renderer and the font the image installed, nothing of the system's.
+    const report = await world.expectBotMessage(frontDesk, () => world.say(sam, frontDesk, 'report'), 'the report card', (m) => cardText(m).startsWith('Front desk report'));
+    const chart = await waitFor('the report chart', () => world.botMessages(frontDesk).find((m) => m.parentId === report.id && m.files?.length === 1));
+    const image = decodePng(world.sim.org.contents.get(/\/contents\/([^/?]+)$/.exec(chart.files?.[0] ?? '')?.[1] ?? '')?.bytes ?? Buffer.alloc(0));
+    assert.ok(darkPixels(image, { x: 60, y: 10, width: 400, height: 30 }) > 200, 'the chart’s title is drawn: the image carries its font');
+    assert.ok(existsSync(join(app, 'node_modules', 'dejavu-fonts-ttf', 'ttf', 'DejaVuSans.ttf')));
     assert.ok(existsSync(join(app, 'data', 'parkbot.db')), 'the database is in the folder the image makes for its volume');
     const backup = spawnSync(process.execPath, ['dist/ops/backup.js', 'data/backup.db'], { cwd: app, env: { ...env, DATABASE_URL: 'sqlite:./data/parkbot.db' }, encoding: 'utf8' });
     assert.equal(backup.status, 0, `a backup from the installed image, while it runs: ${backup.stderr}`);

@@ -121,4 +121,20 @@ describe('the playground in a browser', function () {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'playground.png') });
   });
+
+  it('the Report button answers with the desk’s figures and a chart drawn on the server, in the card’s thread', async () => {
+    await page.getByRole('button', { name: 'Report', exact: true }).click();
+    const card = page.locator('#messages .msg', { has: page.locator('.card', { hasText: 'Front desk report' }) }).last();
+    await card.waitFor();
+    const chart = page.locator('#messages .msg.reply img.chart').last();
+    await chart.waitFor();
+    // Loaded and drawn, not only in the page: a PNG of the chart's own size.
+    await page.waitForFunction("[...document.querySelectorAll('img.chart')].some((img) => img.complete && img.naturalWidth >= 600)");
+    assert.match((await card.textContent()) ?? '', /Calls parked\s*2/);
+    await chart.scrollIntoViewIfNeeded();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator('#messages').screenshot({ path: join(ARTIFACTS, 'report.png') });
+    await card.locator('.card').screenshot({ path: join(ARTIFACTS, 'report-card.png') });
+    await chart.screenshot({ path: join(ARTIFACTS, 'report-chart.png') });
+  });
 });

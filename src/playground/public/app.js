@@ -39,7 +39,8 @@
     const time = new Date(message.created).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
     return el('div', { class: `msg${message.parentId ? ' reply' : ''}`, 'data-from': message.from },
       el('div', { class: 'who' }, message.from, el('time', {}, time)),
-      message.card ? renderCard(message) : el('div', { class: 'text' }, message.text));
+      message.card ? renderCard(message) : el('div', { class: 'text' }, message.text),
+      message.image ? el('img', { class: 'chart', src: message.image, alt: message.text }) : []);
   }
 
   const callLine = (person, call) => {
@@ -89,6 +90,7 @@
     }
   }
 
+  document.getElementById('report').addEventListener('click', () => post('say', { personId: me, text: 'report' }));
   document.getElementById('chat').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = document.getElementById('text');
