@@ -4,7 +4,7 @@ import { periodOf, type PeriodName } from '../../report/period.js';
 import { personFigures, spaceSummary, takenByPerson } from '../../report/gather.js';
 import { personReportCard, spaceReportCard } from '../../report/report-card.js';
 import { chartSvg } from '../../report/chart-svg.js';
-import { renderPng } from '../../report/chart-png.js';
+import { drawChart } from '../../report/draw-chart.js';
 
 /** Webex previews images inline up to 1 MB; a chart is far smaller, and a larger one is not posted. */
 export const CHART_MAX_BYTES = 1024 * 1024;
@@ -24,7 +24,7 @@ export async function handleReport(ctx: HandlerContext, name: PeriodName): Promi
   if (summary.totals.parked === 0) return;
   const started = performance.now();
   try {
-    const png = await renderPng(chartSvg(summary));
+    const { png } = await drawChart(chartSvg(summary));
     ctx.services.metrics.chartSeconds.observe((performance.now() - started) / 1000);
     if (png.length > CHART_MAX_BYTES) {
       ctx.logger.warn({ event: 'report-chart-too-large', bytes: png.length }, 'The report chart was larger than Webex previews; not posted');
