@@ -59,7 +59,7 @@ export function recordRequests(org: SimOrg, requests: SimRequestRecord[], onAnsw
       record.status = res.statusCode;
       record.answeredAt = preciseNow();
       if (req.is('application/json') && req.body !== undefined) record.body = req.body as unknown;
-      if (req.is('multipart/form-data')) record.body = { multipart: true, bytes: Buffer.isBuffer(req.body) ? req.body.length : 0 };
+      if (req.is('multipart/form-data') && !Buffer.isBuffer(req.body)) record.body = req.body as unknown;
       onAnswered(record);
     });
     next();

@@ -35,6 +35,8 @@ export async function postMultipartMessage(req: Request, org: SimOrg, senderId: 
     if (typeof value === 'string' && value) input[field] = value;
   }
   const files = form.getAll('files');
+  // What was sent, as the request's record has it (checked against Webex's schema like a JSON body): the fields, and the files by name.
+  req.body = { ...input, files: files.map((file) => (typeof file === 'string' ? file : file.name)) };
   if (files.length > 1) throw badRequest('Only one file per message');
   const file = files[0];
   if (file === undefined) return org.postMessage(senderId, input);
