@@ -17,8 +17,31 @@ export interface DrawnChart {
   peakRssMb: number;
 }
 
-/** Draws the SVG to PNG in a short-lived process of its own (src/report/chart-process.ts). */
+/** One renderer at a time, and only a few charts waiting for it: reports asked in a burst cannot fill the memory with renderers. */
+const MAX_WAITING = 3;
+let queue: Promise<unknown> = Promise.resolve();
+let waiting = 0;
+
+export class ChartsBusyError extends Error {
+  constructor() {
+    super(`${MAX_WAITING} charts are already waiting to be drawn`);
+    this.name = 'ChartsBusyError';
+  }
+}
+
+/**
+ * Draws the SVG to PNG in a short-lived process of its own (src/report/chart-process.ts), one chart
+ * at a time; refused (`ChartsBusyError`) while `MAX_WAITING` wait already: the card has the figures.
+ */
 export function drawChart(svg: string): Promise<DrawnChart> {
+  if (waiting >= MAX_WAITING) return Promise.reject(new ChartsBusyError());
+  waiting += 1;
+  const drawn = queue.then(() => drawInProcess(svg)).finally(() => (waiting -= 1));
+  queue = drawn.catch(() => undefined);
+  return drawn;
+}
+
+function drawInProcess(svg: string): Promise<DrawnChart> {
   return new Promise((resolve, reject) => {
     const child = fork(join(__dirname, `chart-process${extname(__filename)}`), [], { execArgv: rendererFlags(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
     let stderr = '';
