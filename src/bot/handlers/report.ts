@@ -5,6 +5,7 @@ import { personFigures, spaceSummary, takenByPerson } from '../../report/gather.
 import { personReportCard, spaceReportCard } from '../../report/report-card.js';
 import { chartSvg } from '../../report/chart-svg.js';
 import { drawChart } from '../../report/draw-chart.js';
+import { SupersededError } from '../../fence.js';
 
 /** Webex previews images inline up to 1 MB; a chart is far smaller, and a larger one is not posted. */
 export const CHART_MAX_BYTES = 1024 * 1024;
@@ -32,6 +33,7 @@ export async function handleReport(ctx: HandlerContext, name: PeriodName): Promi
     }
     await ctx.services.messaging.postFile({ roomId: ctx.conversation.roomId, parentId: cardId }, { name: `desk-report-${name}.png`, contentType: 'image/png', bytes: png }, `Chart: calls parked ${summary.period.title}`);
   } catch (error) {
+    if (error instanceof SupersededError) throw error;
     // The card already says it all: a chart that fails (or that Webex refuses, where an admin blocks files) is only logged.
     ctx.logger.warn({ event: 'report-chart-failed', error: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown' }, 'Could not post the report chart');
   }
