@@ -17,6 +17,7 @@ import { limitSpacesInMemory } from './bot/spaces-in-memory.js';
 import { withReadsChecked } from './bot/framework-reads.js';
 import { RecentCalls } from './calls/recent-calls.js';
 import { CallView } from './calls/call-view.js';
+import { PersonLines } from './calls/lines.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
 import { webhookRoute } from './http/webhook-route.js';
@@ -143,7 +144,8 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
   );
   const messaging = new MessagingApi(http, config.botToken);
   const board = new CardBoard(messaging, store, metrics, logger);
-  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls(), callView };
+  const lines = new PersonLines({ calling, cache: store });
+  const services: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls(), callView, lines };
 
   const framework = createFramework(config);
   const handleWebhook = webhookHandler(framework);
@@ -176,6 +178,12 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     oauthRoutes(linkFlow, logger, (personId, stateId) => {
       // Tracked like the rest, so a shutdown waits for it instead of leaving the webhook half made.
       void inFlight.track(subscriptions.ensure(personId).catch(() => logger.warn({ event: 'call-events-webhook-failed' }, 'Could not check a call events webhook')));
+      // Her lines are read now, so that her parks need not ask Webex for them (a new link may grant what the old did not).
+      void inFlight.track(
+        vault
+          .withToken(personId, (token) => lines.read(personId, token))
+          .catch((error: unknown) => logger.warn({ event: 'lines-read-failed', error: error instanceof Error ? error.message : 'unknown' }, "Could not read a person's secondary lines")),
+      );
       void inFlight.track(
         messaging
           .post({ toPersonId: personId, markdown: 'Your Webex account is linked. Type `park` during a call to park it, or `help` to see everything I can do.' })

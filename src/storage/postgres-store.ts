@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { numbered, RING_CHOICE_SQL } from './queries.js';
+import { numbered, RING_CHOICE_SQL, PERSON_LINES_SQL } from './queries.js';
 import { currentAttempt, SupersededError, type Attempt } from '../fence.js';
 import {
   INSERT_PARKED_COLUMNS,
@@ -279,6 +279,15 @@ export class PostgresStore implements Store {
       [to.sealedAccessToken, to.sealedRefreshToken, personId, from.sealedAccessToken, from.sealedRefreshToken],
     );
     return result.rowCount === 1;
+  }
+
+  async personLines(personId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ lines: string }>(numbered(PERSON_LINES_SQL.read), [personId]);
+    return rows[0]?.lines;
+  }
+
+  async savePersonLines(personId: string, json: string, readAtMs: number): Promise<void> {
+    await this.pool.query(numbered(PERSON_LINES_SQL.save), [personId, json, readAtMs]);
   }
 
   async ringChoice(personId: string): Promise<RingChoice | undefined> {

@@ -2,7 +2,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { dirname } from 'node:path';
 import { makePrivateFile, makePrivateFolder, type PrivateFile } from './private-files.js';
 import { MIGRATIONS } from './migrations.js';
-import { RING_CHOICE_SQL } from './queries.js';
+import { RING_CHOICE_SQL, PERSON_LINES_SQL } from './queries.js';
 import { currentAttempt, SupersededError } from '../fence.js';
 import {
   PRUNE_INTERVAL_MS,
@@ -310,6 +310,14 @@ export class SqliteStore implements Store {
         from.sealedRefreshToken,
       ) === 1
     );
+  }
+
+  async personLines(personId: string): Promise<string | undefined> {
+    return this.row<{ lines: string }>(PERSON_LINES_SQL.read, personId)?.lines;
+  }
+
+  async savePersonLines(personId: string, json: string, readAtMs: number): Promise<void> {
+    this.changes(PERSON_LINES_SQL.save, personId, json, readAtMs);
   }
 
   async ringChoice(personId: string): Promise<RingChoice | undefined> {

@@ -27,6 +27,11 @@ export interface ParkedCall {
   parkedAgainst: { number: string; name?: string; personId?: string; placeId?: string };
   forPerson?: PersonRef;
   note?: string;
+  /**
+   * The parker's secondary line the call was on (the main number): parked with its `lineOwnerId`,
+   * shown on the card, and asked about while the call waits (no events come for it).
+   */
+  line?: { ownerId: string; memberType: string; name?: string | undefined; directNumber?: string | undefined; extension?: string | undefined };
   cardMessageId?: string;
   /**
    * Since when a change of the space's card is owed: Webex would not take it (the old card may be gone
@@ -189,6 +194,10 @@ export interface Store {
    * True when it replaced them.
    */
   resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean>;
+
+  /** The person's secondary lines as last read (src/calls/lines.ts), a JSON document; undefined if never read. */
+  personLines(personId: string): Promise<string | undefined>;
+  savePersonLines(personId: string, json: string, readAtMs: number): Promise<void>;
 
   /** Where the person's retrieves ring; none: wherever Webex rings them anyway. */
   ringChoice(personId: string): Promise<RingChoice | undefined>;
