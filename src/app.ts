@@ -18,6 +18,7 @@ import { withReadsChecked } from './bot/framework-reads.js';
 import { RecentCalls } from './calls/recent-calls.js';
 import { CallView } from './calls/call-view.js';
 import { PersonLines } from './calls/lines.js';
+import { LineWatch } from './calls/line-watch.js';
 import { registerHandlers } from './bot/router.js';
 import { EventIntake } from './bot/event-intake.js';
 import { webhookRoute } from './http/webhook-route.js';
@@ -246,6 +247,20 @@ export async function startParkBot(config: Config, logger: Logger, options: Park
     store,
     { checkEveryMs: config.webhookCheckMs, requestsPerMinute: config.upkeepRequestsPerMinute, refreshMarginMs: REFRESH_MARGIN_MS },
     logger,
+    Date.now,
+    {
+      lineWatch: new LineWatch({
+        store,
+        calling,
+        vault,
+        recentCalls: services.recentCalls,
+        show: (call) => board.showRingEnd(call),
+        count: (outcome) => metrics.linePolls.inc({ outcome }),
+        logger,
+        pollMs: config.linePollMs,
+      }),
+      lines: { refresh: (personId, readBeforeMs) => lines.refresh(personId, readBeforeMs, (id, action) => vault.withToken(id, action)) },
+    },
   );
   upkeep.start();
   logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');

@@ -93,6 +93,14 @@ export class PersonLines {
     return known ? { lines: known.lines, readNow: false } : { lines: await this.read(personId, token), readNow: true };
   }
 
+  /** Upkeep: the person's lines read again (with their token) when last read before `readBeforeMs`; returns the requests made. */
+  async refresh(personId: string, readBeforeMs: number, withToken: <T>(personId: string, action: (token: string) => Promise<T>) => Promise<T>): Promise<number> {
+    const known = await this.known(personId);
+    if (known && known.readAtMs >= readBeforeMs) return 0;
+    await withToken(personId, (token) => this.read(personId, token));
+    return 2;
+  }
+
   /** A park against the line itself named it: the picker and cards use that name from now on. */
   async learnName(personId: string, ownerId: string, name: string): Promise<void> {
     const known = await this.known(personId);

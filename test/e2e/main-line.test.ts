@@ -38,6 +38,26 @@ describe('The main line: calls on a secondary line (real bot, simulated Webex)',
   const parks = (): SimRequestRecord[] => world.callControl('/park');
   const ring = (name: string): string => world.sim.telephony.placeIncomingCallOnLine(mainLine.id, { name, number: '+15550123' }).id;
 
+  // First: the calls later tests park from the line stay waiting as far as the bot knows, and it keeps asking about the line.
+  it('changes the card when nobody retrieves the call and it rings the main line again: no event says so, Webex’s list of the line does', async () => {
+    ring('Hooli');
+    const card = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'), 'the parked-call card');
+    const deliveries = world.sim.webhooks.deliveries.filter((d) => d.resource === 'telephony_calls').length;
+
+    const changed = await world.expectBotMessage(frontDesk, async () => world.sim.telephony.recall('8000'), 'the rang-back card', (m: SimMessage) => /Rang back/.test(m.text ?? ''));
+
+    assert.match(cardText(changed), /Rang back to Rita Reception/);
+    assert.equal(world.sim.webhooks.deliveries.filter((d) => d.resource === 'telephony_calls').length, deliveries, 'no call event was sent');
+    await waitFor('the waiting card to go', () => !world.sim.org.messages.has(card.id));
+    const lineLists = world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id);
+    assert.ok(lineLists.every((r) => r.personId === rita.id && r.tokenKind === 'access'), 'asked with the parker’s token');
+    // Nothing parked from the line waits any more: the bot stops asking.
+    await world.delivered(2500);
+    const asked = world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id).length;
+    await world.delivered(2500);
+    assert.equal(world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id).length, asked);
+  });
+
   it('parks the call on the main line with lineOwnerId and Rita’s token, and the card says the line it came in on', async () => {
     const callId = ring('Acme Corp');
     const before = parks().length;
@@ -94,25 +114,6 @@ describe('The main line: calls on a secondary line (real bot, simulated Webex)',
     assert.equal(retrieve?.personId, sam.id);
     assert.deepEqual(retrieve?.body, { destination: '8000' });
     assert.equal(world.sim.telephony.list(sam.id)[0]?.remoteParty.name, 'Globex');
-  });
-
-  it('changes the card when nobody retrieves the call and it rings the main line again: no event says so, Webex’s list of the line does', async () => {
-    ring('Hooli');
-    const card = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'), 'the parked-call card');
-    const deliveries = world.sim.webhooks.deliveries.filter((d) => d.resource === 'telephony_calls').length;
-
-    const changed = await world.expectBotMessage(frontDesk, async () => world.sim.telephony.recall('8000'), 'the rang-back card', (m: SimMessage) => /Rang back/.test(m.text ?? ''));
-
-    assert.match(cardText(changed), /Rang back to Rita Reception/);
-    assert.equal(world.sim.webhooks.deliveries.filter((d) => d.resource === 'telephony_calls').length, deliveries, 'no call event was sent');
-    await waitFor('the waiting card to go', () => !world.sim.org.messages.has(card.id));
-    const lineLists = world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id);
-    assert.ok(lineLists.every((r) => r.personId === rita.id && r.tokenKind === 'access'), 'asked with the parker’s token');
-    // Nothing parked from the line waits any more: the bot stops asking.
-    await world.delivered(2500);
-    const asked = world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id).length;
-    await world.delivered(2500);
-    assert.equal(world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id).length, asked);
   });
 
   it('keeps a person without secondary lines to the round trips of today: three for a park her call events name', async () => {
