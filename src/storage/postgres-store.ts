@@ -393,7 +393,10 @@ export class PostgresStore implements Store {
 
   async deleteSubscription(personId: string): Promise<void> {
     // One statement, so both go or neither does.
-    await this.pool.query('WITH gone AS (DELETE FROM call_event_subscriptions WHERE person_id = $1) DELETE FROM call_views WHERE person_id = $1', [personId]);
+    await this.pool.query(
+      'WITH gone AS (DELETE FROM call_event_subscriptions WHERE person_id = $1), lines AS (DELETE FROM person_lines WHERE person_id = $1) DELETE FROM call_views WHERE person_id = $1',
+      [personId],
+    );
   }
 
   async callView(personId: string): Promise<Versioned | undefined> {

@@ -419,6 +419,7 @@ export class SqliteStore implements Store {
     this.transaction(() => {
       this.changes('DELETE FROM call_event_subscriptions WHERE person_id = ?', personId);
       this.changes('DELETE FROM call_views WHERE person_id = ?', personId);
+      this.changes('DELETE FROM person_lines WHERE person_id = ?', personId);
     });
   }
 

@@ -243,7 +243,7 @@ export interface Store {
   /** Records what the check found, and ends the lease. */
   /** With `key`, the person's address changes too (a key of an earlier form, or tagged under a retired secret). */
   recordSubscription(personId: string, result: SubscriptionResult): Promise<void>;
-  /** The person's subscription, and the call view their events fed. */
+  /** The person's subscription, the call view their events fed, and their secondary lines as read. */
   deleteSubscription(personId: string): Promise<void>;
   /** The person's call view (src/calls/call-view.ts), if any. */
   callView(personId: string): Promise<Versioned | undefined>;
