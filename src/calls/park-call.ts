@@ -129,17 +129,25 @@ interface AskedAbout extends Candidates {
  */
 async function askedAbout(deps: ParkDeps, token: string, request: ParkRequest): Promise<AskedAbout> {
   const personId = request.by.personId;
-  const lines = await linesOf(deps, personId, token);
+  const { lines, readNow } = deps.lines ? await deps.lines.of(personId, token) : { lines: [], readNow: true };
   const [own, onLines] = await Promise.all([deps.callView.candidates(personId, token, request.callId), listLines(deps, token, lines, request.callId)]);
   const split = upWhenAsked(request, [...own.calls, ...onLines]);
   const viewNamedIt = own.fromView && split.calls.length === 1 && split.later.length === 0 && split.calls[0]?.line === undefined;
-  if (!own.fromView || viewNamedIt) return { ...split, fromView: viewNamedIt };
-  return { ...upWhenAsked(request, [...(await deps.callView.listed(personId, token)), ...onLines]), fromView: false };
-}
+  if (!own.fromView || viewNamedIt) return withLinesAdded({ ...split, fromView: viewNamedIt });
+  return withLinesAdded({ ...upWhenAsked(request, [...(await deps.callView.listed(personId, token)), ...onLines]), fromView: false });
 
-/** The person's secondary lines, as cached (read from Webex when never read). */
-async function linesOf(deps: ParkDeps, personId: string, token: string): Promise<Line[]> {
-  return deps.lines ? (await deps.lines.of(personId, token)).lines : [];
+  /**
+   * Nothing found on the lines known: an admin may have put another line on her phone since they were
+   * read. They are read again (not when just read), and any new line listed: only a park that would
+   * otherwise say "no call" waits for it.
+   */
+  async function withLinesAdded(found: AskedAbout): Promise<AskedAbout> {
+    if (found.calls.length > 0 || found.later.length > 0 || readNow || !deps.lines) return found;
+    const known = new Set(lines.map((line) => line.ownerId));
+    const added = (await deps.lines.read(personId, token)).filter((line) => !known.has(line.ownerId));
+    if (added.length === 0) return found;
+    return { ...upWhenAsked(request, await listLines(deps, token, added, request.callId)), fromView: false };
+  }
 }
 
 /** The parkable calls on each secondary line (only the picked one, if any), each knowing its line. */

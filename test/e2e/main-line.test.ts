@@ -116,6 +116,39 @@ describe('The main line: calls on a secondary line (real bot, simulated Webex)',
     assert.equal(world.sim.telephony.list(sam.id)[0]?.remoteParty.name, 'Globex');
   });
 
+  it('reads her lines again when a park finds no call: a line an admin added since she linked is found', async () => {
+    const lena = world.addPerson('Lena Lobby', '2005');
+    world.sim.org.addMember(frontDesk.id, lena.id, rita.id);
+    await world.link(lena);
+    await waitFor('her lines read on linking', () => world.sim.requests.some((r) => r.path === '/telephony/config/people/me/endpoints' && r.personId === lena.id && r.answeredAt));
+    const lobby = world.sim.telephony.lines.add({ displayName: 'Lobby line', extension: '8100', sharedWith: [lena.id] });
+    const callId = world.sim.telephony.placeIncomingCallOnLine(lobby.id, { name: 'Late Line Caller' }).id;
+    const before = parks().length;
+
+    const card = await world.expectBotMessage(frontDesk, () => world.say(lena, frontDesk, 'park'), 'the parked-call card');
+
+    assert.deepEqual(parks().slice(before)[0]?.body, { callId, lineOwnerId: lobby.id });
+    assert.match(cardText(card), /Lobby line 8100/);
+  });
+
+  it('offers a new link when hers cannot read her lines and a park finds no call: the call may be on the main line', async () => {
+    const omar = world.addPerson('Omar Office', '2006');
+    world.sim.org.addMember(frontDesk.id, omar.id, rita.id);
+    await world.link(omar, 'spark:telephony_config_read');
+    const desk = world.sim.telephony.lines.add({ displayName: 'Office line', extension: '8200', sharedWith: [omar.id] });
+    world.sim.telephony.placeIncomingCallOnLine(desk.id, { name: 'Unseen Caller' });
+    const dm = world.directSpace(omar);
+    await waitFor('the linked message', () => world.botMessages(dm).some((m) => /is linked/.test(m.text ?? '')));
+    const seen = world.seenIn(dm);
+
+    const answer = await world.expectBotMessage(frontDesk, () => world.say(omar, frontDesk, 'park'), 'the answer');
+
+    assert.match(answer.text ?? '', /no active call/);
+    const prompt = await world.newBotMessage(dm, seen, 'the link prompt');
+    assert.match(cardText(prompt), /lines/);
+    assert.equal(world.sim.requests.filter((r) => r.path === '/telephony/calls/park' && r.personId === omar.id).length, 0);
+  });
+
   it('keeps a person without secondary lines to the round trips of today: three for a park her call events name', async () => {
     // The first park lists (the call view starts then); the second is the one measured.
     for (const round of [1, 2]) {
