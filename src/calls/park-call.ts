@@ -53,12 +53,18 @@ export type ParkOutcome =
   | { type: 'parked-somewhere'; call: ParkedCall }
   /** The person it was for is not a member of the space: nothing was parked. */
   | { type: 'not-in-space' }
+  /**
+   * The person it was for is in another organisation than the parker: they could never take the call
+   * (a park number is the parker's organisation's), so nothing was parked.
+   */
+  | { type: 'other-organisation'; forPerson: PersonRef }
   /** This event's park failed earlier, and the person was told then (a replay of it). */
   | { type: 'not-parked'; call: ParkedCall };
 
 /** Who is in a space, as Webex says (the bot's own view of its spaces). */
 export interface SpaceMembers {
-  member(roomId: string, personId: string): Promise<PersonRef | undefined>;
+  /** A member who is not a bot, with their organisation when Webex names it. */
+  member(roomId: string, personId: string): Promise<(PersonRef & { orgId?: string }) | undefined>;
   /** Everyone in the space but bots. */
   people(roomId: string): Promise<PersonRef[]>;
 }
@@ -97,12 +103,14 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
       return closingOnFailure(deps, earlier, () => resumePark(deps, token, earlier, active, request));
     }
     // Lookups that do not depend on each other go side by side: one round trip, not three.
-    const [forPerson, found, orgId] = await Promise.all([
+    const [member, found, orgId] = await Promise.all([
       request.forPersonId ? deps.members.member(request.roomId, request.forPersonId) : undefined,
       askedAbout(deps, token, request),
       request.orgId ?? deps.identity.me(token).then((me) => me.orgId),
     ]);
-    if (request.forPersonId && !forPerson) return { type: 'not-in-space' };
+    if (request.forPersonId && !member) return { type: 'not-in-space' };
+    const forPerson = member && { personId: member.personId, name: member.name };
+    if (forPerson && member.orgId && orgId && member.orgId !== orgId) return { type: 'other-organisation', forPerson };
     if (found.calls.length === 0) return found.later.length > 0 ? { type: 'began-later', calls: found.later } : { type: 'no-call' };
     if (found.calls.length > 1) return { type: 'choose', calls: found.calls };
     const call = found.calls[0] as LineCall;

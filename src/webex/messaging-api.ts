@@ -67,13 +67,13 @@ export class MessagingApi {
    * The person as a member of the space, named as Webex names them; undefined when they are not a
    * member, or are a bot (no bot can take a call: Webex says so of the person, `type: bot`).
    */
-  async member(roomId: string, personId: string): Promise<{ personId: string; name: string } | undefined> {
+  async member(roomId: string, personId: string): Promise<{ personId: string; name: string; orgId?: string } | undefined> {
     const items = await this.listMemberships({ roomId, personId }, membershipSchema);
     const membership = items.find((item) => item.personId === personId);
     if (!membership || isBotAddress(membership.personEmail)) return undefined;
     const person = await this.http.request({ method: 'GET', path: `/people/${encodeURIComponent(personId)}`, token: this.botToken, schema: personSchema, safeToRepeat: true });
     if (person.type === 'bot') return undefined;
-    return { personId, name: membership.personDisplayName || membership.personEmail || 'Someone' };
+    return { personId, name: membership.personDisplayName || membership.personEmail || 'Someone', ...(person.orgId ? { orgId: person.orgId } : {}) };
   }
 
   /** The person's organisation, as Webex names it (`GET /people/{id}`, `orgId`); undefined when Webex does not say. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BotProcess, freePort } from '../support/bot-process.js';
@@ -46,9 +46,21 @@ function run(command: string, dir: string, stageEnv: Record<string, string>, ins
   throw new Error(`The test does not know how to do "${command}" outside a container; teach it in test/deploy/production-install.test.ts`);
 }
 
+/** `chmod [-R] MODE PATH…` as the image build runs it (octal modes only: what the Dockerfile uses). */
+function chmodAll(words: string[], target: StageDir): void {
+  const recursive = words.includes('-R');
+  const [mode, ...paths] = words.filter((word) => !word.startsWith('-'));
+  if (!mode || !/^[0-7]{3,4}$/.test(mode)) throw new Error(`The test knows only octal chmod modes, not "${mode ?? ''}"`);
+  const apply = (path: string): void => {
+    chmodSync(path, Number.parseInt(mode, 8));
+    if (recursive && statSync(path).isDirectory()) readdirSync(path).forEach((entry) => apply(join(path, entry)));
+  };
+  paths.forEach((path) => apply(inStage(target, path)));
+}
+
 /**
- * Lays a stage out in `dir` (its WORKDIR): COPY copies, `npm …` runs, `mkdir -p` makes folders and
- * `chown` is left to Docker (this test's user owns everything it makes).
+ * Lays a stage out in `dir` (its WORKDIR): COPY copies, `npm …` runs, `mkdir -p` makes folders, `chmod`
+ * sets modes, and `chown` is left to Docker (this test's user owns everything it makes).
  */
 function replay(stage: Stage, dir: string, laidOut: Record<string, StageDir>, installedModules?: string): StageDir {
   const target = { dir, workdir: workdirOf(stage) };
@@ -58,6 +70,7 @@ function replay(stage: Stage, dir: string, laidOut: Record<string, StageDir>, in
     for (const command of splitFlags(args).rest.split('&&').map((part) => part.trim())) {
       const [program, ...rest] = command.split(/\s+/);
       if (program === 'mkdir') rest.filter((word) => !word.startsWith('-')).forEach((path) => mkdirSync(inStage(target, path), { recursive: true }));
+      else if (program === 'chmod') chmodAll(rest, target);
       else if (program !== 'chown') run(command, dir, envOf(stage), installedModules);
     }
   }

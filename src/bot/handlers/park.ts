@@ -59,6 +59,12 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
     case 'not-in-space':
       await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, or is a bot, so I did not park the call.');
       return;
+    case 'other-organisation':
+      await ctx.conversation.dm(
+        request.by.personId,
+        `${escapeName(outcome.forPerson.name)} is in another organisation, so they could not take a call parked in yours: I did not park the call.`,
+      );
+      return;
     case 'no-call': {
       // A link that cannot read her lines cannot see a call on the main number's line: she may link again.
       const blind = !(await ctx.services.vault.grants(request.by.personId, TELEPHONY_CONFIG_READ));
