@@ -102,6 +102,16 @@ describe('The main line: calls on a secondary line (real bot, simulated Webex)',
     assert.equal(world.sim.telephony.parked.get('502')?.call.remoteParty.name, 'Initech');
   });
 
+  it('parks a main-line call on the call park group with `group park`, from the main line', async () => {
+    const callId = ring('Umbrella');
+    const before = parks().length;
+
+    const card = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'group park'), 'the parked-call card');
+
+    assert.deepEqual(parks().slice(before)[0]?.body, { callId, isGroupPark: true, lineOwnerId: mainLine.id });
+    assert.match(cardText(card), /Main line \+14085550000/);
+  });
+
   it('lets a colleague retrieve a main-line call with one tap, with his own token, to his own phone', async () => {
     ring('Globex');
     const card = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'), 'the parked-call card');
