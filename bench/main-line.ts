@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       measured.own.push(await own.flow(i));
       measured.onLine.push(await onLine.flow(i));
     }
-    console.log(JSON.stringify({ rttMs, flows: Number(args.flows), ownLine: figures(measured.own), secondaryLine: figures(measured.onLine) }, null, 2));
+    process.stdout.write(`${JSON.stringify({ rttMs, flows: Number(args.flows), ownLine: figures(measured.own), secondaryLine: figures(measured.onLine) }, null, 2)}\n`);
   } finally {
     await own.close();
     await onLine.close();
