@@ -6,7 +6,7 @@ import type { Call } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 import { move, moveAll, sameSlot } from './lifecycle.js';
-import type { CallView, Candidates } from './call-view.js';
+import { parkable, type CallView, type Candidates } from './call-view.js';
 import type { Line, LineCall, PersonLines } from './lines.js';
 
 /**
@@ -161,11 +161,8 @@ async function askedAbout(deps: ParkDeps, token: string, request: ParkRequest): 
 /** The parkable calls on each secondary line (only the picked one, if any), each knowing its line. */
 async function listLines(deps: ParkDeps, token: string, lines: Line[], chosenId: string | undefined): Promise<LineCall[]> {
   const listed = await Promise.all(lines.map(async (line) => (await deps.calling.activeCalls(token, line.ownerId)).map((call): LineCall => ({ ...call, line }))));
-  return listed.flat().filter((call) => PARKABLE_STATES.has(call.state) && (!chosenId || call.id === chosenId));
+  return parkable(listed.flat(), chosenId);
 }
-
-/** A call in one of these states can be parked (as the call view says for her own line). */
-const PARKABLE_STATES = new Set(['connected', 'held', 'remoteHeld']);
 
 /** `calls` split into those up when the person asked and those that began later; a picked call was chosen as it is. */
 function upWhenAsked(request: ParkRequest, calls: LineCall[]): { calls: LineCall[]; later: LineCall[] } {
