@@ -87,10 +87,17 @@ export class PersonLines {
     return lines;
   }
 
-  /** The cached lines, or (never read) Webex's answer now. */
+  /** The cached lines, or (never read) Webex's answer now: none when Webex fails to give it. */
   async of(personId: string, token: string): Promise<{ lines: Line[]; readNow: boolean }> {
     const known = await this.known(personId);
-    return known ? { lines: known.lines, readNow: false } : { lines: await this.read(personId, token), readNow: true };
+    if (known) return { lines: known.lines, readNow: false };
+    try {
+      return { lines: await this.read(personId, token), readNow: true };
+    } catch (error) {
+      // Webex failing to list them does not stop a park on her own line; a 401 is the vault's to refresh.
+      if (error instanceof WebexApiError && error.kind !== 'unauthorized') return { lines: [], readNow: true };
+      throw error;
+    }
   }
 
   /** Upkeep: the person's lines read again (with their token) when last read before `readBeforeMs`; returns the requests made. */

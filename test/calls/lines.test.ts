@@ -47,6 +47,14 @@ describe('A person’s secondary lines, read with their own token', () => {
     assert.equal(lineLabel(line ?? assert.fail()), 'Virtual line');
   });
 
+  it('lets a park go on with her own line when Webex fails to list her lines, and asks again next time', async () => {
+    sim.telephony.lines.add({ displayName: 'Main line', extension: '8000', sharedWith: [rita] });
+    sim.outages.push({ status: 500, until: Date.now() + 60_000, pathPrefix: '/telephony/config' });
+
+    assert.deepEqual(await lines.of(rita, token()), { lines: [], readNow: true });
+    assert.equal(await lines.known(rita), undefined, 'nothing cached: the next park asks again');
+  });
+
   it('remembers that a link without spark:telephony_config_read cannot read them, so a park does not ask each time', async () => {
     sim.telephony.lines.add({ displayName: 'Main line', extension: '8000', sharedWith: [rita] });
 
