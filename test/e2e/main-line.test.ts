@@ -51,6 +51,12 @@ describe('The main line: calls on a secondary line (real bot, simulated Webex)',
     await waitFor('the waiting card to go', () => !world.sim.org.messages.has(card.id));
     const lineLists = world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id);
     assert.ok(lineLists.every((r) => r.personId === rita.id && r.tokenKind === 'access'), 'asked with the parker’s token');
+    const metrics = await (await fetch(`${world.botUrl}/metrics`)).text();
+    assert.match(metrics, /parkbot_line_polls_total\{outcome="recall"\} 1/);
+    // Every listing of the line but the park's own was the watch asking (one may be on its way meanwhile).
+    const counted = Number(/parkbot_line_polls_total\{outcome="asked"\} (\d+)/.exec(metrics)?.[1]);
+    const listedSince = world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id).length;
+    assert.ok(counted >= 1 && counted >= lineLists.length - 2 && counted <= listedSince - 1, `${counted} asks counted, ${lineLists.length}–${listedSince} listings`);
     // Nothing parked from the line waits any more: the bot stops asking.
     await world.delivered(2500);
     const asked = world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.query.lineOwnerId === mainLine.id).length;
