@@ -20,6 +20,8 @@ import { TokenVault } from './auth/token-vault.js';
 import { LinkFlow } from './auth/link-flow.js';
 import { RecentCalls } from './calls/recent-calls.js';
 import { CallView } from './calls/call-view.js';
+import { PersonLines } from './calls/lines.js';
+import { LineWatch } from './calls/line-watch.js';
 import { CallEventSubscriptions } from './webhooks/call-event-subscriptions.js';
 import { BotWebhooks } from './webhooks/bot-webhooks.js';
 import { WebhookSecrets } from './webhooks/webhook-secrets.js';
@@ -181,8 +183,9 @@ async function buildServices(config: Config, { database, gate, store }: Storage,
     logger,
   );
   const board = new CardBoard(messaging, store, metrics, logger);
+  const lines = new PersonLines({ calling, cache: store });
   const report = { ...config.report, recordsRetentionMs: config.parkedCalls.retentionMs };
-  const bot: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls(), callView, report };
+  const bot: BotServices = { calling, identity, vault, store, linkFlow, logger, metrics, board, subscriptions, members: messaging, messaging, recentCalls: new RecentCalls(), callView, lines, report };
   return { bot, secrets, botWebhooks };
 }
 
@@ -234,12 +237,32 @@ function buildHttpApp(config: Config, options: ParkBotOptions, { store, spool }:
   return { app, refusals };
 }
 
-/** Once a person has linked: their call-events webhook is made, they are told, and a park they asked for before linking goes ahead. */
+/** Asks about the secondary lines calls wait from (no events come for them), within upkeep's budget. */
+function lineWatchOf(config: Config, bot: BotServices): LineWatch {
+  return new LineWatch({
+    store: bot.store,
+    calling: bot.calling,
+    vault: bot.vault,
+    recentCalls: bot.recentCalls,
+    show: (call) => bot.board.showRingEnd(call),
+    count: (outcome) => bot.metrics.linePolls.inc({ outcome }),
+    logger: bot.logger,
+    pollMs: config.linePollMs,
+  });
+}
+
+/** Once a person has linked: their call-events webhook is made, their lines read, they are told, and a park they asked for before linking goes ahead. */
 function afterLink(services: BotServices, inFlight: InFlight): (personId: string, stateId: string) => void {
   const { subscriptions, messaging, logger } = services;
   return (personId, stateId) => {
     // Tracked like the rest, so a shutdown waits for it instead of leaving the webhook half made.
     void inFlight.track(subscriptions.ensure(personId).catch(() => logger.warn({ event: 'call-events-webhook-failed' }, 'Could not check a call events webhook')));
+    // Her lines are read now, so that her parks need not ask Webex for them (a new link may grant what the old did not).
+    void inFlight.track(
+      services.vault
+        .withToken(personId, (token) => services.lines.read(personId, token))
+        .catch((error: unknown) => logger.warn({ event: 'lines-read-failed', error: error instanceof Error ? error.message : 'unknown' }, "Could not read a person's secondary lines")),
+    );
     void inFlight.track(
       messaging
         .post({ toPersonId: personId, markdown: 'Your Webex account is linked. Type `park` during a call to park it, or `help` to see everything I can do.' })
@@ -274,6 +297,8 @@ async function connectToWebex(
     bot.store,
     { checkEveryMs: config.webhookCheckMs, requestsPerMinute: config.upkeepRequestsPerMinute, refreshMarginMs: REFRESH_MARGIN_MS },
     bot.logger,
+    Date.now,
+    { lineWatch: lineWatchOf(config, bot), lines: { refresh: (personId, readBeforeMs) => bot.lines.refresh(personId, readBeforeMs, (id, action) => bot.vault.withToken(id, action)) } },
   );
   upkeep.start();
   bot.logger.info({ event: 'bot-ready', bot: framework.person.displayName, webhook: `${config.publicUrl}/webhook` }, 'Park bot is ready');

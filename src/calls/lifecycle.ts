@@ -22,7 +22,8 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  *                        └──expired────▶ expired       (waited, or rang, longer than the bot keeps cards)
  */
 export type ParkMove =
-  | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst'] }
+  /** `line`: the secondary line it was parked from, now that Webex named it. */
+  | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst']; line?: ParkedCall['line'] }
   | { type: 'not-parked'; reason: string }
   /** The park is for another of the person's calls than first thought, as Webex's own list says. */
   | { type: 'another-call'; callId: string; caller: ParkedCall['caller'] }
@@ -84,7 +85,7 @@ export const isClosed = (call: ParkedCall): call is ParkedCall & { state: Closed
 function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
   switch (move.type) {
     case 'parked':
-      return { parkedAgainst: move.parkedAgainst };
+      return { parkedAgainst: move.parkedAgainst, ...(move.line ? { line: move.line } : {}) };
     case 'not-parked':
       return { notParked: move.reason, closedAt: at };
     case 'another-call':

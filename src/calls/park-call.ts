@@ -6,7 +6,8 @@ import type { Call } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 import { move, moveAll, sameSlot } from './lifecycle.js';
-import type { CallView, Candidates } from './call-view.js';
+import { parkable, type CallView, type Candidates } from './call-view.js';
+import type { Line, LineCall, PersonLines } from './lines.js';
 
 /**
  * A call Webex dates this much after the request still counts as up when the person asked: Webex's
@@ -42,12 +43,12 @@ export type ParkOutcome =
   | { type: 'parked'; call: ParkedCall; superseded: ParkedCall[] }
   | { type: 'no-call' }
   /** Several calls could be meant: the person must pick one. */
-  | { type: 'choose'; calls: Call[] }
+  | { type: 'choose'; calls: LineCall[] }
   /**
    * The calls the person has now all began after they asked (carried out later: after linking, or
    * replayed): none is the call asked about, so nothing was parked and the person must pick privately.
    */
-  | { type: 'began-later'; calls: Call[] }
+  | { type: 'began-later'; calls: LineCall[] }
   /** A group park was under way when the bot stopped; Webex parked the call, but where is not known. */
   | { type: 'parked-somewhere'; call: ParkedCall }
   /** The person it was for is not a member of the space: nothing was parked. */
@@ -75,6 +76,8 @@ export interface ParkDeps {
   identity: IdentityApi;
   vault: TokenVault;
   store: Store;
+  /** The person's secondary lines (the main number on her phone); none when absent. */
+  lines?: PersonLines;
   now?: () => Date;
 }
 
@@ -96,7 +99,7 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
   const personId = request.by.personId;
   return deps.vault.withToken(personId, async (token) => {
     if (earlier) {
-      const active = await deps.callView.listed(personId, token);
+      const active = earlier.line ? await deps.calling.activeCalls(token, earlier.line.ownerId) : await deps.callView.listed(personId, token);
       return closingOnFailure(deps, earlier, () => resumePark(deps, token, earlier, active, request));
     }
     // Lookups that do not depend on each other go side by side: one round trip, not three.
@@ -110,7 +113,7 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
     if (forPerson && member.orgId && orgId && member.orgId !== orgId) return { type: 'other-organisation', forPerson };
     if (found.calls.length === 0) return found.later.length > 0 ? { type: 'began-later', calls: found.later } : { type: 'no-call' };
     if (found.calls.length > 1) return { type: 'choose', calls: found.calls };
-    const call = found.calls[0] as Call;
+    const call = found.calls[0] as LineCall;
     const record = newRecord({ ...request, ...(orgId ? { orgId } : {}) }, call, deps.now?.() ?? new Date(), forPerson);
     await deps.store.saveParkedCall(record);
     return closingOnFailure(deps, record, () => (found.fromView ? parkFromView(deps, token, record, request) : parkAndRecord(deps, token, record, request)));
@@ -119,30 +122,54 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
 
 /** The calls a park may take, and those up now that began after it was asked (`later`): never taken by it. */
 interface AskedAbout extends Candidates {
-  later: Call[];
+  calls: LineCall[];
+  later: LineCall[];
 }
 
 /**
- * The calls this request may park: the one picked from the picker, or those already up when the
- * person asked. A park carried out later than asked (after linking; or replayed from the spool, the
- * inbox after a crash, or a lease that ran out) must not take a call that began since. The call view
- * is used only when it names one call known to be up then; anything else is Webex's list's to say
- * (there, `created` is always given).
+ * The calls this request may park, across her own line and each secondary line on her phone: the one
+ * picked from the picker, or those already up when the person asked. A park carried out later than
+ * asked (after linking; or replayed from the spool, the inbox after a crash, or a lease that ran out)
+ * must not take a call that began since. Her own line's call view is used only when it names one call
+ * known to be up then and no line has another; anything else is Webex's lists' to say (there,
+ * `created` is always given). A secondary line sends no events, so it is always listed: side by side
+ * with her own line, so a person without one waits no longer than before.
  */
 async function askedAbout(deps: ParkDeps, token: string, request: ParkRequest): Promise<AskedAbout> {
   const personId = request.by.personId;
-  const found = await deps.callView.candidates(personId, token, request.callId);
-  const split = upWhenAsked(request, found.calls);
-  if (!found.fromView || (split.calls.length === 1 && split.later.length === 0)) return { ...split, fromView: found.fromView };
-  return { ...upWhenAsked(request, await deps.callView.listed(personId, token)), fromView: false };
+  const { lines, readNow } = deps.lines ? await deps.lines.of(personId, token) : { lines: [], readNow: true };
+  const [own, onLines] = await Promise.all([deps.callView.candidates(personId, token, request.callId), listLines(deps, token, lines, request.callId)]);
+  const split = upWhenAsked(request, [...own.calls, ...onLines]);
+  const viewNamedIt = own.fromView && split.calls.length === 1 && split.later.length === 0 && split.calls[0]?.line === undefined;
+  if (!own.fromView || viewNamedIt) return withLinesAdded({ ...split, fromView: viewNamedIt });
+  return withLinesAdded({ ...upWhenAsked(request, [...(await deps.callView.listed(personId, token)), ...onLines]), fromView: false });
+
+  /**
+   * Nothing found on the lines known: an admin may have put another line on her phone since they were
+   * read. They are read again (not when just read), and any new line listed: only a park that would
+   * otherwise say "no call" waits for it.
+   */
+  async function withLinesAdded(found: AskedAbout): Promise<AskedAbout> {
+    if (found.calls.length > 0 || found.later.length > 0 || readNow || !deps.lines) return found;
+    const known = new Set(lines.map((line) => line.ownerId));
+    const added = (await deps.lines.read(personId, token)).filter((line) => !known.has(line.ownerId));
+    if (added.length === 0) return found;
+    return { ...upWhenAsked(request, await listLines(deps, token, added, request.callId)), fromView: false };
+  }
+}
+
+/** The parkable calls on each secondary line (only the picked one, if any), each knowing its line. */
+async function listLines(deps: ParkDeps, token: string, lines: Line[], chosenId: string | undefined): Promise<LineCall[]> {
+  const listed = await Promise.all(lines.map(async (line) => (await deps.calling.activeCalls(token, line.ownerId)).map((call): LineCall => ({ ...call, line }))));
+  return parkable(listed.flat(), chosenId);
 }
 
 /** `calls` split into those up when the person asked and those that began later; a picked call was chosen as it is. */
-function upWhenAsked(request: ParkRequest, calls: Call[]): { calls: Call[]; later: Call[] } {
+function upWhenAsked(request: ParkRequest, calls: LineCall[]): { calls: LineCall[]; later: LineCall[] } {
   if (request.callId !== undefined) return { calls, later: [] };
   const askedAt = Date.parse(request.askedAt);
   // A call Webex does not date cannot be shown to have been up: it is offered, never taken.
-  const wasUp = (call: Call): boolean => call.created !== undefined && Date.parse(call.created) <= askedAt + ASKED_SKEW_MS;
+  const wasUp = (call: LineCall): boolean => call.created !== undefined && Date.parse(call.created) <= askedAt + ASKED_SKEW_MS;
   return { calls: calls.filter(wasUp), later: calls.filter((call) => !wasUp(call)) };
 }
 
@@ -204,19 +231,29 @@ async function recordedOutcome(deps: ParkDeps, record: ParkedCall, error: unknow
 }
 
 async function parkAndRecord(deps: ParkDeps, token: string, record: ParkedCall, request: ParkRequest): Promise<ParkOutcome> {
+  const againstLine = !request.groupPark && !request.destination;
   const parkedAgainst = await deps.calling.park(token, {
     callId: record.callId ?? '',
     ...(request.groupPark ? { isGroupPark: true } : request.destination ? { destination: request.destination } : {}),
+    ...(record.line ? { lineOwnerId: record.line.ownerId } : {}),
   });
   if (!parkedAgainst.number) {
     throw new WebexApiError('POST /telephony/calls/park', 200, 'parkedAgainst has no number', undefined, undefined, 'unexpected-response');
   }
-  return recordParked(deps, record, {
-    number: parkedAgainst.number,
-    ...(parkedAgainst.name ? { name: parkedAgainst.name } : {}),
-    ...(parkedAgainst.personId ? { personId: parkedAgainst.personId } : {}),
-    ...(parkedAgainst.placeId ? { placeId: parkedAgainst.placeId } : {}),
-  });
+  // Parked against the secondary line itself (modelled: Webex does not document where): Webex named the line.
+  const line = record.line && againstLine && parkedAgainst.name && !record.line.name ? { ...record.line, name: parkedAgainst.name } : undefined;
+  if (line?.name) await deps.lines?.learnName(record.parkedBy.personId, line.ownerId, line.name);
+  return recordParked(
+    deps,
+    record,
+    {
+      number: parkedAgainst.number,
+      ...(parkedAgainst.name ? { name: parkedAgainst.name } : {}),
+      ...(parkedAgainst.personId ? { personId: parkedAgainst.personId } : {}),
+      ...(parkedAgainst.placeId ? { placeId: parkedAgainst.placeId } : {}),
+    },
+    line,
+  );
 }
 
 /**
@@ -228,15 +265,25 @@ async function resumePark(deps: ParkDeps, token: string, record: ParkedCall, act
   if (active.some((call) => call.id === record.callId)) return parkAndRecord(deps, token, record, request);
   if (request.groupPark) return { type: 'parked-somewhere', call: record };
   if (request.destination) return recordParked(deps, record, { number: request.destination });
+  if (record.line) {
+    // Parked against the line it was on (modelled), which has the number or extension Webex gave.
+    const number = record.line.extension ?? record.line.directNumber;
+    return number ? recordParked(deps, record, { number, ...(record.line.name ? { name: record.line.name } : {}) }) : { type: 'parked-somewhere', call: record };
+  }
   const me = await deps.identity.me(token);
   const ownLine = me.extension ?? me.phoneNumbers?.[0]?.value;
   if (!ownLine) return { type: 'parked-somewhere', call: record };
   return recordParked(deps, record, { number: ownLine, name: me.displayName });
 }
 
-async function recordParked(deps: ParkDeps, record: ParkedCall, parkedAgainst: ParkedCall['parkedAgainst']): Promise<ParkOutcome> {
+async function recordParked(deps: ParkDeps, record: ParkedCall, parkedAgainst: ParkedCall['parkedAgainst'], line?: ParkedCall['line']): Promise<ParkOutcome> {
   const now = deps.now?.() ?? new Date();
-  const call = (await move(deps.store, record, { type: 'parked', parkedAgainst }, now)) ?? { ...record, state: 'waiting' as const, parkedAgainst };
+  const call = (await move(deps.store, record, { type: 'parked', parkedAgainst, ...(line ? { line } : {}) }, now)) ?? {
+    ...record,
+    state: 'waiting' as const,
+    parkedAgainst,
+    ...(line ? { line } : {}),
+  };
   return { type: 'parked', call, superseded: await supersedeOlder(deps, call, now) };
 }
 
@@ -260,11 +307,12 @@ function callerOf(call: Call): ParkedCall['caller'] {
   };
 }
 
-function newRecord(request: ParkRequest, call: Call, now: Date, forPerson: PersonRef | undefined): ParkedCall {
+function newRecord(request: ParkRequest, call: LineCall, now: Date, forPerson: PersonRef | undefined): ParkedCall {
   return {
     id: request.parkId,
     roomId: request.roomId,
     callId: call.id,
+    ...(call.line ? { line: call.line } : {}),
     parkedBy: request.by,
     ...(request.orgId ? { orgId: request.orgId } : {}),
     caller: callerOf(call),

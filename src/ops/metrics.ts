@@ -73,6 +73,12 @@ export class Metrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly linePolls = new Counter({
+    name: 'parkbot_line_polls_total',
+    help: 'Secondary lines asked about while a call parked from them waits (no call events come for them), by outcome: asked, recall (a recall seen), failed',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly duplicateDeliveries = new Counter({ name: 'parkbot_duplicate_deliveries_total', help: 'Webhook deliveries ignored as already seen', registers: [this.registry] });
   readonly spooledDeliveries = new Counter({
     name: 'parkbot_spooled_deliveries_total',

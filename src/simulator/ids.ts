@@ -12,6 +12,7 @@ export type WebexIdKind =
   | 'DEVICE'
   | 'CALL'
   | 'PLACE'
+  | 'VIRTUAL_LINE'
   | 'CONTENT';
 
 /**

@@ -122,6 +122,12 @@ export const MIGRATIONS: string[] = [
      view TEXT NOT NULL,
      version INTEGER NOT NULL
    );`,
+  // Each linked person's secondary lines (the main number on their phone), read with their token (issue 26, part "lines").
+  `CREATE TABLE person_lines (
+     person_id TEXT PRIMARY KEY,
+     lines TEXT NOT NULL,
+     read_at BIGINT NOT NULL
+   );`,
   // Report (issue 27): each space's hourly tallies of parked calls (counts and waits, no person, no
   // caller), kept REPORT_RETENTION_DAYS after the call records are pruned.
   `CREATE TABLE report_hours (

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { numbered, REPORT_SQL, RING_CHOICE_SQL } from './queries.js';
+import { numbered, PERSON_LINES_SQL, REPORT_SQL, RING_CHOICE_SQL } from './queries.js';
 import { currentAttempt, SupersededError, type Attempt } from '../fence.js';
 import {
   INSERT_PARKED_COLUMNS,
@@ -285,6 +285,15 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
+  async personLines(personId: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ lines: string }>(numbered(PERSON_LINES_SQL.read), [personId]);
+    return rows[0]?.lines;
+  }
+
+  async savePersonLines(personId: string, json: string, readAtMs: number): Promise<void> {
+    await this.pool.query(numbered(PERSON_LINES_SQL.save), [personId, json, readAtMs]);
+  }
+
   async reportHours(roomId: string, fromMs: number, toMs: number): Promise<HourTally[]> {
     const { rows } = await this.pool.query<ReportHourRow>(numbered(REPORT_SQL.read), [roomId, fromMs, toMs]);
     return rows.map(toHourTally);
@@ -406,7 +415,10 @@ export class PostgresStore implements Store {
 
   async deleteSubscription(personId: string): Promise<void> {
     // One statement, so both go or neither does.
-    await this.pool.query('WITH gone AS (DELETE FROM call_event_subscriptions WHERE person_id = $1) DELETE FROM call_views WHERE person_id = $1', [personId]);
+    await this.pool.query(
+      'WITH gone AS (DELETE FROM call_event_subscriptions WHERE person_id = $1), lines AS (DELETE FROM person_lines WHERE person_id = $1) DELETE FROM call_views WHERE person_id = $1',
+      [personId],
+    );
   }
 
   async callView(personId: string): Promise<Versioned | undefined> {

@@ -10,6 +10,13 @@ export const RING_CHOICE_SQL = {
   clear: 'DELETE FROM ring_choices WHERE person_id = ? AND endpoint_id = COALESCE(?, endpoint_id)',
 };
 
+/** Each person's secondary lines as last read (issue 26, src/calls/lines.ts): one JSON document a person. */
+export const PERSON_LINES_SQL = {
+  read: 'SELECT lines FROM person_lines WHERE person_id = ?',
+  save: `INSERT INTO person_lines (person_id, lines, read_at) VALUES (?, ?, ?)
+         ON CONFLICT (person_id) DO UPDATE SET lines = excluded.lines, read_at = excluded.read_at`,
+};
+
 /** The report's hourly tallies (src/report/): the first tally of a space's hour stands. */
 export const REPORT_SQL = {
   read: 'SELECT hour_start, tally FROM report_hours WHERE room_id = ? AND hour_start >= ? AND hour_start < ? ORDER BY hour_start',

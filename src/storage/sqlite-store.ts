@@ -2,7 +2,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { dirname } from 'node:path';
 import { makePrivateFile, makePrivateFolder, type PrivateFile } from './private-files.js';
 import { MIGRATIONS } from './migrations.js';
-import { REPORT_SQL, RING_CHOICE_SQL } from './queries.js';
+import { PERSON_LINES_SQL, REPORT_SQL, RING_CHOICE_SQL } from './queries.js';
 import { currentAttempt, SupersededError } from '../fence.js';
 import {
   PRUNE_INTERVAL_MS,
@@ -322,6 +322,14 @@ export class SqliteStore implements Store {
     );
   }
 
+  async personLines(personId: string): Promise<string | undefined> {
+    return this.row<{ lines: string }>(PERSON_LINES_SQL.read, personId)?.lines;
+  }
+
+  async savePersonLines(personId: string, json: string, readAtMs: number): Promise<void> {
+    this.changes(PERSON_LINES_SQL.save, personId, json, readAtMs);
+  }
+
   async reportHours(roomId: string, fromMs: number, toMs: number): Promise<HourTally[]> {
     return this.rows<ReportHourRow>(REPORT_SQL.read, roomId, fromMs, toMs).map(toHourTally);
   }
@@ -437,6 +445,7 @@ export class SqliteStore implements Store {
     this.transaction(() => {
       this.changes('DELETE FROM call_event_subscriptions WHERE person_id = ?', personId);
       this.changes('DELETE FROM call_views WHERE person_id = ?', personId);
+      this.changes('DELETE FROM person_lines WHERE person_id = ?', personId);
     });
   }
 

@@ -28,6 +28,11 @@ export interface ParkedCall {
   parkedAgainst: { number: string; name?: string; personId?: string; placeId?: string };
   forPerson?: PersonRef;
   note?: string;
+  /**
+   * The parker's secondary line the call was on (the main number): parked with its `lineOwnerId`,
+   * shown on the card, and asked about while the call waits (no events come for it).
+   */
+  line?: { ownerId: string; memberType: string; name?: string | undefined; directNumber?: string | undefined; extension?: string | undefined };
   cardMessageId?: string;
   /**
    * Since when a change of the space's card is owed: Webex would not take it (the old card may be gone
@@ -191,6 +196,10 @@ export interface Store extends ReportStore {
    */
   resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean>;
 
+  /** The person's secondary lines as last read (src/calls/lines.ts), a JSON document; undefined if never read. */
+  personLines(personId: string): Promise<string | undefined>;
+  savePersonLines(personId: string, json: string, readAtMs: number): Promise<void>;
+
   /** Where the person's retrieves ring; none: wherever Webex rings them anyway. */
   ringChoice(personId: string): Promise<RingChoice | undefined>;
   saveRingChoice(personId: string, choice: RingChoice, nowMs: number): Promise<void>;
@@ -235,7 +244,7 @@ export interface Store extends ReportStore {
   /** Records what the check found, and ends the lease. */
   /** With `key`, the person's address changes too (a key of an earlier form, or tagged under a retired secret). */
   recordSubscription(personId: string, result: SubscriptionResult): Promise<void>;
-  /** The person's subscription, and the call view their events fed. */
+  /** The person's subscription, the call view their events fed, and their secondary lines as read. */
   deleteSubscription(personId: string): Promise<void>;
   /** The person's call view (src/calls/call-view.ts), if any. */
   callView(personId: string): Promise<Versioned | undefined>;

@@ -15,6 +15,7 @@ import { TokenCipher } from '../../src/auth/token-cipher.js';
 import { TokenVault } from '../../src/auth/token-vault.js';
 import type { LinkFlow } from '../../src/auth/link-flow.js';
 import { CallView } from '../../src/calls/call-view.js';
+import { PersonLines } from '../../src/calls/lines.js';
 import { RecentCalls } from '../../src/calls/recent-calls.js';
 import { parkIdFor, type ParkRequest } from '../../src/calls/park-call.js';
 import { CardBoard } from '../../src/bot/card-board.js';
@@ -81,6 +82,7 @@ describe('a paused attempt after another instance took its event over (fencing)'
       messaging,
       recentCalls: new RecentCalls(),
       callView: new CallView({ store, calling, trustedSince: Date.now }),
+      lines: new PersonLines({ calling, cache: store }),
       report: { retentionMs: 400 * 86_400_000, showPeople: false, recordsRetentionMs: 30 * 86_400_000 },
       pollMs: 50,
     };

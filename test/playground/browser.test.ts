@@ -66,7 +66,7 @@ describe('the playground in a browser', function () {
 
     await actAs('Rita Reception');
     page.once('dialog', (dialog) => void dialog.accept('Acme Corp'));
-    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring' }).click();
+    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring', exact: true }).click();
     await page.getByText('On a call with Acme Corp').waitFor();
     const desk = page.locator('#messages .card', { hasText: 'Front desk' }).first();
     await desk.getByRole('button', { name: 'Park for…' }).click();
@@ -107,7 +107,7 @@ describe('the playground in a browser', function () {
   it('counts down to a recall, then the card says the call rang back to the receptionist', async () => {
     await actAs('Rita Reception');
     page.once('dialog', (dialog) => void dialog.accept('Globex'));
-    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring' }).click();
+    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring', exact: true }).click();
     await page.getByText('On a call with Globex').waitFor();
     await say('park');
     await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).waitFor();

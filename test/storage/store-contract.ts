@@ -291,6 +291,21 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     }
   });
 
+  it('keeps a person’s secondary lines as last read, replaced whole, across a restart, and forgets them on unlink', async () => {
+    assert.equal(await store.personLines('RITA'), undefined);
+    await store.savePersonLines('RITA', '{"lines":[{"ownerId":"A"}],"readAtMs":1}', 1);
+    await store.savePersonLines('RITA', '{"lines":[],"readAtMs":2}', 2);
+    store = await (async () => {
+      await store.close();
+      return reopen();
+    })();
+    assert.equal(await store.personLines('RITA'), '{"lines":[],"readAtMs":2}');
+    assert.equal(await store.personLines('SAM'), undefined);
+    await store.openSubscription('RITA', 'key');
+    await store.deleteSubscription('RITA');
+    assert.equal(await store.personLines('RITA'), undefined);
+  });
+
   it('says whose upkeep is due, webhooks made for other settings first, then longest due first, and counts delivered events as a check', async () => {
     const now = Date.now();
     const account = (personId: string, refreshExpiresAt?: number) =>

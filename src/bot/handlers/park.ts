@@ -9,6 +9,11 @@ import type { BotServices } from '../context.js';
 import { escapeName, mentionName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 import { pseudonym } from '../../logger.js';
+import { TELEPHONY_CONFIG_READ } from '../../auth/link-flow.js';
+import { sendLinkPrompt } from './link.js';
+
+/** Why a link prompt follows "no active call" for a link made before the bot read people's lines. */
+const LINES_SCOPE_REASON = 'To park calls on the lines shared onto your phone (such as the main number), I need one more permission from Webex to read your lines.';
 
 /** How long a park asked for before linking waits for the link (as long as a link is valid). */
 const PENDING_PARK_MS = 15 * 60 * 1000;
@@ -61,7 +66,10 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       );
       return;
     case 'no-call': {
-      const answer = `${escapeName(request.by.name)}, you have no active call to park.`;
+      // A link that cannot read her lines cannot see a call on the main number's line: she may link again.
+      const blind = !(await ctx.services.vault.grants(request.by.personId, TELEPHONY_CONFIG_READ));
+      const answer = `${escapeName(request.by.name)}, you have no active call to park${blind ? ' on your own line. If it is on a line shared onto your phone (such as the main number), I have sent you a private message: link again so I can see your lines' : ''}.`;
+      if (blind) await sendLinkPrompt(ctx, request.by, LINES_SCOPE_REASON);
       if (ctx.fromCard) await ctx.conversation.dm(request.by.personId, answer);
       else await ctx.conversation.say(answer);
       return;
