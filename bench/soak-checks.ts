@@ -62,6 +62,8 @@ export interface Figures {
 const ok = (d: SimDelivery): boolean => typeof d.status === 'number' && d.status >= 200 && d.status < 300;
 const statuses = (ds: SimDelivery[]): string => ds.map((d) => String(d.status)).join(', ');
 const short = (id: string): string => id.slice(-8);
+/** A moment as the logs write it (UTC, to the millisecond). */
+const clock = (at: number): string => new Date(at).toISOString().slice(11, 23);
 const clip = (text: string, length = 100): string => (text.length > length ? `${text.slice(0, length)}…` : text);
 const mentions = (message: SimMessage, caller: string): boolean => Boolean(message.attachments) && cardText(message).includes(caller);
 const SOAK_CALLER = /Soak caller \d+-\d{4}/;
@@ -170,7 +172,7 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
 
   for (const tap of taps) {
     const { tapper } = tap;
-    const what = `${tap.caller}: ${tapper.name}'s tap (action …${short(tap.actionId)})`;
+    const what = `${tap.caller}: ${tapper.name}'s tap (action …${short(tap.actionId)}, at ${clock(tap.at)})`;
     const next = taps.find((t) => t.tapper === tapper && t.at > tap.at)?.at ?? Infinity;
     const deliveries = sim.webhooks.deliveries.filter((d) => d.resource === 'attachmentActions' && d.dataId === tap.actionId);
     const rang = retrieves.filter((r) => r.personId === tapper.id && r.at >= tap.at && r.at < next);
@@ -182,10 +184,10 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     if (rang.length || dms.length || deskChanges.length) figures.tapsActedOn += 1;
     else if (delivered === 'acked') violation('acknowledged, never acted on', `${what}: answered 200 (${statuses(deliveries)}) but no retrieve, no answer, no card change`);
     const accepted = rang.filter((r) => r.status === 201);
-    if (accepted.length > 1) violation('answered twice', `${what}: Webex asked ${accepted.length} times to ring ${tapper.name}'s phone`);
+    if (accepted.length > 1) violation('answered twice', `${what}: Webex asked ${accepted.length} times to ring ${tapper.name}'s phone (at ${accepted.map((r) => clock(r.at)).join(', ')})`);
     if (dms.length > 1) violation('answered twice', `${what}: ${dms.length} private answers: ${dms.map((p) => `"${clip(p.text, 60)}"`).join(' / ')}`);
     const denial = dms.find((p) => NOT_RINGING.test(p.text));
-    if (accepted.length && denial) violation('contradictory answers', `${what}: Webex rang ${tapper.name}'s phone, and the bot told them "${clip(denial.text, 80)}"`);
+    if (accepted.length && denial) violation('contradictory answers', `${what}: Webex rang ${tapper.name}'s phone (at ${clock(accepted[0]?.at ?? 0)}), and the bot told them (at ${clock(denial.at)}) "${clip(denial.text, 80)}"`);
   }
 
   // Call events: each one refused on every try is lost (Webex gives up), unless excused as above.

@@ -26,6 +26,11 @@ export type RetrieveOutcome =
    * over): the record now follows the ring all the same; the attempt says nothing.
    */
   | { type: 'followed'; call: ParkedCall }
+  /**
+   * A replay of the very tap or command whose retrieve Webex already rang the retriever for (the first
+   * attempt was paused, or died, after that): carried out, so nothing is asked of Webex or said again.
+   */
+  | { type: 'carried-out'; call: ParkedCall }
   /** Replayed after a crash: the retriever's phone had already connected (or the ring had ended). */
   | ({ type: 'settled'; call: ParkedCall } & Dropped)
   /** The call's life had already ended (taken, rang back, gone, …): nothing was asked of Webex. */
@@ -66,6 +71,7 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
   const ownPrivateCard = call.privateCard?.roomId === fromRoomId && call.forPerson?.personId === by.personId;
   if (call.roomId !== fromRoomId && !ownPrivateCard) return { type: 'elsewhere' };
   if (!(await new OrganisationCheck(deps.messaging).mayAct({ personId: by.personId, orgId: byOrgId }, call))) return { type: 'other-organisation' };
+  if (call.ringKey === claimKey) return { type: 'carried-out', call };
   if (isClosed(call)) return { type: 'closed', call };
   if (!(await deps.vault.isLinked(by.personId))) throw new NotLinkedError(by.personId, 'never-linked');
 
@@ -97,7 +103,7 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
   const on = ring?.ringsOn ? { on: ring.ringsOn.name } : {};
   let ringing: ParkedCall | undefined;
   try {
-    ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId, ...on }, now());
+    ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId, key: claimKey, ...on }, now());
   } catch (error) {
     if (!(error instanceof SupersededError)) throw error;
     // What Webex did for a superseded attempt is followed to its end, not left untracked; it is not this attempt's to say.

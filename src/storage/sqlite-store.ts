@@ -206,6 +206,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  async attachMention(id: string, messageId: string): Promise<string | undefined> {
+    return this.fenced(() => {
+      const row = this.row<{ previous: string | null }>("SELECT json_extract(record, '$.mentionMessageId') AS previous FROM parked_calls WHERE id = ?", id);
+      this.changes("UPDATE parked_calls SET record = json_set(record, '$.mentionMessageId', ?) WHERE id = ?", messageId, id);
+      return row?.previous ?? undefined;
+    });
+  }
+
   async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
     this.changes(
       'INSERT INTO pending_parks (person_id, request, saved_at) VALUES (?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET request = excluded.request, saved_at = excluded.saved_at',
