@@ -367,6 +367,11 @@ export class PostgresStore implements Store {
     return rowCount === 1;
   }
 
+  async attemptLease(eventKey: string, attempt: number): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ lease_until: string }>('SELECT lease_until FROM inbox WHERE event_key = $1 AND attempts = $2', [eventKey, attempt]);
+    return rows[0] ? Number(rows[0].lease_until) : undefined;
+  }
+
   async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {
     await this.pool.query("INSERT INTO call_event_subscriptions (person_id, url_key, status) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING", [personId, key]);
     return (await this.subscription(personId)) as CallEventSubscription;

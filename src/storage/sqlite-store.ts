@@ -383,6 +383,11 @@ export class SqliteStore implements Store {
     return this.holds(eventKey, attempt);
   }
 
+  async attemptLease(eventKey: string, attempt: number): Promise<number | undefined> {
+    const row = this.row<{ lease_until: number }>('SELECT lease_until FROM inbox WHERE event_key = ? AND attempts = ?', eventKey, attempt);
+    return row ? Number(row.lease_until) : undefined;
+  }
+
   async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {
     this.changes("INSERT INTO call_event_subscriptions (person_id, url_key, status) VALUES (?, ?, 'pending') ON CONFLICT DO NOTHING", personId, key);
     return (await this.subscription(personId)) as CallEventSubscription;

@@ -233,6 +233,12 @@ export interface Store {
   staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string; attempt: number }[]>;
   /** Whether `attempt` is still the current attempt at the event (no takeover since): the fence (src/fence.ts). */
   attemptHolds(eventKey: string, attempt: number): Promise<boolean>;
+  /**
+   * Until when (epoch ms) `attempt`'s lease on the event runs, while it is still the current attempt:
+   * no takeover can come before then, so an answer read after that moment (the instance was paused
+   * while it was on its way) no longer shows the attempt holds.
+   */
+  attemptLease(eventKey: string, attempt: number): Promise<number | undefined>;
 
   /** The person's subscription, made with `key` unless they have one already (every instance gets the same). */
   openSubscription(personId: string, key: string): Promise<CallEventSubscription>;

@@ -380,6 +380,8 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       assert.deepEqual(await other.staleDeliveries(t0 + 1500, 1000, 3), [{ eventKey: 'TAP', body: '{}', attempt: 2 }]);
       assert.equal(await store.attemptHolds('TAP', 1), false);
       assert.equal(await store.attemptHolds('TAP', 2), true);
+      assert.equal(await store.attemptLease('TAP', 1), undefined, 'a superseded attempt has no lease');
+      assert.equal(await store.attemptLease('TAP', 2), t0 + 2500, 'the takeover’s lease runs a lease from when it took over');
 
       const ringing = { from: ['retrieving' as const], to: 'ringing' as const, changes: { ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'LATE' }, claimedBy: 'SAM' };
       await assert.rejects(runAttempt(first, () => store.moveParkedCall('call-1', ringing)), SupersededError);
