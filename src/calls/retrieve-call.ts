@@ -10,6 +10,9 @@ import type { Call } from '../webex/schemas.js';
 import { OrganisationCheck, type Organisations } from './organisation.js';
 import { outsideAttempt, SupersededError } from '../fence.js';
 
+/** How far Webex's calling clock may be from the bot's when a call's `created` is compared with a claim. */
+const CLOCK_SKEW_MS = 2_000;
+
 /** A claim older than this is taken to be from a retrieve that died half-way. */
 export const RETRIEVE_LEASE_MS = 60_000;
 
@@ -130,14 +133,23 @@ async function current(deps: RetrieveDeps, call: ParkedCall): Promise<RetrieveOu
 
 /**
  * After a crash between Webex's answer and recording it: the call Webex started on the retriever's
- * phone for this caller, if it is still there.
+ * phone for this caller, if it is still there. Only a call begun since this event claimed the park can
+ * be it, and not one another record's retrieve handed over: the retriever may well be on an older call
+ * from the same number (a customer's main line calls twice), which no retrieve of this park started.
  */
 async function callAlreadyHanded(deps: RetrieveDeps, personId: string, call: ParkedCall): Promise<Call | undefined> {
   const caller = call.caller.number;
   if (!caller) return undefined;
+  const claimedAt = call.claim?.at;
+  const begunSinceClaim = (active: Call): boolean => claimedAt === undefined || active.created === undefined || Date.parse(active.created) >= claimedAt - CLOCK_SKEW_MS;
   try {
     const calls = await deps.vault.withToken(personId, (token) => deps.calling.activeCalls(token));
-    return calls.find((active) => active.personality !== 'originator' && normalNumber(active.remoteParty?.number) === normalNumber(caller));
+    const candidates = calls.filter((active) => active.personality !== 'originator' && normalNumber(active.remoteParty?.number) === normalNumber(caller) && begunSinceClaim(active));
+    for (const candidate of candidates) {
+      const handedFor = await deps.store.parkedCallByHandedCall(candidate.id);
+      if (!handedFor || handedFor.id === call.id) return candidate;
+    }
+    return undefined;
   } catch {
     return undefined;
   }

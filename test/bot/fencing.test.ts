@@ -304,6 +304,28 @@ describe('a paused attempt after another instance took its event over (fencing)'
     assert.match(cardText(cards[0] as SimMessage), /Retrieved by Sam/);
   });
 
+  it('does not take a call Sam was already on, from the same number, for the one a replayed retrieve was to hand him', async () => {
+    // Sam has been on an earlier call from Acme's main number for a minute.
+    const earlier = sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Acme', number: '+15550100' } });
+    earlier.created = new Date(Date.now() - 60_000).toISOString();
+    const { parkId } = await parkedCall();
+    const { first, takeOver } = await inboxTakes('attachmentActions:created:TAP');
+    const paused = gate(services.calling, 'retrieve');
+    const firstRun = tap(first, parkId);
+    await paused.reached;
+    // While attempt 1 is paused holding the claim, the parked call rings back Rita: nothing is parked any more.
+    sim.telephony.recall('2001');
+
+    await tap(await takeOver(), parkId);
+    paused.release();
+    await firstRun;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const record = await store.parkedCall(parkId);
+    assert.notEqual(record?.state, 'retrieved', `the record claims Sam took the call: ${cardText(inSpace().at(-1) as SimMessage)}`);
+    assert.equal(record?.handedCallId, undefined, 'no call on Sam’s phone is taken for the retrieve’s');
+  });
+
   it('gives one park one answer: the takeover’s card, never also the paused attempt’s failure', async () => {
     sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Acme' } });
     const key = 'messages:created:PARK';
