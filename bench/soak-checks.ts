@@ -93,7 +93,7 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     return `${person?.personDisplayName ?? 'someone'}'s 1:1`;
   };
   const excused = (ds: SimDelivery[]): boolean => ds.length > 0 && ds.every((d) => excusedWindows.some((w) => d.at >= w.from && d.at <= w.to));
-  /** Deliveries of one Webex event: refused on every try is a loss unless each try fell while the spool's disk was full or no instance was up. */
+  /** Deliveries of one Webex event: refused on every try is a loss unless each try fell while the spool's disk was full. */
   const refusedEveryTry = (ds: SimDelivery[], what: string): 'acked' | 'excused' | 'refused' => {
     if (ds.some(ok)) return 'acked';
     if (excused(ds)) {

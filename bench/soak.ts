@@ -216,7 +216,7 @@ function report(world: World, parks: ParkAsked[], taps: TapMade[], chaos: Chaos,
     `\nSoak: ${SECONDS} s, ${INSTANCES} instances, seed ${args.seed}, lease ${LEASE_SECONDS} s\n` +
       `faults: ${kinds.map((kind) => `${kind} ${chaos.counts[kind] ?? 0}`).join(', ')}\n` +
       `parks asked ${figures.parksAsked}: parked once with one card ${figures.parked} (retrieved once ${figures.retrieved}, rang back or closed ${figures.rangBackOrClosed}, still waiting ${figures.stillWaiting}), answered with a reason ${figures.answeredWithReason}\n` +
-      `taps ${figures.taps}: acted on ${figures.tapsActedOn}; call events ${figures.callEvents}; refused on every try while the spool's disk was full or no instance was up ${figures.refusedWhileExcused}\n` +
+      `taps ${figures.taps}: acted on ${figures.tapsActedOn}; call events ${figures.callEvents}; refused on every try while the spool's disk was full ${figures.refusedWhileExcused}\n` +
       `webhook deliveries ${deliveries}: kept on disk during database outages ${count('delivery-spooled')}, replayed after a crash or pause ${count('event-replayed')}, recognised as duplicates ${count('duplicate-delivery')}; "something went wrong" answers ${somethingWentWrong}\n` +
       `violations: ${violations.length}${byKind.size ? ` (${[...byKind].map(([kind, n]) => `${kind} ${n}`).join(', ')})` : ''}\n${violations.map((v) => `  - [${v.kind}] ${v.detail}`).join('\n')}\n`,
   );
