@@ -67,6 +67,8 @@ const clock = (at: number): string => new Date(at).toISOString().slice(11, 23);
 const clip = (text: string, length = 100): string => (text.length > length ? `${text.slice(0, length)}…` : text);
 const mentions = (message: SimMessage, caller: string): boolean => Boolean(message.attachments) && cardText(message).includes(caller);
 const SOAK_CALLER = /Soak caller \d+-\d{4}/;
+/** How late a paused tap's answer may come: the lease (5 s) plus the pause (up to 4 s more), and some. */
+const LATE_ANSWER_MS = 30_000;
 /** What a retriever is told when their tap did not ring their phone: never also right after it rang. */
 const NOT_RINGING = /cannot find|Someone else is retrieving|already took|phone is ringing with the call|went wrong|No longer parked|Nothing was parked/i;
 
@@ -75,7 +77,7 @@ const NOT_RINGING = /cannot find|Someone else is retrieving|already took|phone i
  * every call event Webex sent, what the bot answered each delivery, what it asked Webex to do, and
  * what it posted; and, after settling, every card still offering Retrieve against what is parked.
  */
-export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excusedWindows: Window[]): { violations: Violation[]; figures: Figures } {
+export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excusedWindows: Window[], pausedRequests: ReadonlySet<string> = new Set()): { violations: Violation[]; figures: Figures } {
   const violations: Violation[] = [];
   const violation = (kind: string, detail: string): void => void violations.push({ kind, detail });
   const figures: Figures = { parksAsked: parks.length, parked: 0, answeredWithReason: 0, retrieved: 0, rangBackOrClosed: 0, stillWaiting: 0, refusedWhileExcused: 0, taps: taps.length, tapsActedOn: 0, callEvents: 0 };
@@ -103,6 +105,15 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     violation('refused on every try', `${what}: Webex gave up after ${ds.length} tries (${statuses(ds)})`);
     return 'refused';
   };
+
+  // Calls Webex reports answered (the retriever's phone connecting), from the call events it sent.
+  const answeredCalls = new Set(
+    sim.webhooks.deliveries
+      .filter((d) => d.resource === 'telephony_calls')
+      .map((d) => (JSON.parse(d.body) as { data?: { callId?: string; eventType?: string } }).data)
+      .filter((data) => data?.eventType === 'answered')
+      .map((data) => data?.callId ?? ''),
+  );
 
   // Every park at Webex was asked for, of that very call.
   const asked = new Set(parks.map((p) => p.callId));
@@ -149,7 +160,10 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     const parkedAt = atWebex[0]?.at ?? 0;
     const number = parkedNumber(atWebex[0] ?? {});
     const nextPark = parkRequests.filter((r) => parkedNumber(r) === number && r.at > parkedAt).map((r) => r.at)[0] ?? Infinity;
-    const taken = retrieves.filter((r) => r.status === 201 && bodyOf(r).includes(`"${number}"`) && r.at > parkedAt && r.at < nextPark);
+    // Webex accepting a retrieve (201) only rings the retriever's phone: the call is retrieved once that call
+    // is answered. One not answered goes back to the slot, or rings back the parker (a true "Rang back").
+    const rung = retrieves.filter((r) => r.status === 201 && bodyOf(r).includes(`"${number}"`) && r.at > parkedAt && r.at < nextPark);
+    const taken = rung.filter((r) => answeredCalls.has((r.response as { callId?: string } | undefined)?.callId ?? ''));
     if (taken.length > 1) violation('retrieved twice', `${what}: retrieved ${taken.length} times (by ${taken.map((r) => sim.org.people.get(r.personId ?? '')?.displayName).join(', ')})`);
     const live = world.botMessages(desk.room).filter((m) => mentions(m, park.caller));
     if (live.length !== 1) {
@@ -170,6 +184,20 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     }
   }
 
+  // A tap whose instance was paused right after taking it is answered only once another instance took it
+  // over, a lease later: by then its tapper may have tapped again (on the next call). Its answer is the first
+  // private sentence after that next tap, when it had none (and no ring) before; it is not the next tap's.
+  const nextTapAt = (tap: TapMade): number => taps.find((t) => t.tapper === tap.tapper && t.at > tap.at)?.at ?? Infinity;
+  const sentencesTo = (tapper: TestPerson, from: number, to: number): Post[] => posts.filter((p) => p.roomId === dmRoom(tapper) && !p.card && p.at >= from && p.at < to);
+  const lateAnswers = new Map<string, Post>();
+  for (const tap of taps.filter((t) => pausedRequests.has(t.actionId))) {
+    const next = nextTapAt(tap);
+    if (next === Infinity || sentencesTo(tap.tapper, tap.at, next).length || retrieves.some((r) => r.personId === tap.tapper.id && r.at >= tap.at && r.at < next)) continue;
+    const late = sentencesTo(tap.tapper, next, tap.at + LATE_ANSWER_MS)[0];
+    if (late) lateAnswers.set(tap.actionId, late);
+  }
+  const answeredLate = new Set([...lateAnswers.values()].map((p) => p.id));
+
   for (const tap of taps) {
     const { tapper } = tap;
     const what = `${tap.caller}: ${tapper.name}'s tap (action …${short(tap.actionId)}, at ${clock(tap.at)})`;
@@ -177,7 +205,8 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     const deliveries = sim.webhooks.deliveries.filter((d) => d.resource === 'attachmentActions' && d.dataId === tap.actionId);
     const rang = retrieves.filter((r) => r.personId === tapper.id && r.at >= tap.at && r.at < next);
     // Sentences only: a `park for` card in their 1:1 is the park's answer, not the tap's.
-    const dms = posts.filter((p) => p.roomId === dmRoom(tapper) && !p.card && p.at >= tap.at && p.at < next);
+    const late = lateAnswers.get(tap.actionId);
+    const dms = [...(late ? [late] : []), ...sentencesTo(tapper, tap.at, next).filter((p) => !answeredLate.has(p.id))];
     const deskChanges = sim.requests.filter((r) => r.tokenKind === 'bot' && r.path.startsWith('/messages') && r.method !== 'GET' && r.at >= tap.at && r.at < Math.min(next, tap.at + 30_000) && bodyOf(r).includes(tap.desk.room.id));
     const delivered = deliveries.length ? refusedEveryTry(deliveries, what) : 'refused';
     if (delivered === 'excused') continue;
