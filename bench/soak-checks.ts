@@ -67,7 +67,7 @@ const clock = (at: number): string => new Date(at).toISOString().slice(11, 23);
 const clip = (text: string, length = 100): string => (text.length > length ? `${text.slice(0, length)}…` : text);
 const mentions = (message: SimMessage, caller: string): boolean => Boolean(message.attachments) && cardText(message).includes(caller);
 const SOAK_CALLER = /Soak caller \d+-\d{4}/;
-/** How late a paused tap's answer may come: the lease (5 s) plus the pause (up to 4 s more), and some. */
+/** How long after the bot read a tap's action its answer may come (Webex slow or failing meanwhile). */
 const LATE_ANSWER_MS = 30_000;
 /** What a retriever is told when their tap did not ring their phone: never also right after it rang. */
 const NOT_RINGING = /cannot find|Someone else is retrieving|already took|phone is ringing with the call|went wrong|No longer parked|Nothing was parked/i;
@@ -77,7 +77,7 @@ const NOT_RINGING = /cannot find|Someone else is retrieving|already took|phone i
  * every call event Webex sent, what the bot answered each delivery, what it asked Webex to do, and
  * what it posted; and, after settling, every card still offering Retrieve against what is parked.
  */
-export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excusedWindows: Window[], pausedRequests: ReadonlySet<string> = new Set()): { violations: Violation[]; figures: Figures } {
+export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excusedWindows: Window[]): { violations: Violation[]; figures: Figures } {
   const violations: Violation[] = [];
   const violation = (kind: string, detail: string): void => void violations.push({ kind, detail });
   const figures: Figures = { parksAsked: parks.length, parked: 0, answeredWithReason: 0, retrieved: 0, rangBackOrClosed: 0, stillWaiting: 0, refusedWhileExcused: 0, taps: taps.length, tapsActedOn: 0, callEvents: 0 };
@@ -184,16 +184,20 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     }
   }
 
-  // A tap whose instance was paused right after taking it is answered only once another instance took it
-  // over, a lease later: by then its tapper may have tapped again (on the next call). Its answer is the first
-  // private sentence after that next tap, when it had none (and no ring) before; it is not the next tap's.
+  // A tap worked on late (its instance paused right after taking it, so another took it over a lease later;
+  // or kept in the spool through a database outage) is answered late: by then its tapper may have tapped
+  // again, on the next call. The bot reads the tap's action from Webex before it answers, so a tap with no
+  // answer and no ring before its tapper's next tap, whose action was last read only after that next tap,
+  // is given the first private sentence to its tapper after that read; it is not the next tap's.
   const nextTapAt = (tap: TapMade): number => taps.find((t) => t.tapper === tap.tapper && t.at > tap.at)?.at ?? Infinity;
   const sentencesTo = (tapper: TestPerson, from: number, to: number): Post[] => posts.filter((p) => p.roomId === dmRoom(tapper) && !p.card && p.at >= from && p.at < to);
+  const lastRead = (actionId: string): number => Math.max(0, ...sim.requests.filter((r) => r.method === 'GET' && r.path === `/attachment/actions/${actionId}` && r.status === 200).map((r) => r.at));
   const lateAnswers = new Map<string, Post>();
-  for (const tap of taps.filter((t) => pausedRequests.has(t.actionId))) {
+  for (const tap of taps) {
     const next = nextTapAt(tap);
-    if (next === Infinity || sentencesTo(tap.tapper, tap.at, next).length || retrieves.some((r) => r.personId === tap.tapper.id && r.at >= tap.at && r.at < next)) continue;
-    const late = sentencesTo(tap.tapper, next, tap.at + LATE_ANSWER_MS)[0];
+    const read = lastRead(tap.actionId);
+    if (read < next || sentencesTo(tap.tapper, tap.at, next).length || retrieves.some((r) => r.personId === tap.tapper.id && r.at >= tap.at && r.at < next)) continue;
+    const late = sentencesTo(tap.tapper, read, read + LATE_ANSWER_MS)[0];
     if (late) lateAnswers.set(tap.actionId, late);
   }
   const answeredLate = new Set([...lateAnswers.values()].map((p) => p.id));

@@ -37,8 +37,6 @@ export class Chaos {
   readonly counts: Partial<Record<FaultKind, number>> = {};
   /** When the spool disks were full: a delivery refused on every try then was refused rightly. */
   readonly excusedWindows: Window[] = [];
-  /** The park messages and taps whose instance was stopped right after it took them: answered late, by a takeover. */
-  readonly pausedRequests = new Set<string>();
   /** Processes stopped with SIGSTOP right now: resumed whatever happens, or SIGTERM could never end them. */
   private readonly stopped = new Set<number>();
 
@@ -133,7 +131,6 @@ export class Chaos {
     await sleep(after);
     process.kill(pid, 'SIGSTOP');
     this.stopped.add(pid);
-    this.pausedRequests.add(id);
     log(`pause: instance ${index} stopped ${after} ms after it answered a delivery, for ${forMs} ms (lease ${leaseMs} ms)`);
     await sleep(forMs);
     process.kill(pid, 'SIGCONT');

@@ -205,7 +205,7 @@ async function waitUntil<T>(timeoutMs: number, probe: () => T | undefined): Prom
 
 /** Prints the figures and every violation (grouped by kind first), and exits non-zero on any. */
 function report(world: World, parks: ParkAsked[], taps: TapMade[], chaos: Chaos, kinds: FaultKind[]): number {
-  const { violations, figures } = checkRun(world, parks, taps, chaos.excusedWindows, chaos.pausedRequests);
+  const { violations, figures } = checkRun(world, parks, taps, chaos.excusedWindows);
   const somethingWentWrong = [...world.sim.org.messages.values()].filter((m) => m.personId === world.botPerson.id && /something went wrong/i.test(m.text ?? '')).length;
   const deliveries = world.sim.webhooks.deliveries.length;
   const lines = world.bots.flatMap((bot) => bot.lines);
