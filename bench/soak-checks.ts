@@ -62,9 +62,13 @@ export interface Figures {
 const ok = (d: SimDelivery): boolean => typeof d.status === 'number' && d.status >= 200 && d.status < 300;
 const statuses = (ds: SimDelivery[]): string => ds.map((d) => String(d.status)).join(', ');
 const short = (id: string): string => id.slice(-8);
+/** A moment as the logs write it (UTC, to the millisecond). */
+const clock = (at: number): string => new Date(at).toISOString().slice(11, 23);
 const clip = (text: string, length = 100): string => (text.length > length ? `${text.slice(0, length)}…` : text);
 const mentions = (message: SimMessage, caller: string): boolean => Boolean(message.attachments) && cardText(message).includes(caller);
 const SOAK_CALLER = /Soak caller \d+-\d{4}/;
+/** How long after the bot read a tap's action its answer may come (Webex slow or failing meanwhile). */
+const LATE_ANSWER_MS = 30_000;
 /** What a retriever is told when their tap did not ring their phone: never also right after it rang. */
 const NOT_RINGING = /cannot find|Someone else is retrieving|already took|phone is ringing with the call|went wrong|No longer parked|Nothing was parked/i;
 
@@ -91,7 +95,7 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     return `${person?.personDisplayName ?? 'someone'}'s 1:1`;
   };
   const excused = (ds: SimDelivery[]): boolean => ds.length > 0 && ds.every((d) => excusedWindows.some((w) => d.at >= w.from && d.at <= w.to));
-  /** Deliveries of one Webex event: refused on every try is a loss unless each try fell while the spool's disk was full or no instance was up. */
+  /** Deliveries of one Webex event: refused on every try is a loss unless each try fell while the spool's disk was full. */
   const refusedEveryTry = (ds: SimDelivery[], what: string): 'acked' | 'excused' | 'refused' => {
     if (ds.some(ok)) return 'acked';
     if (excused(ds)) {
@@ -101,6 +105,15 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     violation('refused on every try', `${what}: Webex gave up after ${ds.length} tries (${statuses(ds)})`);
     return 'refused';
   };
+
+  // Calls Webex reports answered (the retriever's phone connecting), from the call events it sent.
+  const answeredCalls = new Set(
+    sim.webhooks.deliveries
+      .filter((d) => d.resource === 'telephony_calls')
+      .map((d) => (JSON.parse(d.body) as { data?: { callId?: string; eventType?: string } }).data)
+      .filter((data) => data?.eventType === 'answered')
+      .map((data) => data?.callId ?? ''),
+  );
 
   // Every park at Webex was asked for, of that very call.
   const asked = new Set(parks.map((p) => p.callId));
@@ -147,7 +160,10 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     const parkedAt = atWebex[0]?.at ?? 0;
     const number = parkedNumber(atWebex[0] ?? {});
     const nextPark = parkRequests.filter((r) => parkedNumber(r) === number && r.at > parkedAt).map((r) => r.at)[0] ?? Infinity;
-    const taken = retrieves.filter((r) => r.status === 201 && bodyOf(r).includes(`"${number}"`) && r.at > parkedAt && r.at < nextPark);
+    // Webex accepting a retrieve (201) only rings the retriever's phone: the call is retrieved once that call
+    // is answered. One not answered goes back to the slot, or rings back the parker (a true "Rang back").
+    const rung = retrieves.filter((r) => r.status === 201 && bodyOf(r).includes(`"${number}"`) && r.at > parkedAt && r.at < nextPark);
+    const taken = rung.filter((r) => answeredCalls.has((r.response as { callId?: string } | undefined)?.callId ?? ''));
     if (taken.length > 1) violation('retrieved twice', `${what}: retrieved ${taken.length} times (by ${taken.map((r) => sim.org.people.get(r.personId ?? '')?.displayName).join(', ')})`);
     const live = world.botMessages(desk.room).filter((m) => mentions(m, park.caller));
     if (live.length !== 1) {
@@ -168,24 +184,43 @@ export function checkRun(world: World, parks: ParkAsked[], taps: TapMade[], excu
     }
   }
 
+  // A tap worked on late (its instance paused right after taking it, so another took it over a lease later;
+  // or kept in the spool through a database outage) is answered late: by then its tapper may have tapped
+  // again, on the next call. The bot reads the tap's action from Webex before it answers, so a tap with no
+  // answer and no ring before its tapper's next tap, whose action was last read only after that next tap,
+  // is given the first private sentence to its tapper after that read; it is not the next tap's.
+  const nextTapAt = (tap: TapMade): number => taps.find((t) => t.tapper === tap.tapper && t.at > tap.at)?.at ?? Infinity;
+  const sentencesTo = (tapper: TestPerson, from: number, to: number): Post[] => posts.filter((p) => p.roomId === dmRoom(tapper) && !p.card && p.at >= from && p.at < to);
+  const lastRead = (actionId: string): number => Math.max(0, ...sim.requests.filter((r) => r.method === 'GET' && r.path === `/attachment/actions/${actionId}` && r.status === 200).map((r) => r.at));
+  const lateAnswers = new Map<string, Post>();
+  for (const tap of taps) {
+    const next = nextTapAt(tap);
+    const read = lastRead(tap.actionId);
+    if (read < next || sentencesTo(tap.tapper, tap.at, next).length || retrieves.some((r) => r.personId === tap.tapper.id && r.at >= tap.at && r.at < next)) continue;
+    const late = sentencesTo(tap.tapper, read, read + LATE_ANSWER_MS)[0];
+    if (late) lateAnswers.set(tap.actionId, late);
+  }
+  const answeredLate = new Set([...lateAnswers.values()].map((p) => p.id));
+
   for (const tap of taps) {
     const { tapper } = tap;
-    const what = `${tap.caller}: ${tapper.name}'s tap (action …${short(tap.actionId)})`;
+    const what = `${tap.caller}: ${tapper.name}'s tap (action …${short(tap.actionId)}, at ${clock(tap.at)})`;
     const next = taps.find((t) => t.tapper === tapper && t.at > tap.at)?.at ?? Infinity;
     const deliveries = sim.webhooks.deliveries.filter((d) => d.resource === 'attachmentActions' && d.dataId === tap.actionId);
     const rang = retrieves.filter((r) => r.personId === tapper.id && r.at >= tap.at && r.at < next);
     // Sentences only: a `park for` card in their 1:1 is the park's answer, not the tap's.
-    const dms = posts.filter((p) => p.roomId === dmRoom(tapper) && !p.card && p.at >= tap.at && p.at < next);
+    const late = lateAnswers.get(tap.actionId);
+    const dms = [...(late ? [late] : []), ...sentencesTo(tapper, tap.at, next).filter((p) => !answeredLate.has(p.id))];
     const deskChanges = sim.requests.filter((r) => r.tokenKind === 'bot' && r.path.startsWith('/messages') && r.method !== 'GET' && r.at >= tap.at && r.at < Math.min(next, tap.at + 30_000) && bodyOf(r).includes(tap.desk.room.id));
     const delivered = deliveries.length ? refusedEveryTry(deliveries, what) : 'refused';
     if (delivered === 'excused') continue;
     if (rang.length || dms.length || deskChanges.length) figures.tapsActedOn += 1;
     else if (delivered === 'acked') violation('acknowledged, never acted on', `${what}: answered 200 (${statuses(deliveries)}) but no retrieve, no answer, no card change`);
     const accepted = rang.filter((r) => r.status === 201);
-    if (accepted.length > 1) violation('answered twice', `${what}: Webex asked ${accepted.length} times to ring ${tapper.name}'s phone`);
+    if (accepted.length > 1) violation('answered twice', `${what}: Webex asked ${accepted.length} times to ring ${tapper.name}'s phone (at ${accepted.map((r) => clock(r.at)).join(', ')})`);
     if (dms.length > 1) violation('answered twice', `${what}: ${dms.length} private answers: ${dms.map((p) => `"${clip(p.text, 60)}"`).join(' / ')}`);
     const denial = dms.find((p) => NOT_RINGING.test(p.text));
-    if (accepted.length && denial) violation('contradictory answers', `${what}: Webex rang ${tapper.name}'s phone, and the bot told them "${clip(denial.text, 80)}"`);
+    if (accepted.length && denial) violation('contradictory answers', `${what}: Webex rang ${tapper.name}'s phone (at ${clock(accepted[0]?.at ?? 0)}), and the bot told them (at ${clock(denial.at)}) "${clip(denial.text, 80)}"`);
   }
 
   // Call events: each one refused on every try is lost (Webex gives up), unless excused as above.

@@ -10,6 +10,9 @@
  * `npm test` runs a 20-second version with the faults that fit in it.
  */
 import { parseArgs } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { World, cardText, submitButtons, type TestPerson } from '../test/support/world.js';
 import { freshDatabase, startTestPostgres } from '../test/support/postgres.js';
@@ -213,11 +216,26 @@ function report(world: World, parks: ParkAsked[], taps: TapMade[], chaos: Chaos,
     `\nSoak: ${SECONDS} s, ${INSTANCES} instances, seed ${args.seed}, lease ${LEASE_SECONDS} s\n` +
       `faults: ${kinds.map((kind) => `${kind} ${chaos.counts[kind] ?? 0}`).join(', ')}\n` +
       `parks asked ${figures.parksAsked}: parked once with one card ${figures.parked} (retrieved once ${figures.retrieved}, rang back or closed ${figures.rangBackOrClosed}, still waiting ${figures.stillWaiting}), answered with a reason ${figures.answeredWithReason}\n` +
-      `taps ${figures.taps}: acted on ${figures.tapsActedOn}; call events ${figures.callEvents}; refused on every try while the spool's disk was full or no instance was up ${figures.refusedWhileExcused}\n` +
+      `taps ${figures.taps}: acted on ${figures.tapsActedOn}; call events ${figures.callEvents}; refused on every try while the spool's disk was full ${figures.refusedWhileExcused}\n` +
       `webhook deliveries ${deliveries}: kept on disk during database outages ${count('delivery-spooled')}, replayed after a crash or pause ${count('event-replayed')}, recognised as duplicates ${count('duplicate-delivery')}; "something went wrong" answers ${somethingWentWrong}\n` +
       `violations: ${violations.length}${byKind.size ? ` (${[...byKind].map(([kind, n]) => `${kind} ${n}`).join(', ')})` : ''}\n${violations.map((v) => `  - [${v.kind}] ${v.detail}`).join('\n')}\n`,
   );
+  if (violations.length) keepLogs(world);
   return violations.length ? 1 : 0;
+}
+
+/** On a violation, each instance's own log (all its runs) goes to a file, to find out why. */
+function keepLogs(world: World): void {
+  const dir = mkdtempSync(join(tmpdir(), `soak-seed${args.seed}-`));
+  for (const [index, bot] of world.bots.entries()) writeFileSync(join(dir, `instance-${index}.log`), bot.output);
+  // And what Webex saw, in one timeline: each request (with whose token) and each delivery.
+  const name = (personId: string | undefined): string => world.sim.org.people.get(personId ?? '')?.displayName ?? personId ?? '';
+  const timeline = [
+    ...world.sim.requests.map((r) => ({ at: r.at, what: `${r.method} ${r.path} ${r.status} ${r.tokenKind === 'bot' ? 'bot' : name(r.personId)} ${JSON.stringify(r.body ?? '')} -> ${JSON.stringify(r.response ?? '').slice(0, 300)}` })),
+    ...world.sim.webhooks.deliveries.map((d) => ({ at: d.at, what: `DELIVERY ${d.resource} ${d.event} ${d.dataId} ${d.status} ${d.resource === 'telephony_calls' ? d.body.slice(0, 400) : ''}` })),
+  ].sort((a, b) => a.at - b.at);
+  writeFileSync(join(dir, 'webex.log'), timeline.map((e) => `${new Date(e.at).toISOString().slice(11, 23)} ${e.what}`).join('\n'));
+  process.stdout.write(`each instance's log: ${dir}\n`);
 }
 
 main().then(

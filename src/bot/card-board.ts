@@ -192,6 +192,17 @@ export class CardBoard {
   }
 
   /**
+   * The @mention of the person a call was parked for, in the thread of its card (`markdown` says it),
+   * recorded once posted: a replay of the park mentions them only when no mention is recorded. One
+   * posted by an attempt superseded meanwhile is taken back; one recorded before this one goes.
+   */
+  async mention(call: ParkedCall, cardMessageId: string, markdown: string): Promise<void> {
+    const posted = await this.messaging.post({ roomId: call.roomId, parentId: cardMessageId, markdown });
+    const replaced = await this.attachedOrTakenBack(call, posted.id, () => this.store.attachMention(call.id, posted.id));
+    if (replaced && replaced !== posted.id) await this.remove(call, replaced);
+  }
+
+  /**
    * Attaches a card just posted. When the attempt that posted it was superseded meanwhile (src/fence.ts)
    * it is not attached, and is taken back: left, it would stand beside the card the current attempt
    * attaches, with a Retrieve button of its own.

@@ -187,6 +187,18 @@ export class PostgresStore implements Store {
     return rows[0]?.previous ?? undefined;
   }
 
+  async attachMention(id: string, messageId: string): Promise<string | undefined> {
+    const attempt = currentAttempt();
+    const { rows } = await this.pool.query<{ previous: string | null }>(
+      `UPDATE parked_calls p SET record = (p.record::jsonb || jsonb_build_object('mentionMessageId', $1::text))::text
+       FROM (SELECT id, record::jsonb ->> 'mentionMessageId' AS previous FROM parked_calls WHERE id = $2 FOR UPDATE) old
+       WHERE p.id = old.id AND ${fence(3)} RETURNING old.previous`,
+      [messageId, id, ...fenceValues(attempt)],
+    );
+    if (!rows[0]) await this.unlessSuperseded(attempt);
+    return rows[0]?.previous ?? undefined;
+  }
+
   async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
     await this.pool.query(
       'INSERT INTO pending_parks (person_id, request, saved_at) VALUES ($1, $2, $3) ON CONFLICT (person_id) DO UPDATE SET request = EXCLUDED.request, saved_at = EXCLUDED.saved_at',
@@ -384,6 +396,11 @@ export class PostgresStore implements Store {
   async attemptHolds(eventKey: string, attempt: number): Promise<boolean> {
     const { rowCount } = await this.pool.query('SELECT 1 FROM inbox WHERE event_key = $1 AND attempts = $2', [eventKey, attempt]);
     return rowCount === 1;
+  }
+
+  async attemptLease(eventKey: string, attempt: number): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ lease_until: string }>('SELECT lease_until FROM inbox WHERE event_key = $1 AND attempts = $2', [eventKey, attempt]);
+    return rows[0] ? Number(rows[0].lease_until) : undefined;
   }
 
   async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {

@@ -216,6 +216,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  async attachMention(id: string, messageId: string): Promise<string | undefined> {
+    return this.fenced(() => {
+      const row = this.row<{ previous: string | null }>("SELECT json_extract(record, '$.mentionMessageId') AS previous FROM parked_calls WHERE id = ?", id);
+      this.changes("UPDATE parked_calls SET record = json_set(record, '$.mentionMessageId', ?) WHERE id = ?", messageId, id);
+      return row?.previous ?? undefined;
+    });
+  }
+
   async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
     this.changes(
       'INSERT INTO pending_parks (person_id, request, saved_at) VALUES (?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET request = excluded.request, saved_at = excluded.saved_at',
@@ -407,6 +415,11 @@ export class SqliteStore implements Store {
 
   async attemptHolds(eventKey: string, attempt: number): Promise<boolean> {
     return this.holds(eventKey, attempt);
+  }
+
+  async attemptLease(eventKey: string, attempt: number): Promise<number | undefined> {
+    const row = this.row<{ lease_until: number }>('SELECT lease_until FROM inbox WHERE event_key = ? AND attempts = ?', eventKey, attempt);
+    return row ? Number(row.lease_until) : undefined;
   }
 
   async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {

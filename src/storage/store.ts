@@ -41,6 +41,8 @@ export interface ParkedCall {
   cardOwedAt?: string;
   /** The private card sent to the person it is for, with their own Retrieve button. */
   privateCard?: { roomId: string; messageId: string };
+  /** The @mention of the person it is for, in the card's thread: a replay of the park mentions them only when it is missing. */
+  mentionMessageId?: string;
   state: ParkState;
   /**
    * Who is retrieving it right now, since when (ms), and for which event (`key`); the claim lapses
@@ -52,6 +54,11 @@ export interface ParkedCall {
   ringingSince?: string;
   /** The device the retriever chose for it to ring on, by Webex's name; '' when Webex rang where it would anyway. */
   ringingOn?: string;
+  /**
+   * The event (its key) whose retrieve Webex last rang someone for: a replay of that event (a takeover
+   * of a paused instance's work) finds its request already carried out, and neither rings nor answers again.
+   */
+  ringKey?: string;
   retrievedBy?: PersonRef;
   retrievedAt?: string;
   /** The call Webex started on the retriever's phone, and the caller on it (what Webex handed over). */
@@ -151,7 +158,7 @@ export interface LinkState {
  * Writes of parked calls made for an event (inside `runAttempt`, src/fence.ts) are fenced: made only
  * while the inbox row of the event still has that attempt, checked in the same statement or
  * transaction; otherwise they change nothing and throw `SupersededError`. Those are `saveParkedCall`,
- * `moveParkedCall`, `claimForRetrieve`, `attachCard` and `attachPrivateCard`. Outside an attempt they
+ * `moveParkedCall`, `claimForRetrieve`, `attachCard`, `attachPrivateCard` and `attachMention`. Outside an attempt they
  * are not fenced.
  */
 export interface Store extends ReportStore {
@@ -175,6 +182,8 @@ export interface Store extends ReportStore {
   owedCards(sinceIso: string): Promise<ParkedCall[]>;
   /** The same for the private card of the person it is for. */
   attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined>;
+  /** The same for the @mention of the person it is for: returns the mention recorded before, if any. */
+  attachMention(id: string, messageId: string): Promise<string | undefined>;
   /** Applies `move` if the record is still in one of `move.from`; true when it did. Clears any claim. */
   moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean>;
   /** Forgets closed records closed before `closedBeforeMs`, and `parking` ones older than `parkingBeforeIso`. */
@@ -234,6 +243,12 @@ export interface Store extends ReportStore {
   staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string; attempt: number }[]>;
   /** Whether `attempt` is still the current attempt at the event (no takeover since): the fence (src/fence.ts). */
   attemptHolds(eventKey: string, attempt: number): Promise<boolean>;
+  /**
+   * Until when (epoch ms) `attempt`'s lease on the event runs, while it is still the current attempt:
+   * no takeover can come before then, so an answer read after that moment (the instance was paused
+   * while it was on its way) no longer shows the attempt holds.
+   */
+  attemptLease(eventKey: string, attempt: number): Promise<number | undefined>;
 
   /** The person's subscription, made with `key` unless they have one already (every instance gets the same). */
   openSubscription(personId: string, key: string): Promise<CallEventSubscription>;

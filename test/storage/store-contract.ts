@@ -399,17 +399,21 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       assert.deepEqual(await other.staleDeliveries(t0 + 1500, 1000, 3), [{ eventKey: 'TAP', body: '{}', attempt: 2 }]);
       assert.equal(await store.attemptHolds('TAP', 1), false);
       assert.equal(await store.attemptHolds('TAP', 2), true);
+      assert.equal(await store.attemptLease('TAP', 1), undefined, 'a superseded attempt has no lease');
+      assert.equal(await store.attemptLease('TAP', 2), t0 + 2500, 'the takeover’s lease runs a lease from when it took over');
 
       const ringing = { from: ['retrieving' as const], to: 'ringing' as const, changes: { ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'LATE' }, claimedBy: 'SAM' };
       await assert.rejects(runAttempt(first, () => store.moveParkedCall('call-1', ringing)), SupersededError);
       await assert.rejects(runAttempt(first, () => store.claimForRetrieve('call-1', 'SAM', 'TAP', t0 + 1600, 60_000)), SupersededError);
       await assert.rejects(runAttempt(first, () => store.attachCard('call-1', 'CARD-1')), SupersededError);
       await assert.rejects(runAttempt(first, () => store.attachPrivateCard('call-1', { roomId: 'DM', messageId: 'PRIVATE-1' })), SupersededError);
+      await assert.rejects(runAttempt(first, () => store.attachMention('call-1', 'MENTION-1')), SupersededError);
       await assert.rejects(runAttempt(first, () => store.saveParkedCall(waiting('call-2'))), SupersededError);
       const untouched = await store.parkedCall('call-1');
       assert.equal(untouched?.state, 'retrieving');
       assert.equal(untouched?.cardMessageId, undefined);
       assert.equal(untouched?.privateCard, undefined);
+      assert.equal(untouched?.mentionMessageId, undefined);
       assert.equal(await store.parkedCall('call-2'), undefined);
 
       // The takeover re-takes the event's claim and moves on; a move that loses its race (not its fence) is only false.
@@ -418,6 +422,9 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       assert.ok(await runAttempt(second, () => other.moveParkedCall('call-1', { ...ringing, changes: { ...ringing.changes, handedCallId: 'RING-2' } })));
       assert.equal(await runAttempt(second, () => other.moveParkedCall('call-1', ringing)), false);
       assert.equal(await runAttempt(second, () => other.attachCard('call-1', 'CARD-2')), undefined);
+      assert.equal(await runAttempt(second, () => other.attachMention('call-1', 'MENTION-2')), undefined);
+      assert.equal(await runAttempt(second, () => other.attachMention('call-1', 'MENTION-3')), 'MENTION-2', 'the mention it replaced');
+      assert.equal((await store.parkedCall('call-1'))?.mentionMessageId, 'MENTION-3');
       assert.equal((await store.parkedCall('call-1'))?.handedCallId, 'RING-2');
 
       // The superseded attempt neither keeps the lease alive nor finishes the event; the current one does.

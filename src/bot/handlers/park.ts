@@ -11,6 +11,7 @@ import type { HandlerContext } from '../context.js';
 import { pseudonym } from '../../logger.js';
 import { TELEPHONY_CONFIG_READ } from '../../auth/link-flow.js';
 import { sendLinkPrompt } from './link.js';
+import type { ParkedCall, PersonRef } from '../../storage/store.js';
 
 /** Why a link prompt follows "no active call" for a link made before the bot read people's lines. */
 const LINES_SCOPE_REASON = 'To park calls on the lines shared onto your phone (such as the main number), I need one more permission from Webex to read your lines.';
@@ -108,9 +109,15 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
     case 'parked': {
       const { call } = outcome;
       if (call.cardMessageId) {
-        // A replay (after a crash, or a takeover of a paused instance's event): the card is up. The private
-        // card of the person it is for may not be: its sender stopped first (a superseded one cannot send it now).
-        if (call.forPerson && !call.privateCard) await ctx.services.board.sendPrivately({ ...call, forPerson: call.forPerson });
+        // A replay (after a crash, or a takeover of a paused instance's event): the card is up. The mention
+        // and the private card of the person it is for may not be: their sender stopped first (a superseded
+        // one cannot send them now). Each is recorded once sent, so what is missing is sent, and only that.
+        const { forPerson, cardMessageId } = call;
+        if (!forPerson) return;
+        await Promise.all([
+          !call.mentionMessageId && ctx.services.board.mention(call, cardMessageId, mentionOf(call, forPerson)),
+          !call.privateCard && ctx.services.board.sendPrivately({ ...call, forPerson }),
+        ]);
         return;
       }
       let cardId: string;
@@ -128,17 +135,18 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       const { forPerson } = call;
       // Independent of each other: the mention in the card's thread, the private card, the older cards closing.
       await Promise.all([
-        forPerson &&
-          ctx.conversation.reply(
-            cardId,
-            `<@personId:${forPerson.personId}|${mentionName(forPerson.name)}>, a call from ${callerInMarkdown(call.caller)} is waiting for you on **${escapeName(call.parkedAgainst.number)}**.`,
-          ),
+        forPerson && ctx.services.board.mention(call, cardId, mentionOf(call, forPerson)),
         forPerson && ctx.services.board.sendPrivately({ ...call, cardMessageId: cardId, forPerson }),
         ...outcome.superseded.map((older) => ctx.services.board.show(older)),
       ]);
       return;
     }
   }
+}
+
+/** The @mention of the person a call was parked for, posted in its card's thread. */
+function mentionOf(call: ParkedCall, forPerson: PersonRef): string {
+  return `<@personId:${forPerson.personId}|${mentionName(forPerson.name)}>, a call from ${callerInMarkdown(call.caller)} is waiting for you on **${escapeName(call.parkedAgainst.number)}**.`;
 }
 
 /**
