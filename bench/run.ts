@@ -45,6 +45,8 @@ const { values: args } = parseArgs({
 /** The bot runs with the same node flags as `npm start` (its heap cap among them). */
 const startScript = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
 process.env.BOT_NODE_OPTIONS ??= /node (.*?) ?dist\/main\.js/.exec(startScript)?.[1] ?? '';
+/** And with its allocator settings (`MALLOC_ARENA_MAX`), which glibc reads from the environment only. */
+process.env.BOT_NODE_ENV ??= [...startScript.matchAll(/\bMALLOC_\w+=\S+/g)].map((match) => match[0]).join(' ');
 const BOT_ENTRY = args['from-source'] ? join('src', 'main.ts') : join('dist', 'main.js');
 const BASELINE_ENTRY = args['from-source'] ? join('bench', 'baseline-bot.ts') : join('dist-bench', 'bench', 'baseline-bot.js');
 const WORKERS = Number(args.workers);
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   const distant = RTT_MS > 0 ? await flowsAtDistance({ botEntry: BOT_ENTRY, baselineEntry: BASELINE_ENTRY, rttMs: RTT_MS, workers: WORKERS, flows: SEQUENTIAL_FLOWS }) : undefined;
   const atRtt = distant ? waited(distant.bot, distant.baseline) : waited(side.sequential.slice(WORKERS), side.baselineSequential.slice(WORKERS));
   const spaces = [];
-  for (const count of SPACE_COUNTS) spaces.push(await benchSpaces(BOT_ENTRY, count, WORKERS));
+  for (const count of SPACE_COUNTS) spaces.push(await benchSpaces(BOT_ENTRY, BASELINE_ENTRY, count, WORKERS));
   const linkedPeople = [];
   for (const count of LINKED_COUNTS) linkedPeople.push(await benchLinkedPeople(BOT_ENTRY, count, Number(args['linked-seconds'])));
   const httpClients = await benchHttpClients(Number(args['http-requests']));
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
   const results = {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-    settings: { fromSource: args['from-source'], workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS, rounds: ROUNDS, rttMs: RTT_MS, botNodeOptions: process.env.BOT_NODE_OPTIONS },
+    settings: { fromSource: args['from-source'], workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS, rounds: ROUNDS, rttMs: RTT_MS, botNodeOptions: process.env.BOT_NODE_OPTIONS, botNodeEnv: process.env.BOT_NODE_ENV },
     parkBot,
     baseline: { likeForLike: baseline, stock: stockBaseline },
     tailP99OverP50: tail,
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
       'peak RSS <= 200 MB (records)': parkBot.memory.peakRssMb <= 200,
       [`peak RSS <= 200 MB (${Number(args.reports)} reports with charts)`]: charts.botPeakRssMb <= 200,
       ...Object.fromEntries(spaces.map((s) => [`peak RSS <= 200 MB and still up (${s.spaces} spaces)`, s.stillUp && s.afterEverySpaceSpoke.peakRssMb <= 200])),
+      ...Object.fromEntries(spaces.map((s) => [`peak RSS <= 1.1 x like-for-like baseline's (${s.spaces} spaces)`, s.afterEverySpaceSpoke.peakRssMb <= 1.1 * s.baseline.peakRssMb])),
       ...Object.fromEntries(
         linkedPeople.flatMap((l) => [
           [`peak RSS <= 200 MB (${l.linkedPeople} linked people)`, l.peakRssMb <= 200],

@@ -32,6 +32,13 @@ function npmStartFlags(): string[] {
   return flags.trim().split(/\s+/).filter(Boolean);
 }
 
+/** `npm start`'s settings for Node's runtime (`KEY=value` before `node`), NODE_ENV aside. */
+function npmStartRuntimeEnv(): Record<string, string> {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const assignments = /^((?:\w+=\S+\s+)*)node\b/.exec(start)?.[1] ?? '';
+  return Object.fromEntries(assignments.trim().split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]).filter(([key]) => key !== 'NODE_ENV'));
+}
+
 /** Runs one command of a RUN instruction in `dir`, the way the image build would. */
 function run(command: string, dir: string, stageEnv: Record<string, string>, installedModules?: string): void {
   const words = command.split(/\s+/);
@@ -109,6 +116,7 @@ describe('The production image, done outside a container as its Dockerfile says 
     assert.equal(entry, 'dist/main.js');
     assert.deepEqual(nodeFlags, npmStartFlags());
     assert.equal(env.NODE_ENV, 'production');
+    for (const [key, value] of Object.entries(npmStartRuntimeEnv())) assert.equal(env[key], value, `ENV ${key}=${value}, as npm start has it`);
     const user = instructionsOf(runtime, 'USER').at(-1);
     assert.ok(user && !/^(root|0)(:|$)/.test(user), `USER ${user ?? '(none)'}: the bot must not run as root`);
     assert.deepEqual(instructionsOf(runtime, 'STOPSIGNAL'), ['SIGTERM']);
