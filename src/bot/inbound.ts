@@ -67,7 +67,8 @@ export const cardSubmitSchema = z.discriminatedUnion('action', [
   /** The desk card's buttons: park the tapper's own call (for someone, or on the group), or list. */
   z.object({
     action: z.literal('desk-park'),
-    groupPark: z.boolean().optional(),
+    // The desk card's toggle submits "true" or "false" (Webex's cards send every input as text).
+    groupPark: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).optional(),
     // An untouched choice set submits "".
     forPersonId: shortText.optional().transform((value) => value || undefined),
     note: shortText.optional(),

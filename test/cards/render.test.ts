@@ -76,7 +76,7 @@ describe('cards', () => {
   it('the desk card offers the space’s people to park for, and leaves that out in a 1:1', () => {
     const desk = JSON.stringify(rendered.desk.card);
     assert.ok(desk.includes('"title":"Sam Sales","value":"SAM"'));
-    assert.deepEqual((rendered.deskInADirectSpace.card as { actions: { title: string }[] }).actions.map((a) => a.title), ['Park my call', 'Group park', 'Parked calls']);
+    assert.deepEqual((rendered.deskInADirectSpace.card as { actions: { title: string }[] }).actions.map((a) => a.title), ['Park my call', 'Parked calls', 'Report']);
   });
 
   it('every template in cards/ is an Adaptive Card 1.3', () => {
@@ -123,7 +123,7 @@ describe('cards', () => {
 
   it(`keeps every card within Webex's ${MAX_CARD_ACTIONS} actions, a ShowCard's own actions included`, () => {
     for (const [name, { card }] of Object.entries(rendered)) assert.ok(countActions(card) <= MAX_CARD_ACTIONS, `${name}: ${countActions(card)} actions`);
-    assert.equal(countActions(rendered.desk.card), 5, 'the desk card: Park my call, Park for… and its Park for them, Group park, Parked calls');
+    assert.equal(countActions(rendered.desk.card), 5, 'the desk card: Park my call, Park for… and its Park for them, Parked calls, Report');
   });
 
   it('the ringing card says whose phone rings, and offers no Retrieve button until the ring ends', () => {
