@@ -138,30 +138,48 @@ interface AskedAbout extends Candidates {
 async function askedAbout(deps: ParkDeps, token: string, request: ParkRequest): Promise<AskedAbout> {
   const personId = request.by.personId;
   const { lines, readNow } = deps.lines ? await deps.lines.of(personId, token) : { lines: [], readNow: true };
-  const [own, onLines] = await Promise.all([deps.callView.candidates(personId, token, request.callId), listLines(deps, token, lines, request.callId)]);
+  const [own, listedLines] = await Promise.all([deps.callView.candidates(personId, token, request.callId), listLines(deps, token, lines, request.callId)]);
+  const { calls: onLines, refused } = listedLines;
   const split = upWhenAsked(request, [...own.calls, ...onLines]);
   const viewNamedIt = own.fromView && split.calls.length === 1 && split.later.length === 0 && split.calls[0]?.line === undefined;
   if (!own.fromView || viewNamedIt) return withLinesAdded({ ...split, fromView: viewNamedIt });
   return withLinesAdded({ ...upWhenAsked(request, [...(await deps.callView.listed(personId, token)), ...onLines]), fromView: false });
 
   /**
-   * Nothing found on the lines known: an admin may have put another line on her phone since they were
-   * read. They are read again (not when just read), and any new line listed: only a park that would
-   * otherwise say "no call" waits for it.
+   * Nothing found on the lines known, or Webex refused one of them: an admin may have changed the lines
+   * on her phone since they were read. They are read again (not when just read), and any new line
+   * listed: only a park that would otherwise say "no call", or that met a line taken away, waits for it.
    */
   async function withLinesAdded(found: AskedAbout): Promise<AskedAbout> {
-    if (found.calls.length > 0 || found.later.length > 0 || readNow || !deps.lines) return found;
+    if ((!refused && (found.calls.length > 0 || found.later.length > 0)) || readNow || !deps.lines) return found;
     const known = new Set(lines.map((line) => line.ownerId));
     const added = (await deps.lines.read(personId, token)).filter((line) => !known.has(line.ownerId));
     if (added.length === 0) return found;
-    return { ...upWhenAsked(request, await listLines(deps, token, added, request.callId)), fromView: false };
+    const more = upWhenAsked(request, (await listLines(deps, token, added, request.callId)).calls);
+    if (more.calls.length === 0 && more.later.length === 0) return found;
+    return { calls: [...found.calls, ...more.calls], later: [...found.later, ...more.later], fromView: false };
   }
 }
 
-/** The parkable calls on each secondary line (only the picked one, if any), each knowing its line. */
-async function listLines(deps: ParkDeps, token: string, lines: Line[], chosenId: string | undefined): Promise<LineCall[]> {
-  const listed = await Promise.all(lines.map(async (line) => (await deps.calling.activeCalls(token, line.ownerId)).map((call): LineCall => ({ ...call, line }))));
-  return parkable(listed.flat(), chosenId);
+/**
+ * The parkable calls on each secondary line (only the picked one, if any), each knowing its line.
+ * `refused`: Webex refused a line as not hers (taken off her phone since her lines were read): it has
+ * no call of hers, and is no reason to fail a park of a call on another line.
+ */
+async function listLines(deps: ParkDeps, token: string, lines: Line[], chosenId: string | undefined): Promise<{ calls: LineCall[]; refused: boolean }> {
+  let refused = false;
+  const listed = await Promise.all(
+    lines.map(async (line) => {
+      try {
+        return (await deps.calling.activeCalls(token, line.ownerId)).map((call): LineCall => ({ ...call, line }));
+      } catch (error) {
+        if (!(error instanceof WebexApiError && (error.kind === 'bad-request' || error.kind === 'forbidden' || error.kind === 'not-found'))) throw error;
+        refused = true;
+        return [];
+      }
+    }),
+  );
+  return { calls: parkable(listed.flat(), chosenId), refused };
 }
 
 /** `calls` split into those up when the person asked and those that began later; a picked call was chosen as it is. */

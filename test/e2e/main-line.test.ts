@@ -188,4 +188,40 @@ describe('The main line: calls on a secondary line (real bot, simulated Webex)',
       );
     }
   });
+
+  it('still parks her own call when a line an admin took off her phone is still remembered: Webex refusing that line is no reason to refuse the park', async () => {
+    const pia = world.addPerson('Pia Porter', '2007');
+    world.sim.org.addMember(frontDesk.id, pia.id, rita.id);
+    const porter = world.sim.telephony.lines.add({ displayName: 'Porter line', extension: '8300', sharedWith: [pia.id] });
+    await world.link(pia);
+    await waitFor('her lines read on linking', () => world.sim.requests.some((r) => r.path === '/telephony/config/people/me/endpoints' && r.personId === pia.id && r.answeredAt));
+    // An admin takes the line off her phone: Webex now refuses its lineOwnerId for her.
+    porter.sharedWith.length = 0;
+    const callId = world.sim.telephony.placeIncomingCall({ toPersonId: pia.id, from: { name: 'Own Line Caller' } }).id;
+    await world.delivered();
+    const before = parks().length;
+
+    const card = await world.expectBotMessage(frontDesk, () => world.say(pia, frontDesk, 'park'), 'the parked-call card');
+
+    assert.match(cardText(card), /Own Line Caller/);
+    assert.deepEqual(parks().slice(before)[0]?.body, { callId });
+    assert.equal(world.sim.requests.filter((r) => r.path === '/telephony/config/people/me/endpoints' && r.personId === pia.id).length, 2, 'her lines read again, so the next park does not ask about the line');
+  });
+
+  it('never parks a call that is not on one of her lines, whatever a forged picker submit names', async () => {
+    const samsCall = world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Sams Caller' } }).id;
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Ritas Caller' } });
+    ring('Main Caller');
+    const picker = await world.expectBotMessage(frontDesk, () => world.say(rita, frontDesk, 'park'), 'the call picker');
+    const before = world.sim.requests.length;
+
+    // Answered from a card: privately.
+    const answer = await world.expectBotMessage(world.directSpace(rita), () => world.tap(rita, picker, { action: 'park', callId: samsCall, lineOwnerId: sam.id }), 'the answer');
+
+    assert.match(answer.text ?? '', /no active call/);
+    const sent = world.sim.requests.slice(before).filter((r) => r.personId === rita.id && r.path.startsWith('/telephony/calls'));
+    assert.ok(sent.every((r) => r.path !== '/telephony/calls/park'), 'nothing parked');
+    assert.ok(sent.every((r) => r.query.lineOwnerId === undefined || r.query.lineOwnerId === mainLine.id), sent.map((r) => JSON.stringify(r.query)).join());
+    assert.equal(world.sim.telephony.list(sam.id).length, 1, 'Sam’s call stays with him');
+  });
 });
