@@ -22,6 +22,32 @@ export type Line = z.infer<typeof lineSchema>;
 export type LineCall = Call & { line?: Line };
 
 
+/**
+ * At most this many of a person's lines are listed side by side: a phone with a few lines waits one
+ * round trip, as with one; a person with hundreds (a key expansion module full of them) does not send
+ * Webex hundreds of requests at once with one token.
+ */
+export const LINES_SIDE_BY_SIDE = 8;
+
+/** `action` on each item, at most `limit` at a time; the results in the items' order. One failing: no more are started. */
+export async function sideBySide<T, R>(items: readonly T[], limit: number, action: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await action(items[index] as T);
+      } catch (error) {
+        next = items.length;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Where the lines per person are kept (the store; a small interface so it can move with the store). */
 export interface LinesCache {
   personLines(personId: string): Promise<string | undefined>;

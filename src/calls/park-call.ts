@@ -7,7 +7,7 @@ import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 import { move, moveAll, sameSlot } from './lifecycle.js';
 import { parkable, type CallView, type Candidates } from './call-view.js';
-import type { Line, LineCall, PersonLines } from './lines.js';
+import { LINES_SIDE_BY_SIDE, sideBySide, type Line, type LineCall, type PersonLines } from './lines.js';
 
 /**
  * A call Webex dates this much after the request still counts as up when the person asked: Webex's
@@ -168,17 +168,15 @@ async function askedAbout(deps: ParkDeps, token: string, request: ParkRequest): 
  */
 async function listLines(deps: ParkDeps, token: string, lines: Line[], chosenId: string | undefined): Promise<{ calls: LineCall[]; refused: boolean }> {
   let refused = false;
-  const listed = await Promise.all(
-    lines.map(async (line) => {
-      try {
-        return (await deps.calling.activeCalls(token, line.ownerId)).map((call): LineCall => ({ ...call, line }));
-      } catch (error) {
-        if (!(error instanceof WebexApiError && (error.kind === 'bad-request' || error.kind === 'forbidden' || error.kind === 'not-found'))) throw error;
-        refused = true;
-        return [];
-      }
-    }),
-  );
+  const listed = await sideBySide(lines, LINES_SIDE_BY_SIDE, async (line) => {
+    try {
+      return (await deps.calling.activeCalls(token, line.ownerId)).map((call): LineCall => ({ ...call, line }));
+    } catch (error) {
+      if (!(error instanceof WebexApiError && (error.kind === 'bad-request' || error.kind === 'forbidden' || error.kind === 'not-found'))) throw error;
+      refused = true;
+      return [];
+    }
+  });
   return { calls: parkable(listed.flat(), chosenId), refused };
 }
 

@@ -224,4 +224,23 @@ describe('The main line: calls on a secondary line (real bot, simulated Webex)',
     assert.ok(sent.every((r) => r.query.lineOwnerId === undefined || r.query.lineOwnerId === mainLine.id), sent.map((r) => JSON.stringify(r.query)).join());
     assert.equal(world.sim.telephony.list(sam.id).length, 1, 'Sam’s call stays with him');
   });
+
+  it('lists hundreds of secondary lines a few at a time, not all at once, and still parks the call on one of them', async () => {
+    const hal = world.addPerson('Hal Hundred', '2008');
+    world.sim.org.addMember(frontDesk.id, hal.id, rita.id);
+    const many = Array.from({ length: 200 }, (_, i) => world.sim.telephony.lines.add({ displayName: `Line ${i}`, extension: String(9000 + i), sharedWith: [hal.id] }));
+    await world.link(hal);
+    await waitFor('his lines read on linking', () => world.sim.requests.some((r) => r.path === '/telephony/config/people/me/endpoints' && r.personId === hal.id && r.answeredAt));
+    const callId = world.sim.telephony.placeIncomingCallOnLine((many[150] as SimLine).id, { name: 'Deep Line Caller' }).id;
+    // Webex 50 ms away for his lists, so requests side by side overlap.
+    world.sim.failNext({ method: 'GET', path: '/telephony/calls', delayMs: 50, personId: hal.id, times: 1000 });
+    const before = parks().length;
+
+    await world.expectBotMessage(frontDesk, () => world.say(hal, frontDesk, 'park'), 'the parked-call card');
+
+    assert.deepEqual(parks().slice(before)[0]?.body, { callId, lineOwnerId: many[150]?.id });
+    const lists = world.sim.requests.filter((r) => r.path === '/telephony/calls' && r.personId === hal.id);
+    const overlapping = Math.max(...lists.map((r) => lists.filter((o) => o.at <= r.at && (o.answeredAt ?? Infinity) > r.at).length));
+    assert.ok(overlapping <= 10, `${overlapping} of his lists were in flight at once`);
+  });
 });
