@@ -71,7 +71,17 @@ function shown(call: ParkedCall): ParkedCall {
     ...(call.handedOver ? { handedOver: shownParty(call.handedOver) } : {}),
     ...(call.note ? { note: escapeNote(call.note) } : {}),
     ...(call.ringingOn ? { ringingOn: escapeName(call.ringingOn) } : {}),
-    ...(call.line ? { line: { ...call.line, ...(call.line.name ? { name: escapeName(call.line.name) } : {}) } } : {}),
+    ...(call.line ? { line: shownLine(call.line) } : {}),
+  };
+}
+
+/** The line a call came in on: its name, number and extension are all Webex's (an admin's) text. */
+function shownLine(line: NonNullable<ParkedCall['line']>): NonNullable<ParkedCall['line']> {
+  return {
+    ...line,
+    ...(line.name ? { name: escapeName(line.name) } : {}),
+    ...(line.directNumber ? { directNumber: escapeName(line.directNumber) } : {}),
+    ...(line.extension ? { extension: escapeName(line.extension) } : {}),
   };
 }
 

@@ -213,6 +213,15 @@ describe('cards', () => {
     assert.match(textOf(parkedCallCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam' }, ringingOn: '[Pay](https://evil.example)', closedAt }).card), /on \\\[Pay\\\]/, 'escaped');
   });
 
+  it('the line a call came in on is escaped in the card and its fallback: its name, and its number and extension too (all from Webex)', () => {
+    const hostile = '[Pay](https://evil.example) <@personEmail:ceo@example.com>';
+    const onLine = waitingCard({ ...call, line: { ownerId: 'LINE', memberType: 'VIRTUAL_LINE', name: hostile, directNumber: hostile, extension: hostile } });
+    for (const text of [textOf(onLine.card), onLine.fallback]) {
+      assert.doesNotMatch(text, /(^|[^\\])\[Pay\]/, text);
+      assert.doesNotMatch(text, /<@personEmail/, text);
+    }
+  });
+
   it('the desk card and help mention `ring on`', () => {
     assert.match(textOf(rendered.desk.card), /Type `ring on` to choose which of your phones rings/);
     assert.match(HELP_TEXT, /`ring on` or `ring on desk`: Choose which of your phones rings/);
