@@ -1,5 +1,5 @@
 import type { ParkedCall } from '../storage/store.js';
-import { median, outcomeOf, tallyCalls, waitOf, type HourTally } from './figures.js';
+import { DAY_MS, median, outcomeOf, tallyCalls, waitOf, type HourTally } from './figures.js';
 import type { Period } from './period.js';
 import type { PersonCount, PersonFigures } from './report-card.js';
 import type { ReportStore } from './sources.js';
@@ -18,20 +18,38 @@ export async function spaceSummary(store: ReportStore, roomId: string, period: P
   return { summary: summarize([...kept, ...live], period), calls };
 }
 
-/** A person's own figures, from the call records (kept CLOSED_CALL_RETENTION_DAYS): the tallies name no one. */
+/**
+ * A person's own figures, from the call records (kept CLOSED_CALL_RETENTION_DAYS): the tallies name no one.
+ * Read a day at a time: the records are every space's, and a month of a busy organisation's would not fit the bot's heap.
+ */
 export async function personFigures(store: ReportStore, personId: string, period: Period): Promise<PersonFigures> {
-  const calls = await store.parkedCallsBetween(iso(period.fromMs), iso(period.toMs));
-  const parked = calls.filter((call) => call.parkedBy.personId === personId && outcomeOf(call) !== undefined);
-  const took = calls.filter((call) => outcomeOf(call) === 'taken' && (call.retrievedBy ?? call.pickedUpBy)?.personId === personId);
-  const middle = median(took.map(waitOf).filter((w): w is number => w !== undefined));
-  return {
-    parked: parked.length,
-    parkedTaken: parked.filter((call) => outcomeOf(call) === 'taken').length,
-    parkedRangBack: parked.filter((call) => outcomeOf(call) === 'rangBack').length,
-    parkedHungUp: parked.filter((call) => outcomeOf(call) === 'hungUp').length,
-    took: took.length,
-    ...(middle === undefined ? {} : { medianWaitTaken: middle }),
-  };
+  const counts = { parked: 0, parkedTaken: 0, parkedRangBack: 0, parkedHungUp: 0, took: 0 };
+  const waits: number[] = [];
+  for (const [fromMs, toMs] of dayWindows(period.fromMs, period.toMs)) {
+    for (const call of await store.parkedCallsBetween(iso(fromMs), iso(toMs))) {
+      const outcome = outcomeOf(call);
+      if (outcome !== undefined && call.parkedBy.personId === personId) {
+        counts.parked += 1;
+        if (outcome === 'taken') counts.parkedTaken += 1;
+        if (outcome === 'rangBack') counts.parkedRangBack += 1;
+        if (outcome === 'hungUp') counts.parkedHungUp += 1;
+      }
+      if (outcome === 'taken' && (call.retrievedBy ?? call.pickedUpBy)?.personId === personId) {
+        counts.took += 1;
+        const wait = waitOf(call);
+        if (wait !== undefined) waits.push(wait);
+      }
+    }
+  }
+  const middle = median(waits);
+  return { ...counts, ...(middle === undefined ? {} : { medianWaitTaken: middle }) };
+}
+
+/** [from, to) cut into windows of a day at most; each starts where the last ended, so an hour aligned start keeps every hour in one window. */
+function dayWindows(fromMs: number, toMs: number): [number, number][] {
+  const windows: [number, number][] = [];
+  for (let start = fromMs; start < toMs; start += DAY_MS) windows.push([start, Math.min(start + DAY_MS, toMs)]);
+  return windows;
 }
 
 /** The fewest people whose counts a space's report may show: fewer would single someone out. */
@@ -63,14 +81,21 @@ export async function keepSettledHours(store: ReportStore, nowMs: number, record
   const fromMs = Math.ceil((nowMs - recordsRetentionMs) / 3_600_000) * 3_600_000;
   const toMs = Math.floor((nowMs - settleMs) / 3_600_000) * 3_600_000;
   if (toMs <= fromMs) return 0;
-  const calls = await store.parkedCallsBetween(iso(fromMs), iso(toMs));
-  const byRoom = new Map<string, ParkedCall[]>();
-  for (const call of calls) byRoom.set(call.roomId, [...(byRoom.get(call.roomId) ?? []), call]);
   let kept = 0;
-  for (const [roomId, roomCalls] of byRoom) {
-    const settled: HourTally[] = tallyCalls(roomCalls).filter((t) => t.waiting === 0);
-    await store.keepReportHours(roomId, settled);
-    kept += settled.length;
+  // A day of records at a time (every space's): the whole retention of a busy organisation would not fit the bot's heap.
+  // The windows start on the hour, so each hour is tallied from all its records at once.
+  for (const [windowFrom, windowTo] of dayWindows(fromMs, toMs)) {
+    const byRoom = new Map<string, ParkedCall[]>();
+    for (const call of await store.parkedCallsBetween(iso(windowFrom), iso(windowTo))) {
+      const roomCalls = byRoom.get(call.roomId) ?? [];
+      roomCalls.push(call);
+      byRoom.set(call.roomId, roomCalls);
+    }
+    for (const [roomId, roomCalls] of byRoom) {
+      const settled: HourTally[] = tallyCalls(roomCalls).filter((t) => t.waiting === 0);
+      await store.keepReportHours(roomId, settled);
+      kept += settled.length;
+    }
   }
   return kept;
 }
