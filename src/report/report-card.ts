@@ -1,5 +1,6 @@
 import { cardTime, expand, type RenderedCard } from '../cards/render.js';
 import { escapeName } from '../chat/markdown.js';
+import { LIST_MAX_ITEMS } from '../chat/limits.js';
 import { HOUR_MS, humanWait } from './figures.js';
 import { busiestHourInstant, type Bucket, type Summary } from './summary.js';
 
@@ -78,7 +79,7 @@ export function spaceReportCard(summary: Summary, nowMs: number, people: PersonC
   const waiting = summary.totals.waiting
     ? `${summary.totals.waiting} of these calls are still waiting: they count as parked, and their outcome and wait are not in the figures yet.`
     : '';
-  const shownPeople = people.map((p) => ({ name: escapeName(p.name), taken: String(p.taken) }));
+  const shownPeople = peopleRows(people);
   const barsTitle = summary.period.bucketMs === HOUR_MS ? 'Calls parked per hour (UTC)' : 'Calls parked per day (UTC)';
   const title = `Front desk report: ${summary.period.title}`;
   const card = expand('report', {
@@ -96,6 +97,18 @@ export function spaceReportCard(summary: Summary, nowMs: number, people: PersonC
   const plainFacts = facts.map((f) => `- ${f.title}: ${f.value.replace(/\{\{TIME\(([^)]+)\)\}\}/g, (_m, iso: string) => `${iso.slice(11, 16)} UTC`)}`);
   const fallback = [`**${title}**`, ...plainFacts, ...(waiting ? [waiting] : []), ...(bars.length ? ['```', ...bars, '```'] : [])].join('\n');
   return { card, fallback };
+}
+
+/**
+ * The people rows of a space's report: the first `LIST_MAX_ITEMS` as they come (alphabetically, never
+ * ranked), the rest counted in one row, so a large team's report stays within the card budget.
+ */
+function peopleRows(people: PersonCount[]): { name: string; taken: string }[] {
+  const shown = people.slice(0, LIST_MAX_ITEMS).map((p) => ({ name: escapeName(p.name), taken: String(p.taken) }));
+  const rest = people.slice(LIST_MAX_ITEMS);
+  if (rest.length === 0) return shown;
+  const taken = rest.reduce((sum, p) => sum + p.taken, 0);
+  return [...shown, { name: `${rest.length} more people took ${taken} calls`, taken: String(taken) }];
 }
 
 /** `report me`: the person's own calls, in a 1:1 space only. */

@@ -93,6 +93,16 @@ describe('report: figures, card and command', () => {
     assert.match(JSON.stringify(card), /"title":"Eve","value":"2"/);
   });
 
+  it('lists the first people alphabetically and counts the rest, so a large team’s report stays within the card budget', () => {
+    const people = Array.from({ length: 300 }, (_, i) => ({ name: `${String(i).padStart(3, '0')} ${'A very long display name '.repeat(4)}`, taken: 2 }));
+    const { card } = spaceReportCard(summarize(tallyCalls([]), periodOf('month', now)), now, people);
+    assert.ok(utf8Bytes(JSON.stringify(card)) <= CARD_MAX_BYTES, `${utf8Bytes(JSON.stringify(card))} bytes`);
+    const text = JSON.stringify(card);
+    assert.match(text, /"title":"000 A very/, 'the first alphabetically');
+    assert.ok(!text.includes('"title":"299 '), 'not every one');
+    assert.match(text, /280 more people took 560 calls/);
+  });
+
   it('gives a person their own figures, and says when records no longer reach back that far', () => {
     const { card, fallback } = personReportCard({ parked: 3, parkedTaken: 2, parkedRangBack: 1, parkedHungUp: 0, took: 4, medianWaitTaken: 50 }, 'the last 30 days', now, 'Calls are kept with names for 7 days only, so these figures start then.');
     assert.deepEqual(problemsAt13(card), []);
