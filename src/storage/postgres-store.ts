@@ -14,6 +14,8 @@ const MIGRATION_LOCK = 72_731_001;
 /** BIGINT's type id: epoch milliseconds, well within a JavaScript number, read as one (pg gives strings). */
 const INT8_OID = 20;
 
+const parseTypes = ((oid: number, format?: 'text' | 'binary'): unknown => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser;
+
 /** PostgreSQL's SQL where it differs from SQLite's. The record column is TEXT: read and written as jsonb. */
 const POSTGRES: Dialect = {
   json: (column) => `CAST(${column} AS jsonb)`,
@@ -40,7 +42,7 @@ export class PostgresDriver implements SqlDriver {
       max: 10,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       keepAlive: true,
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+      types: { getTypeParser: parseTypes },
     });
     this.pool.on('error', onIdleError);
   }

@@ -53,15 +53,15 @@ export function andThen<T, U>(value: Now<T>, next: (value: T) => U): Now<U> {
 /** The SQL the two databases write differently, each piece named for what it does. */
 export interface Dialect {
   /** A JSON text column as a value the `->` and `->>` operators read (both take a field's name): PostgreSQL reads only `jsonb`. */
-  json(column: string): string;
+  json: (column: string) => string;
   /**
    * The JSON text `column` with each top-level field of the JSON object `patch` (a parameter)
    * replaced whole, not merged, and a field set to null removed: SQLite has `json_patch` (which
    * merges), PostgreSQL `||` (which keeps nulls).
    */
-  withFields(column: string, patch: string): string;
+  withFields: (column: string, patch: string) => string;
   /** `expression` is one of the texts of the list parameter `list`: PostgreSQL binds arrays, SQLite reads JSON. */
-  oneOf(expression: string, list: string): string;
+  oneOf: (expression: string, list: string) => string;
   /**
    * The row locks a read in a transaction takes, for what the transaction writes next (`forUpdate`)
    * or to hold what it checked until it commits (`forShare`). Empty on SQLite, whose write
