@@ -57,6 +57,9 @@ export function* migrate(): Steps<void> {
 const fence = (dialect: Dialect, n: number): string =>
   `(CAST($${n} AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM inbox WHERE event_key = $${n} AND attempts = CAST($${n + 1} AS INTEGER)${dialect.forShare}))`;
 
+/** Whether attempt `$2` is still the current attempt at event `$1`: the fence, read on its own. */
+const HOLDS = 'SELECT 1 AS held FROM inbox WHERE event_key = $1 AND attempts = $2';
+
 const fenceValues = (attempt: Attempt | undefined): [string | null, number | null] => (attempt ? [attempt.eventKey, attempt.attempt] : [null, null]);
 
 /**
@@ -104,8 +107,7 @@ export class SqlStore implements Store {
     const attempt = currentAttempt();
     const { json, forShare, forUpdate, withFields } = this.dialect;
     return this.driver.transaction(function* () {
-      const fenced = attempt ? yield* step(`SELECT 1 AS held FROM inbox WHERE event_key = $1 AND attempts = $2${forShare}`, attempt.eventKey, attempt.attempt) : undefined;
-      if (attempt && !fenced?.rows.length) throw new SupersededError(attempt);
+      if (attempt && !(yield* step(`${HOLDS}${forShare}`, attempt.eventKey, attempt.attempt)).rows.length) throw new SupersededError(attempt);
       const { rows } = yield* step<{ previous: string | null }>(`SELECT ${json('record')} ->> '${field}' AS previous FROM parked_calls WHERE id = $1${forUpdate}`, id);
       yield* step(`UPDATE parked_calls SET record = ${withFields('record', '$1')} WHERE id = $2`, JSON.stringify(patch), id);
       return rows[0]?.previous ?? undefined;
@@ -328,7 +330,7 @@ export class SqlStore implements Store {
   }
 
   async attemptHolds(eventKey: string, attempt: number): Promise<boolean> {
-    return (await this.row('SELECT 1 AS held FROM inbox WHERE event_key = $1 AND attempts = $2', eventKey, attempt)) !== undefined;
+    return (await this.row(HOLDS, eventKey, attempt)) !== undefined;
   }
 
   async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {
