@@ -19,10 +19,9 @@ const parseTypes = ((oid: number, format?: 'text' | 'binary'): unknown => (oid =
 /** PostgreSQL's SQL where it differs from SQLite's. The record column is TEXT: read and written as jsonb. */
 const POSTGRES: Dialect = {
   json: (column) => `CAST(${column} AS jsonb)`,
-  withFields: (column, patch) =>
-    `CAST((CAST(${column} AS jsonb) - ARRAY(SELECT jsonb_object_keys(CAST(${patch} AS jsonb)))) || jsonb_strip_nulls(CAST(${patch} AS jsonb)) AS TEXT)`,
+  withFields: (column, patch, { removed }) =>
+    `CAST(CAST(${column} AS jsonb)${removed.map((name) => ` - '${name}'`).join('')} || CAST(${patch} AS jsonb) AS TEXT)`,
   oneOf: (expression, list) => `${expression} = ANY(CAST(${list} AS text[]))`,
-  forUpdate: ' FOR UPDATE',
   forShare: ' FOR SHARE',
 };
 

@@ -50,24 +50,49 @@ export function andThen<T, U>(value: Now<T>, next: (value: T) => U): Now<U> {
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
+/** A change of a JSON record's top-level fields: `json`, the value of the fields set, to bind as `Dialect.withFields`'s patch. */
+export interface FieldChange {
+  json: string;
+  set: readonly string[];
+  removed: readonly string[];
+}
+
+/** Field names go into the SQL text: only plain names, which a record's own are. */
+const FIELD_NAME = /^\w+$/;
+
+/** The change that sets each field of `fields` and removes each one that is null (undefined ones are left alone). */
+export function fieldChange(fields: object): FieldChange {
+  const values: Record<string, unknown> = {};
+  const set: string[] = [];
+  const removed: string[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (!FIELD_NAME.test(name)) throw new Error(`Not a field name a record has: ${JSON.stringify(name)}`);
+    if (value === null) removed.push(name);
+    else {
+      set.push(name);
+      values[name] = value;
+    }
+  }
+  return { json: JSON.stringify(values), set, removed };
+}
+
 /** The SQL the two databases write differently, each piece named for what it does. */
 export interface Dialect {
   /** A JSON text column as a value the `->` and `->>` operators read (both take a field's name): PostgreSQL reads only `jsonb`. */
   json: (column: string) => string;
   /**
-   * The JSON text `column` with each top-level field of the JSON object `patch` (a parameter)
-   * replaced whole, not merged, and a field set to null removed: SQLite has `json_patch` (which
-   * merges), PostgreSQL `||` (which keeps nulls).
+   * The JSON text `column` with the fields `change.set` replaced whole (not merged) by those of the
+   * JSON object parameter `patch`, and the fields `change.removed` removed: SQLite sets each by its
+   * path (`json_set`, `json_remove`), PostgreSQL joins objects (`||`, `-`).
    */
-  withFields: (column: string, patch: string) => string;
+  withFields: (column: string, patch: string, change: FieldChange) => string;
   /** `expression` is one of the texts of the list parameter `list`: PostgreSQL binds arrays, SQLite reads JSON. */
   oneOf: (expression: string, list: string) => string;
   /**
-   * The row locks a read in a transaction takes, for what the transaction writes next (`forUpdate`)
-   * or to hold what it checked until it commits (`forShare`). Empty on SQLite, whose write
-   * transaction (BEGIN IMMEDIATE) holds the whole database.
+   * The lock a fenced write takes on the inbox row it checks, held until it commits, so that a
+   * takeover comes wholly before or after it. Empty on SQLite, whose every write locks the database.
    */
-  forUpdate: string;
   forShare: string;
 }
 

@@ -1,6 +1,6 @@
 import { MIGRATIONS } from './migrations.js';
 import { currentAttempt, SupersededError, type Attempt } from '../fence.js';
-import { andThen, script, step, type Dialect, type Now, type Row, type SqlDriver, type SqlValue, type Steps } from './sql-driver.js';
+import { andThen, fieldChange, script, step, type Dialect, type Now, type Row, type SqlDriver, type SqlValue, type Steps } from './sql-driver.js';
 import {
   PRUNE_INTERVAL_MS,
   SEEN_EVENT_TTL_MS,
@@ -100,18 +100,21 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Sets `field` of the call's record, atomically, and returns what it held: one transaction that
-   * checks the fence first (and holds it), then reads the old value (locked for the write) and writes.
+   * Sets `field` of the call's record and returns what it held, as a compare-and-set: the write goes
+   * through only while the field still holds what was read (and the fence holds); if another write
+   * came between, it reads again. Two statements on either database, no transaction to hold open.
    */
-  private attach(id: string, field: 'cardMessageId' | 'privateCard', patch: object): Now<string | undefined> {
-    const attempt = currentAttempt();
-    const { json, forShare, forUpdate, withFields } = this.dialect;
-    return this.driver.transaction(function* () {
-      if (attempt && !(yield* step(`${HOLDS}${forShare}`, attempt.eventKey, attempt.attempt)).rows.length) throw new SupersededError(attempt);
-      const { rows } = yield* step<{ previous: string | null }>(`SELECT ${json('record')} ->> '${field}' AS previous FROM parked_calls WHERE id = $1${forUpdate}`, id);
-      yield* step(`UPDATE parked_calls SET record = ${withFields('record', '$1')} WHERE id = $2`, JSON.stringify(patch), id);
-      return rows[0]?.previous ?? undefined;
-    });
+  private async attach(id: string, field: 'cardMessageId' | 'privateCard', fields: object): Promise<string | undefined> {
+    const { json, withFields } = this.dialect;
+    const change = fieldChange(fields);
+    const read = `SELECT ${json('record')} ->> '${field}' AS previous FROM parked_calls WHERE id = $1`;
+    const write = `UPDATE parked_calls SET record = ${withFields('record', '$1', change)}
+      WHERE id = $2 AND (${json('record')} ->> '${field}') IS NOT DISTINCT FROM $3 AND ${fence(this.dialect, 4)}`;
+    for (;;) {
+      const row = await this.row<{ previous: string | null }>(read, id);
+      if (await this.fencedChange(write, change.json, id, row?.previous ?? null)) return row?.previous ?? undefined;
+      if (!row) return undefined;
+    }
   }
 
   async saveParkedCall(call: ParkedCall): Promise<void> {
@@ -156,7 +159,8 @@ export class SqlStore implements Store {
 
   async oweCard(id: string, atIso: string): Promise<void> {
     const { json, withFields } = this.dialect;
-    await this.changes(`UPDATE parked_calls SET record = ${withFields('record', '$1')} WHERE id = $2 AND (${json('record')} ->> 'cardOwedAt') IS NULL`, JSON.stringify({ cardOwedAt: atIso }), id);
+    const change = fieldChange({ cardOwedAt: atIso });
+    await this.changes(`UPDATE parked_calls SET record = ${withFields('record', '$1', change)} WHERE id = $2 AND (${json('record')} ->> 'cardOwedAt') IS NULL`, change.json, id);
   }
 
   async owedCards(sinceIso: string): Promise<ParkedCall[]> {
@@ -185,13 +189,14 @@ export class SqlStore implements Store {
   async moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean> {
     const columns = movedColumns(move);
     // Each changed field is replaced whole: a nested object (a caller) never keeps keys the new one lacks.
+    const change = fieldChange(move.changes);
     return this.fencedChange(
-      `UPDATE parked_calls SET state = $1, record = ${this.dialect.withFields('record', '$2')}, claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
+      `UPDATE parked_calls SET state = $1, record = ${this.dialect.withFields('record', '$2', change)}, claimed_by = NULL, claimed_at = NULL, claim_key = NULL,
          park_number = COALESCE($3, park_number), handed_call_id = COALESCE($4, handed_call_id), closed_at = COALESCE(CAST($5 AS BIGINT), closed_at)
        WHERE id = $6 AND ${this.dialect.oneOf('state', '$7')} AND (CAST($8 AS TEXT) IS NULL OR claimed_by = $8) AND (CAST($9 AS TEXT) IS NULL OR handed_call_id = $9)
          AND ${fence(this.dialect, 10)}`,
       move.to,
-      JSON.stringify(move.changes),
+      change.json,
       columns.parkNumber,
       columns.handedCallId,
       columns.closedAt,

@@ -21,15 +21,15 @@ export const SQLITE_PRAGMAS = ['busy_timeout = 5000', 'journal_mode = WAL', 'syn
  */
 const RUNNING_BUSY_TIMEOUT_MS = 1000;
 
-/**
- * SQLite's SQL where it differs from PostgreSQL's. `withFields`: the record without the patch's fields
- * (a patch of nulls, as `json_patch` removes null fields), then the patch laid on.
- */
+/** SQLite's SQL where it differs from PostgreSQL's. */
 const SQLITE: Dialect = {
   json: (column) => column,
-  withFields: (column, patch) => `json_patch(json_patch(${column}, (SELECT json_group_object(key, NULL) FROM json_each(${patch}))), ${patch})`,
+  withFields: (column, patch, { set, removed }) => {
+    const path = (name: string): string => `'$.${name}'`;
+    const withSet = set.length ? `json_set(${column}, ${set.map((name) => `${path(name)}, ${patch} -> ${path(name)}`).join(', ')})` : column;
+    return removed.length ? `json_remove(${withSet}, ${removed.map(path).join(', ')})` : withSet;
+  },
   oneOf: (expression, list) => `${expression} IN (SELECT value FROM json_each(${list}))`,
-  forUpdate: '',
   forShare: '',
 };
 
@@ -88,7 +88,8 @@ export class SqliteDriver implements SqlDriver {
 
   run<R = Row>(sql: string, values: readonly SqlValue[] = []): Result<R> {
     const { statement, order, returnsRows } = this.prepared(sql);
-    const bound = order.map((index) => bindable(values[index] ?? null));
+    const bound = new Array<SQLInputValue>(order.length);
+    for (let i = 0; i < order.length; i += 1) bound[i] = bindable(values[order[i] as number] ?? null);
     if (!returnsRows) return { rows: [], changes: Number(statement.run(...bound).changes) };
     const rows = statement.all(...bound) as R[];
     return { rows, changes: rows.length };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SqliteDriver } from '../../src/storage/sqlite-store.js';
 import { PostgresDriver } from '../../src/storage/postgres-store.js';
 import { migrate } from '../../src/storage/sql-store.js';
-import { step, type SqlDriver } from '../../src/storage/sql-driver.js';
+import { fieldChange, step, type SqlDriver } from '../../src/storage/sql-driver.js';
 import { freshDatabase } from '../support/postgres.js';
 
 /**
@@ -52,10 +52,11 @@ function driverContract(open: () => Promise<{ driver: SqlDriver; cleanUp: () => 
   });
 
   it('replaces JSON fields whole, removes those set to null, and keeps the rest (Dialect.withFields)', async () => {
-    await driver.run('INSERT INTO call_views (person_id, view, version) VALUES ($1, $2, 1)', ['P', JSON.stringify({ caller: { name: 'Acme', number: '1' }, kept: 2, gone: 3 })]);
-    await driver.run(`UPDATE call_views SET view = ${driver.dialect.withFields('view', '$1')} WHERE person_id = $2`, [JSON.stringify({ caller: { name: 'Bo' }, gone: null, added: [1] }), 'P']);
+    await driver.run('INSERT INTO call_views (person_id, view, version) VALUES ($1, $2, 1)', ['P', JSON.stringify({ caller: { name: 'Acme', number: '1' }, kept: 2, gone: 3, left: 4 })]);
+    const change = fieldChange({ caller: { name: 'Bo' }, gone: null, added: [1], left: undefined });
+    await driver.run(`UPDATE call_views SET view = ${driver.dialect.withFields('view', '$1', change)} WHERE person_id = $2`, [change.json, 'P']);
     const { rows } = await driver.run<{ view: string; name: string }>(`SELECT view, ${driver.dialect.json('view')} -> 'caller' ->> 'name' AS name FROM call_views`);
-    assert.deepEqual(JSON.parse(rows[0]?.view ?? ''), { caller: { name: 'Bo' }, kept: 2, added: [1] });
+    assert.deepEqual(JSON.parse(rows[0]?.view ?? ''), { caller: { name: 'Bo' }, kept: 2, added: [1], left: 4 });
     assert.equal(rows[0]?.name, 'Bo');
   });
 
