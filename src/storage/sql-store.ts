@@ -63,8 +63,12 @@ const HOLDS = 'SELECT 1 AS held FROM inbox WHERE event_key = $1 AND attempts = $
 const fenceValues = (attempt: Attempt | undefined): [string | null, number | null] => (attempt ? [attempt.eventKey, attempt.attempt] : [null, null]);
 
 /**
- * The store, on either database: every query written once over a `SqlDriver`. A new table is a
- * migration appended to src/storage/migrations.ts and its queries here; nothing per database.
+ * The store, on either database: every query written once over a `SqlDriver`. A new table or query:
+ * a migration appended to src/storage/migrations.ts (SQL both accept), the method on `Store`
+ * (store.ts), its SQL here with `$1`-numbered parameters, and its case in
+ * test/storage/store-contract.ts, which runs on both. Nothing per database, unless the two write it
+ * differently: then a named piece of `Dialect` (src/storage/sql-driver.ts), written in each adapter
+ * and held to the same result by test/storage/sql-driver.test.ts.
  */
 export class SqlStore implements Store {
   private lastPrunedAt = 0;
