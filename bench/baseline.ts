@@ -38,7 +38,8 @@ export class Baseline {
     private readonly senders: Sender[],
   ) {}
 
-  static async start(options: { entry: string; likeForLike: boolean; senders: number; rttMs?: number }): Promise<Baseline> {
+  /** `spaces`: rooms the bot is in besides each sender's own, shared out among the senders (the many-spaces phase). */
+  static async start(options: { entry: string; likeForLike: boolean; senders: number; rttMs?: number; spaces?: number }): Promise<Baseline> {
     const sim = await startSimulator({ rttMs: options.rttMs ?? 0 });
     const bot = sim.org.addPerson({ displayName: 'Baseline Bot', email: 'baseline@webex.bot', type: 'bot' });
     const port = await freePort();
@@ -52,7 +53,7 @@ export class Baseline {
         WEBHOOK_SECRET,
         ...(options.likeForLike ? { BASELINE_PEOPLE_BATCHER_WAIT_MS: '1' } : {}),
       },
-      { entry: options.entry, ready: '"event":"baseline-ready"', ...(options.likeForLike ? {} : { nodeOptions: [] }) },
+      { entry: options.entry, ready: '"event":"baseline-ready"', ...(options.likeForLike ? {} : { nodeOptions: [], nodeEnv: {} }) },
     );
     // The spaces exist before the baseline starts, as a bot's spaces usually do: the framework drops a message
     // that arrives while it still spawns for the space's membership event (its roomsSpawningNow guard), so a
@@ -61,8 +62,12 @@ export class Baseline {
       const person = sim.org.addPerson({ displayName: `Sender ${i}`, email: `sender${i}@example.com` });
       return { person, token: sim.org.issueToken(person.id, 'access', ['spark:all']), room: sim.org.createRoom(person.id, `Room ${i}`, [bot.id]) };
     });
+    const spaces = Array.from({ length: options.spaces ?? 0 }, (_, i) => {
+      const sender = senders[i % senders.length] as Sender;
+      return { ...sender, room: sim.org.createRoom(sender.person.id, `Team ${i}`, [bot.id]) };
+    });
     await process.start();
-    return new Baseline(sim, new Timeline(sim), process, bot, senders);
+    return new Baseline(sim, new Timeline(sim), process, bot, [...senders, ...spaces]);
   }
 
   /** The `i`th message of the run, from sender `i` modulo their number: the first from each also makes the framework discover its space. */
@@ -81,6 +86,15 @@ export class Baseline {
     const cardAnswered = card.answeredAt ?? card.at;
     const ofFlow = this.sim.requests.slice(from).filter((r) => r.tokenKind === 'bot' && r.at >= sentAt && (r.answeredAt ?? Infinity) <= cardAnswered);
     return { latency: card.at - sentAt, toCard: cardAnswered - sentAt, roundTrips: sequentialRoundTrips(ofFlow) };
+  }
+
+  /** One message in each of the `spaces` rooms, `workers` at a time: the framework discovers each space. */
+  async askEverySpace(spaces: number, workers: number): Promise<void> {
+    const first = this.senders.length - spaces;
+    let next = first;
+    await Promise.all(Array.from({ length: workers }, async () => {
+      for (let i = next++; i < this.senders.length; i = next++) await this.flow(i);
+    }));
   }
 
   /** Every sender sends one message after another for `seconds` (or until `maxFlows` in all). */

@@ -1,13 +1,15 @@
 /** One park flow then one retrieve flow, as Webex clients drive them, with the Webex calls each made. */
 import type { World, TestPerson } from '../test/support/world.js';
 import { submitButtons } from '../test/support/world.js';
-import type { SimMessage, SimRequestRecord, SimRoom } from '../src/simulator/model.js';
+import type { SimLine, SimMessage, SimRequestRecord, SimRoom } from '../src/simulator/model.js';
 import { bodyMentions, endpointOf, sequentialRoundTrips, type Timeline } from './measure.js';
 
 export interface Worker {
   parker: TestPerson;
   retriever: TestPerson;
   room: SimRoom;
+  /** A secondary line on the parker's phone (the main number): her calls come in on it, when set. */
+  line?: SimLine;
 }
 
 export interface FlowTimes {
@@ -55,7 +57,9 @@ export async function parkAndRetrieve(world: World, timeline: Timeline, worker: 
   const people = new Set([worker.parker.id, worker.retriever.id]);
   // Of one width, so that no caller's name starts another's (caller 1 and caller 12): cards are told apart by it.
   const caller = `Bench caller ${String((flowCounter += 1)).padStart(7, '0')}`;
-  world.sim.telephony.placeIncomingCall({ toPersonId: worker.parker.id, from: { name: caller, number: '+15550100' } });
+  const from = { name: caller, number: '+15550100' };
+  if (worker.line) world.sim.telephony.placeIncomingCallOnLine(worker.line.id, from);
+  else world.sim.telephony.placeIncomingCall({ toPersonId: worker.parker.id, from });
   await pause();
   const firstPark = world.sim.requests.length;
   const cardPosted = timeline.next(`park card for ${caller}`, (r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && bodyMentions(r, caller));

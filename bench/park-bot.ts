@@ -18,7 +18,7 @@ export class ParkBotBench {
    * `restart`: the bot starts afresh once everyone has linked, so each worker's first flow is a
    * first-time sender's (its lookup, its space's discovery, no call view yet) and the rest returning.
    */
-  static async start(options: { entry: string; workers: number; rttMs?: number; restart: boolean }): Promise<ParkBotBench> {
+  static async start(options: { entry: string; workers: number; rttMs?: number; restart: boolean; secondaryLines?: boolean }): Promise<ParkBotBench> {
     const world = await World.create({ entry: options.entry, simulator: { rttMs: options.rttMs ?? 0 } });
     // Every space exists before the bot starts: the framework drops a message that arrives while it still
     // spawns for a space it was just added to, which at a network's distance takes long enough to catch `link`.
@@ -27,7 +27,11 @@ export class ParkBotBench {
       const retriever = world.addPerson(`Retriever ${i}`, String(5000 + i));
       world.directSpace(parker);
       world.directSpace(retriever);
-      return { parker, retriever, room: world.groupSpace(`Desk ${i}`, [parker, retriever]) };
+      // With `secondaryLines`, each parker's calls come in on a main line shared onto her phone (issue 26).
+      const line = options.secondaryLines
+        ? world.sim.telephony.lines.add({ displayName: 'Main line', extension: String(8000 + i), phoneNumber: `+1408555${String(i).padStart(4, '0')}`, sharedWith: [parker.id] })
+        : undefined;
+      return { parker, retriever, room: world.groupSpace(`Desk ${i}`, [parker, retriever]), ...(line ? { line } : {}) };
     });
     await world.start();
     const timeline = new Timeline(world.sim);

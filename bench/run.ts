@@ -13,6 +13,7 @@ import { beforeAfterTable, type Before } from './report.js';
 import { Baseline, type BaselineFlow } from './baseline.js';
 import { baselineFigures, benchSideBySide } from './side-by-side.js';
 import { flowsAtDistance } from './network.js';
+import { benchCharts } from './charts.js';
 import type { FlowTimes } from './flows.js';
 
 const { values: args } = parseArgs({
@@ -33,6 +34,9 @@ const { values: args } = parseArgs({
     'linked-seconds': { type: 'string', default: '120' },
     // Requests per HTTP client in the fetch / undici comparison.
     'http-requests': { type: 'string', default: '5000' },
+    // Report charts drawn in this process, and `report month` asked of the bot, one at a time.
+    charts: { type: 'string', default: '50' },
+    reports: { type: 'string', default: '20' },
     out: { type: 'string', default: join(__dirname, 'results.json') },
     // Run the TypeScript sources through tsx instead of the built JavaScript (the test suite's smoke run).
     'from-source': { type: 'boolean', default: false },
@@ -41,6 +45,8 @@ const { values: args } = parseArgs({
 /** The bot runs with the same node flags as `npm start` (its heap cap among them). */
 const startScript = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
 process.env.BOT_NODE_OPTIONS ??= /node (.*?) ?dist\/main\.js/.exec(startScript)?.[1] ?? '';
+/** And with its allocator settings (`MALLOC_ARENA_MAX`), which glibc reads from the environment only. */
+process.env.BOT_NODE_ENV ??= [...startScript.matchAll(/\bMALLOC_\w+=\S+/g)].map((match) => match[0]).join(' ');
 const BOT_ENTRY = args['from-source'] ? join('src', 'main.ts') : join('dist', 'main.js');
 const BASELINE_ENTRY = args['from-source'] ? join('bench', 'baseline-bot.ts') : join('dist-bench', 'bench', 'baseline-bot.js');
 const WORKERS = Number(args.workers);
@@ -84,10 +90,11 @@ async function main(): Promise<void> {
   const distant = RTT_MS > 0 ? await flowsAtDistance({ botEntry: BOT_ENTRY, baselineEntry: BASELINE_ENTRY, rttMs: RTT_MS, workers: WORKERS, flows: SEQUENTIAL_FLOWS }) : undefined;
   const atRtt = distant ? waited(distant.bot, distant.baseline) : waited(side.sequential.slice(WORKERS), side.baselineSequential.slice(WORKERS));
   const spaces = [];
-  for (const count of SPACE_COUNTS) spaces.push(await benchSpaces(BOT_ENTRY, count, WORKERS));
+  for (const count of SPACE_COUNTS) spaces.push(await benchSpaces(BOT_ENTRY, BASELINE_ENTRY, count, WORKERS));
   const linkedPeople = [];
   for (const count of LINKED_COUNTS) linkedPeople.push(await benchLinkedPeople(BOT_ENTRY, count, Number(args['linked-seconds'])));
   const httpClients = await benchHttpClients(Number(args['http-requests']));
+  const charts = await benchCharts(BOT_ENTRY, Number(args.charts), Number(args.reports));
 
   const parkBot = {
     ...side.parkBot,
@@ -108,13 +115,14 @@ async function main(): Promise<void> {
   const results = {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-    settings: { fromSource: args['from-source'], workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS, rounds: ROUNDS, rttMs: RTT_MS, botNodeOptions: process.env.BOT_NODE_OPTIONS },
+    settings: { fromSource: args['from-source'], workers: WORKERS, targetRecords: TARGET_RECORDS, maxSeconds: MAX_SECONDS, sequentialFlows: SEQUENTIAL_FLOWS, rounds: ROUNDS, rttMs: RTT_MS, botNodeOptions: process.env.BOT_NODE_OPTIONS, botNodeEnv: process.env.BOT_NODE_ENV },
     parkBot,
     baseline: { likeForLike: baseline, stock: stockBaseline },
     tailP99OverP50: tail,
     spaces,
     linkedPeople,
     httpClients,
+    charts,
     // Against the like-for-like baseline: the same SDK settings and Node flags as the bot.
     ratiosToBaseline: {
       parkFlowP50Latency: ratio(latency.parkFlow.p50, baseline.latencyMs.p50),
@@ -135,7 +143,9 @@ async function main(): Promise<void> {
       'one at a time, zero distance: retrieve p99/p50 <= like-for-like baseline': tail.retrieve <= tail.baseline,
       [`events/s >= like-for-like baseline (median of ${ROUNDS} rounds)`]: parkBot.throughput.eventsPerSecond >= baseline.throughput.eventsPerSecond,
       'peak RSS <= 200 MB (records)': parkBot.memory.peakRssMb <= 200,
+      [`peak RSS <= 200 MB (${Number(args.reports)} reports with charts)`]: charts.botPeakRssMb <= 200,
       ...Object.fromEntries(spaces.map((s) => [`peak RSS <= 200 MB and still up (${s.spaces} spaces)`, s.stillUp && s.afterEverySpaceSpoke.peakRssMb <= 200])),
+      ...Object.fromEntries(spaces.map((s) => [`peak RSS <= 1.1 x like-for-like baseline's (${s.spaces} spaces)`, s.afterEverySpaceSpoke.peakRssMb <= 1.1 * s.baseline.peakRssMb])),
       ...Object.fromEntries(
         linkedPeople.flatMap((l) => [
           [`peak RSS <= 200 MB (${l.linkedPeople} linked people)`, l.peakRssMb <= 200],
@@ -173,6 +183,8 @@ async function main(): Promise<void> {
       `peak ${l.upkeepPeakPerSecond}/s, ${l.upkeepRequestsFirst10s} in the first 10 s; start ${(l.startUpMs / 1000).toFixed(1)} s; peak RSS ${l.peakRssMb} MB; ` +
       `Webex calls per park ${l.callsPerPark}, per retrieve ${l.callsPerRetrieve}`,
   );
+  const chartLine = `Report chart (a month, 30 bars): ${charts.chartMs.p50} ms p50, ${charts.chartMs.p99} ms p99 in a renderer process of its own (peak RSS ${charts.rendererPeakRssMb} MB), ${Math.round(charts.pngBytes / 1024)} KB; report month → chart posted ${charts.reportToChartMs.p50} ms p50; bot peak RSS ${charts.botPeakRssMb} MB`;
+  linkedTable.push(chartLine);
   const targets = Object.entries(results.targets).map(([target, met]) => `${met ? 'met    ' : 'not met'}  ${target}`);
   process.stdout.write(`${table}\n${linkedTable.map((line) => `\n${line}`).join('')}\n\nTargets:\n${targets.join('\n')}\n\nEvery figure: ${args.out} (see bench/README.md)\n`);
 }

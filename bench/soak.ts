@@ -1,17 +1,26 @@
 /**
  * `npm run soak`: a chaos run. Three bot instances on one PostgreSQL behind a load balancer, people
- * parking and tapping Retrieve without pause, and on a seeded schedule: an instance killed with
- * SIGKILL, PostgreSQL stopped and started, Webex answering 503 or 429 for a while, webhook deliveries
- * delayed, duplicated and reordered. Afterwards the simulator's own record is checked: every park
- * asked was parked once with one card, or answered with a reason; no call was retrieved twice; each
- * card's last state matches what happened at Webex; no delivery was acted on twice. Prints the
- * figures and exits non-zero on any violation. `npm test` runs a 20-second version.
+ * parking (some `park for @colleague`) and tapping Retrieve without pause, and on a seeded schedule:
+ * an instance killed with SIGKILL; PostgreSQL stopped and started; Webex answering 503 or 429 for a
+ * while; webhook deliveries delayed, duplicated and reordered; an instance stopped with SIGSTOP past
+ * the event lease right after it took a delivery, then resumed; every instance's spool disk full for a
+ * moment during a database outage; a rolling restart followed by a database outage while call events
+ * arrive (recalls, declined recalls, pick-ups from a desk phone). Afterwards the simulator's own
+ * record is checked (bench/soak-checks.ts). Prints the figures and exits non-zero on any violation.
+ * `npm test` runs a 20-second version with the faults that fit in it.
  */
 import { parseArgs } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { World, cardText, submitButtons, type TestPerson } from '../test/support/world.js';
-import { freshDatabase, startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
-import type { SimMessage, SimRoom } from '../src/simulator/model.js';
+import { freshDatabase, startTestPostgres } from '../test/support/postgres.js';
+import type { SimMessage } from '../src/simulator/model.js';
+import { Chaos, FAULT_KINDS, type FaultKind } from './soak-faults.js';
+import { checkRun, type Desk, type ParkAsked, type TapMade } from './soak-checks.js';
+import { SpoolDisks } from './soak-disks.js';
+import { between, seeded } from './soak-random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -19,44 +28,32 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '19' },
     instances: { type: 'string', default: '3' },
     desks: { type: 'string', default: '3' },
+    /** Which faults to draw from, comma-separated (default: all of FAULT_KINDS). */
+    faults: { type: 'string', default: FAULT_KINDS.join(',') },
   },
 });
 const SECONDS = Number(args.seconds);
 const INSTANCES = Number(args.instances);
-
-/** A small seeded generator (mulberry32): the same seed, the same schedule of faults and choices. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Short, so a pause outlasts it within a few seconds; a pause lasts this plus 1.5 to 4 s. */
+const LEASE_SECONDS = 5;
+const chosenFaults = (args.faults ?? '').split(',').map((kind) => kind.trim()).filter(Boolean);
+const unknownFault = chosenFaults.find((kind) => !(FAULT_KINDS as readonly string[]).includes(kind));
+if (unknownFault || !chosenFaults.length) {
+  process.stderr.write(`--faults takes a comma-separated list of: ${FAULT_KINDS.join(', ')}\n`);
+  process.exit(2);
 }
-// People's choices and the faults draw from separate sequences, so the schedule of faults is the same
-// for a seed however the people's turns interleave.
+
+// People's choices, the schedule of faults and the choices inside a fault draw from separate
+// sequences, so the schedule of faults is the same for a seed however the people's turns interleave.
 const random = seeded(Number(args.seed));
-const faultRandom = seeded(Number(args.seed) + 1);
-const between = (low: number, high: number, from = random): number => low + Math.floor(from() * (high - low + 1));
+const scheduleRandom = seeded(Number(args.seed) + 1);
+const insideRandom = seeded(Number(args.seed) + 2);
+/** What an instance logs once it is up (BotProcess waits for the same). */
+const READY = '"event":"bot-ready"';
 const log = (line: string): void => void process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
-interface Desk {
-  parker: TestPerson;
-  retrievers: [TestPerson, TestPerson];
-  room: SimRoom;
-}
-
-interface ParkAsked {
-  desk: Desk;
-  caller: string;
-  callId: string;
-  messageId: string;
-  at: number;
-}
-
-const faults: Record<string, number> = { kill: 0, postgres: 0, webex503: 0, webex429: 0, deliveries: 0 };
+/** Told the id of the next park message or tap the desks send: a pause fault waits for one. */
+let requestWatchers: ((id: string) => void)[] = [];
 
 async function main(): Promise<number> {
   const server = await startTestPostgres();
@@ -64,11 +61,38 @@ async function main(): Promise<number> {
     process.stderr.write(`The soak needs PostgreSQL: ${server.unavailable}\n`);
     return 2;
   }
+  // Ctrl-C or a kill of the soak: the exit handlers stop the bots, unmount the disks and PostgreSQL.
+  let serverStopped = false;
+  const stopServer = (): void => {
+    if (!serverStopped) server.stop();
+    serverStopped = true;
+  };
+  process.on('exit', stopServer);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  let kinds = chosenFaults as FaultKind[];
+  let disks: SpoolDisks | undefined;
+  if (kinds.includes('diskfull')) {
+    const mounted = SpoolDisks.mount(INSTANCES);
+    if ('unavailable' in mounted) {
+      log(`diskfull fault SKIPPED: cannot mount a tmpfs for each spool (${mounted.unavailable}); run as root to include it`);
+      kinds = kinds.filter((kind) => kind !== 'diskfull');
+    } else disks = mounted;
+  }
   let world: World | undefined;
+  let chaos: Chaos | undefined;
   try {
     const databaseUrl = (await freshDatabase(server.adminUrl)) as string;
-    world = await World.create({ instances: INSTANCES, databaseUrl, env: { EVENT_LEASE_SECONDS: '10', WEBHOOK_CHECK_MINUTES: '0.5' } });
-    await world.start();
+    world = await World.create({ instances: INSTANCES, databaseUrl, env: { EVENT_LEASE_SECONDS: String(LEASE_SECONDS), WEBHOOK_CHECK_MINUTES: '0.5' } });
+    const bots = world.bots;
+    const startBot = async (index: number): Promise<void> => {
+      const bot = bots[index] as World['bot'];
+      const readyBefore = bot.output.split(READY).length;
+      // On a busy machine three instances starting at once can take longer than start()'s 20 s.
+      await bot.start(disks ? { SPOOL_DIR: disks.dir(index) } : {}).catch(async (error: unknown) => {
+        if (!bot.running || !(await waitUntil(60_000, () => bot.output.split(READY).length > readyBefore))) throw error;
+      });
+    };
+    for (const index of bots.keys()) await startBot(index);
     world.sim.telephony.recallMs = 15_000;
     const desks: Desk[] = [];
     for (let i = 0; i < Number(args.desks); i += 1) {
@@ -77,23 +101,48 @@ async function main(): Promise<number> {
       for (const person of [parker, ...retrievers]) await world.link(person);
       desks.push({ parker, retrievers, room: world.groupSpace(`Desk ${i}`, [parker, ...retrievers]) });
     }
-    log(`${INSTANCES} instances, ${desks.length} desks, ${SECONDS} s, seed ${args.seed}`);
+    log(`${INSTANCES} instances, ${desks.length} desks, ${SECONDS} s, seed ${args.seed}, faults: ${kinds.join(', ')}`);
     const parks: ParkAsked[] = [];
+    const taps: TapMade[] = [];
     const deadline = Date.now() + SECONDS * 1000;
-    await Promise.all([...desks.map((desk) => drive(world as World, desk, parks, deadline)), chaos(world, server, deadline)]);
+    const liveWorld = world;
+    chaos = new Chaos(
+      {
+        world,
+        server,
+        disks,
+        kinds,
+        leaseMs: LEASE_SECONDS * 1000,
+        startBot,
+        nextRequest: () => new Promise((resolve) => requestWatchers.push(resolve)),
+        log,
+      },
+      scheduleRandom,
+      insideRandom,
+    );
+    await Promise.all([...desks.map((desk) => drive(liveWorld, desk, parks, taps, deadline)), chaos.run(deadline)]);
     log('load and faults over; letting everything settle');
-    for (const bot of world.bots) if (!bot.running) await bot.start();
+    for (const [index, bot] of bots.entries()) if (!bot.running) await startBot(index);
     await world.sim.webhooks.settled();
     await sleep(30_000);
-    return report(world, parks);
+    await world.sim.webhooks.settled();
+    return report(world, parks, taps, chaos, kinds);
   } finally {
+    chaos?.resumeAll();
     await world?.close().catch((error: unknown) => log(`closing: ${error instanceof Error ? error.message : String(error)}`));
-    server.stop();
+    disks?.unmount();
+    stopServer();
   }
 }
 
-/** One desk's traffic: a call arrives, the parker parks it, one or two colleagues tap Retrieve, or nobody does. */
-async function drive(world: World, desk: Desk, parks: ParkAsked[], deadline: number): Promise<void> {
+function sent(id: string): void {
+  const watchers = requestWatchers;
+  requestWatchers = [];
+  for (const watcher of watchers) watcher(id);
+}
+
+/** One desk's traffic: a call arrives, the parker parks it (for a colleague now and then), one or two colleagues tap Retrieve, or nobody does. */
+async function drive(world: World, desk: Desk, parks: ParkAsked[], taps: TapMade[], deadline: number): Promise<void> {
   let n = 0;
   while (Date.now() < deadline) {
     n += 1;
@@ -104,72 +153,42 @@ async function drive(world: World, desk: Desk, parks: ParkAsked[], deadline: num
     const call = world.sim.telephony.placeIncomingCall({ toPersonId: desk.parker.id, from: { name: caller } });
     const seen = world.seenIn(desk.room);
     const at = Date.now();
-    const message = await world.say(desk.parker, desk.room, 'park');
-    parks.push({ desk, caller, callId: call.id, messageId: message.id, at });
+    const forPerson = random() < 0.25 ? desk.retrievers[between(random, 0, 1)] : undefined;
+    const command = forPerson ? `park for <@personId:${forPerson.id}|${forPerson.name}>` : 'park';
+    const message = await world.api<SimMessage>(desk.parker.clientToken, 'POST', '/messages', { roomId: desk.room.id, markdown: `<@personId:${world.botPerson.id}|Park Bot> ${command}` });
+    sent(message.id);
+    parks.push({ desk, caller, callId: call.id, messageId: message.id, at, ...(forPerson ? { forPerson } : {}) });
     const outcome = await waitUntil(30_000, () => world.botMessages(desk.room).find((m) => !seen.has(m.id) && (mentions(m, caller) || (!m.attachments && (m.text ?? '').startsWith(desk.parker.name)))));
     if (!outcome?.attachments) {
-      await sleep(between(200, 1500));
+      await sleep(between(random, 200, 1500));
       continue;
     }
-    await sleep(between(100, 2000));
+    await sleep(between(random, 100, 2000));
     const roll = random();
     if (roll < 0.15) {
       // Nobody takes it: it rings back the parker after the recall time.
-      await sleep(between(1000, 3000));
+      await sleep(between(random, 1000, 3000));
       continue;
     }
-    const data = submitButtons(outcome)[0]?.data;
-    const tappers = roll < 0.45 ? desk.retrievers : [desk.retrievers[between(0, 1)] as TestPerson];
-    await Promise.all(tappers.map((tapper) => world.tap(tapper, outcome, data).catch(() => undefined)));
+    const tappers = roll < 0.45 ? desk.retrievers : [desk.retrievers[between(random, 0, 1)] as TestPerson];
+    await Promise.all(tappers.map((tapper) => tap(world, desk, tapper, outcome, caller, taps)));
     const taken = await waitUntil(20_000, () => world.botMessages(desk.room).find((m) => !seen.has(m.id) && mentions(m, caller) && /Retrieved by/.test(cardText(m))));
     for (const tapper of desk.retrievers) {
       for (const ringing of world.sim.telephony.list(tapper.id)) {
         if (taken && random() < 0.7 && ringing.state === 'alerting') world.sim.telephony.answer(tapper.id, ringing.id);
       }
     }
-    await sleep(between(200, 1500));
+    await sleep(between(random, 200, 1500));
   }
 }
 
-/** Faults one after another, on the seeded schedule, until the deadline. */
-async function chaos(world: World, server: TestPostgres, deadline: number): Promise<void> {
-  await sleep(between(2000, 4000, faultRandom));
-  while (Date.now() < deadline - 3000) {
-    const kind = (['kill', 'postgres', 'webex503', 'webex429', 'deliveries'] as const)[between(0, 4, faultRandom)] ?? 'kill';
-    faults[kind] = (faults[kind] ?? 0) + 1;
-    const lasting = between(2000, 6000, faultRandom);
-    log(`fault: ${kind} for ${lasting} ms`);
-    switch (kind) {
-      case 'kill': {
-        const bot = world.bots[between(0, world.bots.length - 1, faultRandom)];
-        await bot?.stop('SIGKILL');
-        await sleep(lasting);
-        await bot?.start();
-        break;
-      }
-      case 'postgres':
-        server.pause();
-        await sleep(lasting);
-        server.resume();
-        break;
-      case 'webex503':
-        world.sim.outage({ status: 503, forMs: lasting, ...(faultRandom() < 0.5 ? { tokenKind: 'bot' as const } : { pathPrefix: '/telephony' }) });
-        await sleep(lasting);
-        break;
-      case 'webex429':
-        world.sim.outage({ status: 429, retryAfterSeconds: between(1, 3, faultRandom), forMs: lasting, ...(faultRandom() < 0.5 ? { tokenKind: 'bot' as const } : { pathPrefix: '/telephony' }) });
-        await sleep(lasting);
-        break;
-      case 'deliveries':
-        world.sim.webhooks.deliverTwice = true;
-        world.sim.webhooks.jitterMs = 800;
-        await sleep(lasting);
-        world.sim.webhooks.deliverTwice = false;
-        world.sim.webhooks.jitterMs = 0;
-        break;
-    }
-    await sleep(between(3000, 8000, faultRandom));
-  }
+/** A tap on the card's Retrieve button, kept with the id Webex gave the action (each delivery names it). */
+async function tap(world: World, desk: Desk, tapper: TestPerson, card: SimMessage, caller: string, taps: TapMade[]): Promise<void> {
+  const at = Date.now();
+  const action = await world.api<{ id: string }>(tapper.clientToken, 'POST', '/attachment/actions', { type: 'submit', messageId: card.id, inputs: submitButtons(card)[0]?.data ?? {} }).catch(() => undefined);
+  if (!action) return;
+  sent(action.id);
+  taps.push({ desk, tapper, actionId: action.id, caller, at });
 }
 
 const mentions = (message: SimMessage, caller: string): boolean => Boolean(message.attachments) && cardText(message).includes(caller);
@@ -184,70 +203,39 @@ async function waitUntil<T>(timeoutMs: number, probe: () => T | undefined): Prom
   return undefined;
 }
 
-/** Checks the run against the simulator's own record of requests and messages. */
-function report(world: World, parks: ParkAsked[]): number {
-  const violations: string[] = [];
-  const figures = { parksAsked: parks.length, parked: 0, answeredWithReason: 0, retrieved: 0, rangBackOrClosed: 0, stillWaiting: 0, somethingWentWrong: 0 };
-  const parkRequests = world.sim.requests.filter((r) => r.method === 'POST' && r.path === '/telephony/calls/park' && r.status === 200);
-  const retrieves = world.sim.requests.filter((r) => r.method === 'POST' && r.path === '/telephony/calls/retrieve' && r.status === 201);
-  const cardPosts = world.sim.requests.filter((r) => r.method === 'POST' && r.path === '/messages' && r.tokenKind === 'bot' && r.status === 200);
-  const bodyOf = (r: { body?: unknown }): string => JSON.stringify(r.body ?? '');
-  const parkedNumber = (r: { response?: unknown }): string => ((r.response as { parkedAgainst?: { number?: string } } | undefined)?.parkedAgainst?.number ?? '');
-
-  for (const [index, park] of parks.entries()) {
-    const atWebex = parkRequests.filter((r) => bodyOf(r).includes(park.callId));
-    const waitingCards = cardPosts.filter((r) => bodyOf(r).includes(park.caller) && bodyOf(r).includes('"action":"retrieve"'));
-    if (atWebex.length > 1) violations.push(`${park.caller}: parked ${atWebex.length} times at Webex`);
-    if (atWebex.length === 0) {
-      if (waitingCards.length) violations.push(`${park.caller}: a card claims a park that did not happen`);
-      const next = parks.slice(index + 1).find((p) => p.desk === park.desk)?.at ?? Infinity;
-      const answered = world.botMessages(park.desk.room).some((m) => !m.attachments && (m.text ?? '').startsWith(park.desk.parker.name) && Date.parse(m.created) >= park.at && Date.parse(m.created) <= next);
-      if (process.env.SOAK_DEBUG) log(`${park.caller} answered: ${world.botMessages(park.desk.room).filter((m) => !m.attachments && Date.parse(m.created) >= park.at && Date.parse(m.created) <= next).map((m) => m.text).join(' / ')}`);
-      if (answered) figures.answeredWithReason += 1;
-      else violations.push(`${park.caller}: the park was neither made nor answered`);
-      continue;
-    }
-    figures.parked += 1;
-    if (waitingCards.length !== 1) violations.push(`${park.caller}: parked once, but ${waitingCards.length} waiting cards were posted`);
-    // Retrieves of this call: on its number, after it was parked and before the number's next park.
-    const parkedAt = atWebex[0]?.at ?? 0;
-    const number = parkedNumber(atWebex[0] ?? {});
-    const nextPark = parkRequests.filter((r) => parkedNumber(r) === number && r.at > parkedAt).map((r) => r.at)[0] ?? Infinity;
-    const taken = retrieves.filter((r) => bodyOf(r).includes(`"${number}"`) && r.at > parkedAt && r.at < nextPark);
-    if (taken.length > 1) violations.push(`${park.caller}: retrieved ${taken.length} times`);
-    const live = world.botMessages(park.desk.room).filter((m) => mentions(m, park.caller));
-    if (live.length !== 1) {
-      violations.push(`${park.caller}: ${live.length} live cards`);
-      continue;
-    }
-    const text = cardText(live[0] as SimMessage);
-    const stillParked = [...world.sim.telephony.parked.values()].some((p) => p.call.id === park.callId || p.call.remoteParty?.name === park.caller);
-    if (taken.length === 1) {
-      figures.retrieved += 1;
-      if (!/Retrieved by/.test(text)) violations.push(`${park.caller}: retrieved at Webex, but the card says: ${text.slice(0, 80)}`);
-    } else if (stillParked) {
-      figures.stillWaiting += 1;
-      if (!submitButtons(live[0] as SimMessage).length) violations.push(`${park.caller}: still parked at Webex, but the card offers no Retrieve: ${text.slice(0, 80)}`);
-    } else {
-      figures.rangBackOrClosed += 1;
-      if (/Retrieved by/.test(text) || submitButtons(live[0] as SimMessage).some((b) => b.data?.action === 'retrieve')) {
-        violations.push(`${park.caller}: not retrieved and no longer parked at Webex, but the card says: ${text.slice(0, 80)}`);
-      }
-    }
-  }
-  figures.somethingWentWrong = [...world.sim.org.messages.values()].filter((m) => m.personId === world.botPerson.id && /something went wrong/i.test(m.text ?? '')).length;
+/** Prints the figures and every violation (grouped by kind first), and exits non-zero on any. */
+function report(world: World, parks: ParkAsked[], taps: TapMade[], chaos: Chaos, kinds: FaultKind[]): number {
+  const { violations, figures } = checkRun(world, parks, taps, chaos.excusedWindows);
+  const somethingWentWrong = [...world.sim.org.messages.values()].filter((m) => m.personId === world.botPerson.id && /something went wrong/i.test(m.text ?? '')).length;
   const deliveries = world.sim.webhooks.deliveries.length;
-  const spooled = world.bots.flatMap((bot) => bot.lines.filter((line) => line.event === 'delivery-spooled')).length;
-  const replayed = world.bots.flatMap((bot) => bot.lines.filter((line) => line.event === 'event-replayed')).length;
-  const duplicates = world.bots.flatMap((bot) => bot.lines.filter((line) => line.event === 'duplicate-delivery')).length;
+  const lines = world.bots.flatMap((bot) => bot.lines);
+  const count = (event: string): number => lines.filter((line) => line.event === event).length;
+  const byKind = new Map<string, number>();
+  for (const { kind } of violations) byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
   process.stdout.write(
-    `\nSoak: ${SECONDS} s, ${INSTANCES} instances, seed ${args.seed}\n` +
-      `faults: ${Object.entries(faults).map(([kind, count]) => `${kind} ${count}`).join(', ')}\n` +
+    `\nSoak: ${SECONDS} s, ${INSTANCES} instances, seed ${args.seed}, lease ${LEASE_SECONDS} s\n` +
+      `faults: ${kinds.map((kind) => `${kind} ${chaos.counts[kind] ?? 0}`).join(', ')}\n` +
       `parks asked ${figures.parksAsked}: parked once with one card ${figures.parked} (retrieved once ${figures.retrieved}, rang back or closed ${figures.rangBackOrClosed}, still waiting ${figures.stillWaiting}), answered with a reason ${figures.answeredWithReason}\n` +
-      `webhook deliveries ${deliveries}: kept on disk during database outages ${spooled}, replayed after a crash ${replayed}, recognised as duplicates ${duplicates}; "something went wrong" answers ${figures.somethingWentWrong}\n` +
-      `violations: ${violations.length}\n${violations.map((v) => `  - ${v}`).join('\n')}\n`,
+      `taps ${figures.taps}: acted on ${figures.tapsActedOn}; call events ${figures.callEvents}; refused on every try while the spool's disk was full ${figures.refusedWhileExcused}\n` +
+      `webhook deliveries ${deliveries}: kept on disk during database outages ${count('delivery-spooled')}, replayed after a crash or pause ${count('event-replayed')}, recognised as duplicates ${count('duplicate-delivery')}; "something went wrong" answers ${somethingWentWrong}\n` +
+      `violations: ${violations.length}${byKind.size ? ` (${[...byKind].map(([kind, n]) => `${kind} ${n}`).join(', ')})` : ''}\n${violations.map((v) => `  - [${v.kind}] ${v.detail}`).join('\n')}\n`,
   );
+  if (violations.length) keepLogs(world);
   return violations.length ? 1 : 0;
+}
+
+/** On a violation, each instance's own log (all its runs) goes to a file, to find out why. */
+function keepLogs(world: World): void {
+  const dir = mkdtempSync(join(tmpdir(), `soak-seed${args.seed}-`));
+  for (const [index, bot] of world.bots.entries()) writeFileSync(join(dir, `instance-${index}.log`), bot.output);
+  // And what Webex saw, in one timeline: each request (with whose token) and each delivery.
+  const name = (personId: string | undefined): string => world.sim.org.people.get(personId ?? '')?.displayName ?? personId ?? '';
+  const timeline = [
+    ...world.sim.requests.map((r) => ({ at: r.at, what: `${r.method} ${r.path} ${r.status} ${r.tokenKind === 'bot' ? 'bot' : name(r.personId)} ${JSON.stringify(r.body ?? '')} -> ${JSON.stringify(r.response ?? '').slice(0, 300)}` })),
+    ...world.sim.webhooks.deliveries.map((d) => ({ at: d.at, what: `DELIVERY ${d.resource} ${d.event} ${d.dataId} ${d.status} ${d.resource === 'telephony_calls' ? d.body.slice(0, 400) : ''}` })),
+  ].sort((a, b) => a.at - b.at);
+  writeFileSync(join(dir, 'webex.log'), timeline.map((e) => `${new Date(e.at).toISOString().slice(11, 23)} ${e.what}`).join('\n'));
+  process.stdout.write(`each instance's log: ${dir}\n`);
 }
 
 main().then(

@@ -4,6 +4,7 @@
  */
 import { World } from '../test/support/world.js';
 import { heapOf, memoryOf, percentiles, round, Timeline, type Percentiles } from './measure.js';
+import { Baseline } from './baseline.js';
 
 export interface SpacesFigures {
   spaces: number;
@@ -17,12 +18,14 @@ export interface SpacesFigures {
   eventsPerSecond: number;
   /** The bot still answers its readiness check: the heap cap did not bring it down. */
   stillUp: boolean;
+  /** The like-for-like baseline in as many spaces, each asked once in the same way: its RSS then and its peak. */
+  baseline: { rssMb: number; peakRssMb: number };
 }
 
 const TALKERS = 8;
 
-/** Puts the bot in `count` spaces before it starts, then has each space ask for `help` once. */
-export async function benchSpaces(entry: string, count: number, workers: number): Promise<SpacesFigures> {
+/** Puts the bot in `count` spaces before it starts, then has each space ask for `help` once; then the baseline, alike. */
+export async function benchSpaces(entry: string, baselineEntry: string, count: number, workers: number): Promise<SpacesFigures> {
   const world = await World.create({ entry });
   const talkers = Array.from({ length: TALKERS }, (_, i) => world.addPerson(`Talker ${i}`));
   const rooms = Array.from({ length: count }, (_, i) => world.groupSpace(`Team ${i}`, [talkers[i % TALKERS] ?? talkers[0]!]));
@@ -51,6 +54,10 @@ export async function benchSpaces(entry: string, count: number, workers: number)
   const stillUp = await fetch(`${world.botUrl}/readyz`).then((response) => response.ok, () => false);
   const afterEverySpaceSpoke = stillUp ? { ...memoryOf(world.bot.pid), ...(await heapOf(world.botUrl)) } : { rssMb: 0, peakRssMb: 0, heapUsedMb: 0, externalMb: 0 };
   await world.close();
+  const baseline = await Baseline.start({ entry: baselineEntry, likeForLike: true, senders: TALKERS, spaces: count });
+  await baseline.askEverySpace(count, workers);
+  const baselineMemory = baseline.memory();
+  await baseline.stop();
   return {
     spaces: count,
     startUpMs,
@@ -59,5 +66,6 @@ export async function benchSpaces(entry: string, count: number, workers: number)
     firstAnswerMs: percentiles(latencies),
     eventsPerSecond: round((timeline.deliveries - deliveriesBefore) / seconds),
     stillUp,
+    baseline: baselineMemory,
   };
 }

@@ -99,8 +99,12 @@ const schema = z.object({
   EVENT_LEASE_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).positive().max(3600).default(30),
   PARKED_CALL_MAX_WAIT_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(30),
   CLOSED_CALL_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).positive().max(3650).default(30),
+  REPORT_RETENTION_DAYS: z.coerce.number({ error: 'must be a number of days' }).positive().max(3650).default(400),
+  REPORT_SHOW_PEOPLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   WEBHOOK_CHECK_MINUTES: z.coerce.number({ error: 'must be a number of minutes' }).positive().max(24 * 60).default(10),
   UPKEEP_REQUESTS_PER_MINUTE: z.coerce.number({ error: 'must be a number of requests' }).positive().max(100_000).default(120),
+  // At most 25 s: a recall onto a secondary line must change its card within 30 s.
+  LINE_POLL_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).min(1).max(25).default(10),
   MAX_SPACES_IN_MEMORY: z.coerce.number({ error: 'must be a number of spaces' }).int().min(10).max(100_000).default(1000),
   TRUST_PROXY: z
     .string()
@@ -156,10 +160,14 @@ export interface Config {
   eventLeaseMs: number;
   /** How long a parked call is shown as waiting, and how long closed ones are kept. */
   parkedCalls: { maxWaitMs: number; retentionMs: number };
+  /** `report`: how long the per-space hourly tallies are kept, and whether a space's report counts calls taken per person. */
+  report: ReportSettings;
   /** How often people's call-events webhooks are checked. */
   webhookCheckMs: number;
   /** Webex requests a minute, across instances, for people's webhook checks and token renewals. */
   upkeepRequestsPerMinute: number;
+  /** How often a secondary line with a call parked from it waiting is asked about (no events come for it). */
+  linePollMs: number;
   /** How many spaces the framework keeps in memory; quieter ones are rediscovered when they speak. */
   maxSpacesInMemory: number;
   /** Express's `trust proxy`: which hops' X-Forwarded-For to believe (rate limits key on the client). */
@@ -173,6 +181,11 @@ export interface Config {
   /** Open connections allowed per client address and in all (in all: from the open-file limit when unset). */
   connections: { perClient: number; total?: number };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+export interface ReportSettings {
+  retentionMs: number;
+  showPeople: boolean;
 }
 
 export class ConfigError extends Error {
@@ -207,8 +220,10 @@ export function createConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: toDatabaseSetting(v.DATABASE_URL),
     eventLeaseMs: v.EVENT_LEASE_SECONDS * 1000,
     parkedCalls: { maxWaitMs: v.PARKED_CALL_MAX_WAIT_MINUTES * 60_000, retentionMs: v.CLOSED_CALL_RETENTION_DAYS * 24 * 60 * 60_000 },
+    report: { retentionMs: v.REPORT_RETENTION_DAYS * 24 * 60 * 60_000, showPeople: v.REPORT_SHOW_PEOPLE === 'true' },
     webhookCheckMs: v.WEBHOOK_CHECK_MINUTES * 60_000,
     upkeepRequestsPerMinute: v.UPKEEP_REQUESTS_PER_MINUTE,
+    linePollMs: v.LINE_POLL_SECONDS * 1000,
     maxSpacesInMemory: v.MAX_SPACES_IN_MEMORY,
     trustProxy: v.TRUST_PROXY === 'true' ? true : v.TRUST_PROXY === 'false' ? false : /^\d+$/.test(v.TRUST_PROXY) ? Number(v.TRUST_PROXY) : v.TRUST_PROXY,
     ...(v.METRICS_TOKEN ? { metricsToken: v.METRICS_TOKEN } : {}),

@@ -120,7 +120,11 @@ export class CardBoard {
         ? this.swap(call, privateCard.messageId, () => this.messaging.postCard({ roomId: privateCard.roomId }, card, fallback), async (posted) => (await this.store.attachPrivateCard(call.id, { roomId: posted.roomId, messageId: posted.id }))?.messageId)
         : false,
     ]);
-    if (countClose && isClosed(call)) this.metrics.parkedCallsClosed.inc({ state: call.state });
+    if (countClose && isClosed(call)) {
+      this.metrics.parkedCallsClosed.inc({ state: call.state });
+      const waited = (Date.parse(call.closedAt ?? '') - Date.parse(call.parkedAt)) / 1000;
+      if (!call.notParked && Number.isFinite(waited)) this.metrics.parkedWaitSeconds.observe({ outcome: call.state }, Math.max(0, waited));
+    }
     return interleaved.some(Boolean);
   }
 
@@ -185,6 +189,17 @@ export class CardBoard {
     if (replaced && replaced.messageId !== posted.id) await this.remove(call, replaced.messageId);
     const now = await this.store.parkedCall(call.id);
     if (now && !sameCard(now, call)) await this.show(now);
+  }
+
+  /**
+   * The @mention of the person a call was parked for, in the thread of its card (`markdown` says it),
+   * recorded once posted: a replay of the park mentions them only when no mention is recorded. One
+   * posted by an attempt superseded meanwhile is taken back; one recorded before this one goes.
+   */
+  async mention(call: ParkedCall, cardMessageId: string, markdown: string): Promise<void> {
+    const posted = await this.messaging.post({ roomId: call.roomId, parentId: cardMessageId, markdown });
+    const replaced = await this.attachedOrTakenBack(call, posted.id, () => this.store.attachMention(call.id, posted.id));
+    if (replaced && replaced !== posted.id) await this.remove(call, replaced);
   }
 
   /**

@@ -12,6 +12,8 @@ import type { MessagingApi } from '../webex/messaging-api.js';
 import type { CallEventSubscriptions } from '../webhooks/call-event-subscriptions.js';
 import type { RecentCalls } from '../calls/recent-calls.js';
 import type { CallView } from '../calls/call-view.js';
+import type { PersonLines } from '../calls/lines.js';
+import type { ReportSettings } from '../config.js';
 
 /** Everything a handler may use; built once at start and passed in, so tests can pass their own. */
 export interface BotServices {
@@ -28,6 +30,10 @@ export interface BotServices {
   messaging: MessagingApi;
   recentCalls: RecentCalls;
   callView: CallView;
+  /** Each person's secondary lines (the main number on their phone). */
+  lines: PersonLines;
+  /** `report`: the settings, and how long call records (with names) are kept. */
+  report: ReportSettings & { recordsRetentionMs: number };
 }
 
 /** One incoming event: where to answer and with what. */

@@ -39,6 +39,9 @@ export function dateRefusal(happenedAt: unknown, now: number): IntakeRefusal | u
   return undefined;
 }
 
+/** What a lease must still have to run when an attempt checks it holds: two instances' clocks may differ a little. */
+const LEASE_MARGIN_MS = 2000;
+
 /** How long an event whose message Webex would not give to read is tried again before the lease's replay takes over. */
 const FRAMEWORK_PATIENCE_MS = 120_000;
 
@@ -235,7 +238,7 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
    */
   private process(key: string, body: string, attempt: number): void {
     const delivery = JSON.parse(body) as WebhookDelivery | CallEventDelivery;
-    const current: Attempt = { eventKey: key, attempt, holds: () => this.store.attemptHolds(key, attempt) };
+    const current: Attempt = { eventKey: key, attempt, holds: () => this.holds(key, attempt) };
     this.attempts.set(key, current);
     this.handlerWork.set(key, []);
     // Slow Webex answers can outlast a lease; while the work goes on, the lease is renewed.
@@ -266,6 +269,19 @@ export class EventIntake implements WebhookTarget, CallEventsTarget {
       }
     };
     void this.inFlight.track(runAttempt(current, work));
+  }
+
+  /**
+   * Whether `attempt` is still the event's current attempt, judged when the inbox's answer is read, not
+   * when it was given: an instance paused while the answer was on its way (a GC pause, `kill -STOP`)
+   * reads "yes" long after a takeover. The answer says until when the attempt's lease runs, and no
+   * takeover comes before then; with a margin for the clocks of two instances, it holds only while
+   * that moment is still ahead. A lease that lapsed without a takeover (the database was slow to
+   * renew it) stops the attempt too: the event is replayed, as for an instance presumed dead.
+   */
+  private async holds(key: string, attempt: number): Promise<boolean> {
+    const leaseUntil = await this.store.attemptLease(key, attempt);
+    return leaseUntil !== undefined && Date.now() < leaseUntil - Math.min(LEASE_MARGIN_MS, this.settings.leaseMs / 5);
   }
 
   /**

@@ -67,12 +67,15 @@ export const cardSubmitSchema = z.discriminatedUnion('action', [
   /** The desk card's buttons: park the tapper's own call (for someone, or on the group), or list. */
   z.object({
     action: z.literal('desk-park'),
-    groupPark: z.boolean().optional(),
+    // The desk card's toggle submits "true" or "false" (Webex's cards send every input as text).
+    groupPark: z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).optional(),
     // An untouched choice set submits "".
     forPersonId: shortText.optional().transform((value) => value || undefined),
     note: shortText.optional(),
   }),
   z.object({ action: z.literal('parked') }),
+  /** A report's period buttons, and the Report button. */
+  z.object({ action: z.literal('report'), period: z.enum(['today', 'week', 'month']).optional() }),
   /** The ring-on card: the device chosen (an endpoint id, or "default"), checked against the tapper's own before it is saved. */
   z.object({ action: z.literal('ring-on'), endpointId: z.string().trim().min(1).max(500) }),
   z.object({

@@ -8,6 +8,7 @@ import { readCardTap, readChatMessage, type CardTap, type ChatMessage } from './
 import { handlePark } from './handlers/park.js';
 import { handleRetrieveCommand, handleRetrieveTap } from './handlers/retrieve.js';
 import { handleParkedList } from './handlers/parked.js';
+import { handleMyReport, handleReport } from './handlers/report.js';
 import { handleLink, handleUnlink } from './handlers/link.js';
 import { handleDesk, handleHelp, handleWelcome } from './handlers/help.js';
 import { handleRingOn, handleRingOnTap } from './handlers/ring-on.js';
@@ -49,6 +50,8 @@ function runCommand(ctx: HandlerContext, message: ChatMessage, command: Command)
       return handleUnlink(ctx, by);
     case 'help':
       return handleHelp(ctx);
+    case 'report':
+      return command.me ? handleMyReport(ctx, by, command.period) : handleReport(ctx, command.period);
     case 'invalid':
       return ctx.conversation.say(`${escapeName(by.name)}: ${command.reason}`);
     case 'unknown':
@@ -62,6 +65,7 @@ function runCardTap(ctx: HandlerContext, tap: CardTap): Promise<void> {
   if (!submit) return ctx.conversation.dm(tap.by.personId, 'That card is out of date. Type `parked` in the space for a fresh one.');
   if (submit.action === 'retrieve') return handleRetrieveTap(ctx, submit.parkId, tap.by, tap.orgId, tap.messageId);
   if (submit.action === 'parked') return handleParkedList(ctx);
+  if (submit.action === 'report') return handleReport(ctx, submit.period ?? 'week');
   if (submit.action === 'ring-on') return handleRingOnTap(ctx, tap.by, submit.endpointId);
   if (submit.action === 'desk-park') {
     return handlePark(ctx, {

@@ -69,6 +69,8 @@ export const COMMANDS: { command: string; meaning: string }[] = [
   { command: 'retrieve, retrieve 1234', meaning: 'Take a parked call (or tap Retrieve on its card)' },
   { command: 'parked', meaning: 'List the calls waiting in this space' },
   { command: 'ring on, ring on desk', meaning: 'Choose which of your phones rings when you retrieve a call (or type part of its name)' },
+  { command: 'report, report today, report month', meaning: "The desk's figures for calls parked from this space (the last 7 days by default), with a chart" },
+  { command: 'report me', meaning: 'Your own figures: the calls you parked and took (in our 1:1 space)' },
   { command: 'desk', meaning: 'The front desk card: park with one tap' },
   { command: 'link, unlink', meaning: 'Connect or disconnect your Webex account' },
 ];

@@ -65,7 +65,7 @@ export interface Candidates {
 const isEnded = (seen: Seen): boolean => seen.call.state === 'disconnected';
 
 /** The calls a park may take: the person's parkable calls, or only the one they picked. */
-function parkable(calls: Call[], chosenId: string | undefined): Call[] {
+export function parkable<T extends Call>(calls: T[], chosenId: string | undefined): T[] {
   return calls.filter((call) => PARKABLE_STATES.has(call.state) && (!chosenId || call.id === chosenId));
 }
 

@@ -53,8 +53,15 @@ export async function followCallEvent(deps: FollowDeps, source: EventSource, eve
 async function rangBack(deps: FollowDeps, source: EventSource, event: CallEvent, now: Date): Promise<ParkedCall[]> {
   const party = event.recall?.party;
   if (!party?.number) return [];
+  // A call can only ring back after it was parked: a recall dated earlier is of a call parked there before
+  // (its event delayed, or kept in a spool during an outage), whoever called, from whatever number.
   const onSlot = (await deps.store.parkedOnNumber(party.number, EXPLAINABLE_STATES)).filter(
-    (call) => call.orgId === source.orgId && call.parkedBy.personId === source.personId && sameSlot(call.parkedAgainst, party) && sameCaller(call, event),
+    (call) =>
+      call.orgId === source.orgId &&
+      call.parkedBy.personId === source.personId &&
+      sameSlot(call.parkedAgainst, party) &&
+      sameCaller(call, event) &&
+      Date.parse(call.parkedAt) <= Date.parse(event.eventTimestamp),
   );
   return closeOnly(deps, explainable(onSlot, event), { type: 'rang-back' }, now);
 }

@@ -22,13 +22,17 @@ import type { ParkedCall, ParkState, PersonRef, Store } from '../storage/store.j
  *                        └──expired────▶ expired       (waited, or rang, longer than the bot keeps cards)
  */
 export type ParkMove =
-  | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst'] }
+  /** `line`: the secondary line it was parked from, now that Webex named it. */
+  | { type: 'parked'; parkedAgainst: ParkedCall['parkedAgainst']; line?: ParkedCall['line'] }
   | { type: 'not-parked'; reason: string }
   /** The park is for another of the person's calls than first thought, as Webex's own list says. */
   | { type: 'another-call'; callId: string; caller: ParkedCall['caller'] }
   | { type: 'released'; by: string }
-  /** Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId` (on the device `on`, if they chose one). */
-  | { type: 'ringing'; by: PersonRef; handedCallId: string; on?: string }
+  /**
+   * Webex accepted the retrieve and rings `by`'s phone with the call `handedCallId` (on the device `on`,
+   * if they chose one), for the event `key` (the tap or command that asked).
+   */
+  | { type: 'ringing'; by: PersonRef; handedCallId: string; on?: string; key?: string }
   /**
    * The same, for a retrieve whose claim had moved on by the time Webex accepted it (its attempt was
    * superseded, or another move came first): Webex rings `by` all the same, so the record follows
@@ -84,7 +88,7 @@ export const isClosed = (call: ParkedCall): call is ParkedCall & { state: Closed
 function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
   switch (move.type) {
     case 'parked':
-      return { parkedAgainst: move.parkedAgainst };
+      return { parkedAgainst: move.parkedAgainst, ...(move.line ? { line: move.line } : {}) };
     case 'not-parked':
       return { notParked: move.reason, closedAt: at };
     case 'another-call':
@@ -94,6 +98,7 @@ function changesFor(move: ParkMove, at: string): Partial<ParkedCall> {
     case 'let-go':
       return {};
     case 'ringing':
+      return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId, ringingOn: move.on ?? '', ...(move.key ? { ringKey: move.key } : {}) };
     case 'rings-anyway':
       return { ringingFor: move.by, ringingSince: at, handedCallId: move.handedCallId, ringingOn: move.on ?? '' };
     case 'answered':

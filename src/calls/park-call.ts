@@ -6,7 +6,8 @@ import type { Call } from '../webex/schemas.js';
 import type { TokenVault } from '../auth/token-vault.js';
 import type { ParkedCall, PersonRef, Store } from '../storage/store.js';
 import { move, moveAll, sameSlot } from './lifecycle.js';
-import type { CallView, Candidates } from './call-view.js';
+import { parkable, type CallView, type Candidates } from './call-view.js';
+import { LINES_SIDE_BY_SIDE, sideBySide, type Line, type LineCall, type PersonLines } from './lines.js';
 
 /**
  * A call Webex dates this much after the request still counts as up when the person asked: Webex's
@@ -42,22 +43,28 @@ export type ParkOutcome =
   | { type: 'parked'; call: ParkedCall; superseded: ParkedCall[] }
   | { type: 'no-call' }
   /** Several calls could be meant: the person must pick one. */
-  | { type: 'choose'; calls: Call[] }
+  | { type: 'choose'; calls: LineCall[] }
   /**
    * The calls the person has now all began after they asked (carried out later: after linking, or
    * replayed): none is the call asked about, so nothing was parked and the person must pick privately.
    */
-  | { type: 'began-later'; calls: Call[] }
+  | { type: 'began-later'; calls: LineCall[] }
   /** A group park was under way when the bot stopped; Webex parked the call, but where is not known. */
   | { type: 'parked-somewhere'; call: ParkedCall }
   /** The person it was for is not a member of the space: nothing was parked. */
   | { type: 'not-in-space' }
+  /**
+   * The person it was for is in another organisation than the parker: they could never take the call
+   * (a park number is the parker's organisation's), so nothing was parked.
+   */
+  | { type: 'other-organisation'; forPerson: PersonRef }
   /** This event's park failed earlier, and the person was told then (a replay of it). */
   | { type: 'not-parked'; call: ParkedCall };
 
 /** Who is in a space, as Webex says (the bot's own view of its spaces). */
 export interface SpaceMembers {
-  member(roomId: string, personId: string): Promise<PersonRef | undefined>;
+  /** A member who is not a bot, with their organisation when Webex names it. */
+  member(roomId: string, personId: string): Promise<(PersonRef & { orgId?: string }) | undefined>;
   /** Everyone in the space but bots. */
   people(roomId: string): Promise<PersonRef[]>;
 }
@@ -69,6 +76,8 @@ export interface ParkDeps {
   identity: IdentityApi;
   vault: TokenVault;
   store: Store;
+  /** The person's secondary lines (the main number on her phone); none when absent. */
+  lines?: PersonLines;
   now?: () => Date;
 }
 
@@ -90,19 +99,21 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
   const personId = request.by.personId;
   return deps.vault.withToken(personId, async (token) => {
     if (earlier) {
-      const active = await deps.callView.listed(personId, token);
+      const active = earlier.line ? await deps.calling.activeCalls(token, earlier.line.ownerId) : await deps.callView.listed(personId, token);
       return closingOnFailure(deps, earlier, () => resumePark(deps, token, earlier, active, request));
     }
     // Lookups that do not depend on each other go side by side: one round trip, not three.
-    const [forPerson, found, orgId] = await Promise.all([
+    const [member, found, orgId] = await Promise.all([
       request.forPersonId ? deps.members.member(request.roomId, request.forPersonId) : undefined,
       askedAbout(deps, token, request),
       request.orgId ?? deps.identity.me(token).then((me) => me.orgId),
     ]);
-    if (request.forPersonId && !forPerson) return { type: 'not-in-space' };
+    if (request.forPersonId && !member) return { type: 'not-in-space' };
+    const forPerson = member && { personId: member.personId, name: member.name };
+    if (forPerson && member.orgId && orgId && member.orgId !== orgId) return { type: 'other-organisation', forPerson };
     if (found.calls.length === 0) return found.later.length > 0 ? { type: 'began-later', calls: found.later } : { type: 'no-call' };
     if (found.calls.length > 1) return { type: 'choose', calls: found.calls };
-    const call = found.calls[0] as Call;
+    const call = found.calls[0] as LineCall;
     const record = newRecord({ ...request, ...(orgId ? { orgId } : {}) }, call, deps.now?.() ?? new Date(), forPerson);
     await deps.store.saveParkedCall(record);
     return closingOnFailure(deps, record, () => (found.fromView ? parkFromView(deps, token, record, request) : parkAndRecord(deps, token, record, request)));
@@ -111,30 +122,70 @@ export async function parkCall(deps: ParkDeps, request: ParkRequest): Promise<Pa
 
 /** The calls a park may take, and those up now that began after it was asked (`later`): never taken by it. */
 interface AskedAbout extends Candidates {
-  later: Call[];
+  calls: LineCall[];
+  later: LineCall[];
 }
 
 /**
- * The calls this request may park: the one picked from the picker, or those already up when the
- * person asked. A park carried out later than asked (after linking; or replayed from the spool, the
- * inbox after a crash, or a lease that ran out) must not take a call that began since. The call view
- * is used only when it names one call known to be up then; anything else is Webex's list's to say
- * (there, `created` is always given).
+ * The calls this request may park, across her own line and each secondary line on her phone: the one
+ * picked from the picker, or those already up when the person asked. A park carried out later than
+ * asked (after linking; or replayed from the spool, the inbox after a crash, or a lease that ran out)
+ * must not take a call that began since. Her own line's call view is used only when it names one call
+ * known to be up then and no line has another; anything else is Webex's lists' to say (there,
+ * `created` is always given). A secondary line sends no events, so it is always listed: side by side
+ * with her own line, so a person without one waits no longer than before.
  */
 async function askedAbout(deps: ParkDeps, token: string, request: ParkRequest): Promise<AskedAbout> {
   const personId = request.by.personId;
-  const found = await deps.callView.candidates(personId, token, request.callId);
-  const split = upWhenAsked(request, found.calls);
-  if (!found.fromView || (split.calls.length === 1 && split.later.length === 0)) return { ...split, fromView: found.fromView };
-  return { ...upWhenAsked(request, await deps.callView.listed(personId, token)), fromView: false };
+  const { lines, readNow } = deps.lines ? await deps.lines.of(personId, token) : { lines: [], readNow: true };
+  const [own, listedLines] = await Promise.all([deps.callView.candidates(personId, token, request.callId), listLines(deps, token, lines, request.callId)]);
+  const { calls: onLines, refused } = listedLines;
+  const split = upWhenAsked(request, [...own.calls, ...onLines]);
+  const viewNamedIt = own.fromView && split.calls.length === 1 && split.later.length === 0 && split.calls[0]?.line === undefined;
+  if (!own.fromView || viewNamedIt) return withLinesAdded({ ...split, fromView: viewNamedIt });
+  return withLinesAdded({ ...upWhenAsked(request, [...(await deps.callView.listed(personId, token)), ...onLines]), fromView: false });
+
+  /**
+   * Nothing found on the lines known, or Webex refused one of them: an admin may have changed the lines
+   * on her phone since they were read. They are read again (not when just read), and any new line
+   * listed: only a park that would otherwise say "no call", or that met a line taken away, waits for it.
+   */
+  async function withLinesAdded(found: AskedAbout): Promise<AskedAbout> {
+    if ((!refused && (found.calls.length > 0 || found.later.length > 0)) || readNow || !deps.lines) return found;
+    const known = new Set(lines.map((line) => line.ownerId));
+    const added = (await deps.lines.read(personId, token)).filter((line) => !known.has(line.ownerId));
+    if (added.length === 0) return found;
+    const more = upWhenAsked(request, (await listLines(deps, token, added, request.callId)).calls);
+    if (more.calls.length === 0 && more.later.length === 0) return found;
+    return { calls: [...found.calls, ...more.calls], later: [...found.later, ...more.later], fromView: false };
+  }
+}
+
+/**
+ * The parkable calls on each secondary line (only the picked one, if any), each knowing its line.
+ * `refused`: Webex refused a line as not hers (taken off her phone since her lines were read): it has
+ * no call of hers, and is no reason to fail a park of a call on another line.
+ */
+async function listLines(deps: ParkDeps, token: string, lines: Line[], chosenId: string | undefined): Promise<{ calls: LineCall[]; refused: boolean }> {
+  let refused = false;
+  const listed = await sideBySide(lines, LINES_SIDE_BY_SIDE, async (line) => {
+    try {
+      return (await deps.calling.activeCalls(token, line.ownerId)).map((call): LineCall => ({ ...call, line }));
+    } catch (error) {
+      if (!(error instanceof WebexApiError && (error.kind === 'bad-request' || error.kind === 'forbidden' || error.kind === 'not-found'))) throw error;
+      refused = true;
+      return [];
+    }
+  });
+  return { calls: parkable(listed.flat(), chosenId), refused };
 }
 
 /** `calls` split into those up when the person asked and those that began later; a picked call was chosen as it is. */
-function upWhenAsked(request: ParkRequest, calls: Call[]): { calls: Call[]; later: Call[] } {
+function upWhenAsked(request: ParkRequest, calls: LineCall[]): { calls: LineCall[]; later: LineCall[] } {
   if (request.callId !== undefined) return { calls, later: [] };
   const askedAt = Date.parse(request.askedAt);
   // A call Webex does not date cannot be shown to have been up: it is offered, never taken.
-  const wasUp = (call: Call): boolean => call.created !== undefined && Date.parse(call.created) <= askedAt + ASKED_SKEW_MS;
+  const wasUp = (call: LineCall): boolean => call.created !== undefined && Date.parse(call.created) <= askedAt + ASKED_SKEW_MS;
   return { calls: calls.filter(wasUp), later: calls.filter((call) => !wasUp(call)) };
 }
 
@@ -196,19 +247,29 @@ async function recordedOutcome(deps: ParkDeps, record: ParkedCall, error: unknow
 }
 
 async function parkAndRecord(deps: ParkDeps, token: string, record: ParkedCall, request: ParkRequest): Promise<ParkOutcome> {
+  const againstLine = !request.groupPark && !request.destination;
   const parkedAgainst = await deps.calling.park(token, {
     callId: record.callId ?? '',
     ...(request.groupPark ? { isGroupPark: true } : request.destination ? { destination: request.destination } : {}),
+    ...(record.line ? { lineOwnerId: record.line.ownerId } : {}),
   });
   if (!parkedAgainst.number) {
     throw new WebexApiError('POST /telephony/calls/park', 200, 'parkedAgainst has no number', undefined, undefined, 'unexpected-response');
   }
-  return recordParked(deps, record, {
-    number: parkedAgainst.number,
-    ...(parkedAgainst.name ? { name: parkedAgainst.name } : {}),
-    ...(parkedAgainst.personId ? { personId: parkedAgainst.personId } : {}),
-    ...(parkedAgainst.placeId ? { placeId: parkedAgainst.placeId } : {}),
-  });
+  // Parked against the secondary line itself (modelled: Webex does not document where): Webex named the line.
+  const line = record.line && againstLine && parkedAgainst.name && !record.line.name ? { ...record.line, name: parkedAgainst.name } : undefined;
+  if (line?.name) await deps.lines?.learnName(record.parkedBy.personId, line.ownerId, line.name);
+  return recordParked(
+    deps,
+    record,
+    {
+      number: parkedAgainst.number,
+      ...(parkedAgainst.name ? { name: parkedAgainst.name } : {}),
+      ...(parkedAgainst.personId ? { personId: parkedAgainst.personId } : {}),
+      ...(parkedAgainst.placeId ? { placeId: parkedAgainst.placeId } : {}),
+    },
+    line,
+  );
 }
 
 /**
@@ -220,15 +281,25 @@ async function resumePark(deps: ParkDeps, token: string, record: ParkedCall, act
   if (active.some((call) => call.id === record.callId)) return parkAndRecord(deps, token, record, request);
   if (request.groupPark) return { type: 'parked-somewhere', call: record };
   if (request.destination) return recordParked(deps, record, { number: request.destination });
+  if (record.line) {
+    // Parked against the line it was on (modelled), which has the number or extension Webex gave.
+    const number = record.line.extension ?? record.line.directNumber;
+    return number ? recordParked(deps, record, { number, ...(record.line.name ? { name: record.line.name } : {}) }) : { type: 'parked-somewhere', call: record };
+  }
   const me = await deps.identity.me(token);
   const ownLine = me.extension ?? me.phoneNumbers?.[0]?.value;
   if (!ownLine) return { type: 'parked-somewhere', call: record };
   return recordParked(deps, record, { number: ownLine, name: me.displayName });
 }
 
-async function recordParked(deps: ParkDeps, record: ParkedCall, parkedAgainst: ParkedCall['parkedAgainst']): Promise<ParkOutcome> {
+async function recordParked(deps: ParkDeps, record: ParkedCall, parkedAgainst: ParkedCall['parkedAgainst'], line?: ParkedCall['line']): Promise<ParkOutcome> {
   const now = deps.now?.() ?? new Date();
-  const call = (await move(deps.store, record, { type: 'parked', parkedAgainst }, now)) ?? { ...record, state: 'waiting' as const, parkedAgainst };
+  const call = (await move(deps.store, record, { type: 'parked', parkedAgainst, ...(line ? { line } : {}) }, now)) ?? {
+    ...record,
+    state: 'waiting' as const,
+    parkedAgainst,
+    ...(line ? { line } : {}),
+  };
   return { type: 'parked', call, superseded: await supersedeOlder(deps, call, now) };
 }
 
@@ -252,11 +323,12 @@ function callerOf(call: Call): ParkedCall['caller'] {
   };
 }
 
-function newRecord(request: ParkRequest, call: Call, now: Date, forPerson: PersonRef | undefined): ParkedCall {
+function newRecord(request: ParkRequest, call: LineCall, now: Date, forPerson: PersonRef | undefined): ParkedCall {
   return {
     id: request.parkId,
     roomId: request.roomId,
     callId: call.id,
+    ...(call.line ? { line: call.line } : {}),
     parkedBy: request.by,
     ...(request.orgId ? { orgId: request.orgId } : {}),
     caller: callerOf(call),

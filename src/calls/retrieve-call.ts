@@ -10,6 +10,9 @@ import type { Call } from '../webex/schemas.js';
 import { OrganisationCheck, type Organisations } from './organisation.js';
 import { outsideAttempt, SupersededError } from '../fence.js';
 
+/** How far Webex's calling clock may be from the bot's when a call's `created` is compared with a claim. */
+const CLOCK_SKEW_MS = 2_000;
+
 /** A claim older than this is taken to be from a retrieve that died half-way. */
 export const RETRIEVE_LEASE_MS = 60_000;
 
@@ -26,6 +29,11 @@ export type RetrieveOutcome =
    * over): the record now follows the ring all the same; the attempt says nothing.
    */
   | { type: 'followed'; call: ParkedCall }
+  /**
+   * A replay of the very tap or command whose retrieve Webex already rang the retriever for (the first
+   * attempt was paused, or died, after that): carried out, so nothing is asked of Webex or said again.
+   */
+  | { type: 'carried-out'; call: ParkedCall }
   /** Replayed after a crash: the retriever's phone had already connected (or the ring had ended). */
   | ({ type: 'settled'; call: ParkedCall } & Dropped)
   /** The call's life had already ended (taken, rang back, gone, …): nothing was asked of Webex. */
@@ -66,6 +74,7 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
   const ownPrivateCard = call.privateCard?.roomId === fromRoomId && call.forPerson?.personId === by.personId;
   if (call.roomId !== fromRoomId && !ownPrivateCard) return { type: 'elsewhere' };
   if (!(await new OrganisationCheck(deps.messaging).mayAct({ personId: by.personId, orgId: byOrgId }, call))) return { type: 'other-organisation' };
+  if (call.ringKey === claimKey) return { type: 'carried-out', call };
   if (isClosed(call)) return { type: 'closed', call };
   if (!(await deps.vault.isLinked(by.personId))) throw new NotLinkedError(by.personId, 'never-linked');
 
@@ -97,7 +106,7 @@ export async function retrieveParkedCall(deps: RetrieveDeps, parkId: string, by:
   const on = ring?.ringsOn ? { on: ring.ringsOn.name } : {};
   let ringing: ParkedCall | undefined;
   try {
-    ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId, ...on }, now());
+    ringing = await move(deps.store, claimed, { type: 'ringing', by, handedCallId, key: claimKey, ...on }, now());
   } catch (error) {
     if (!(error instanceof SupersededError)) throw error;
     // What Webex did for a superseded attempt is followed to its end, not left untracked; it is not this attempt's to say.
@@ -124,14 +133,23 @@ async function current(deps: RetrieveDeps, call: ParkedCall): Promise<RetrieveOu
 
 /**
  * After a crash between Webex's answer and recording it: the call Webex started on the retriever's
- * phone for this caller, if it is still there.
+ * phone for this caller, if it is still there. Only a call begun since this event claimed the park can
+ * be it, and not one another record's retrieve handed over: the retriever may well be on an older call
+ * from the same number (a customer's main line calls twice), which no retrieve of this park started.
  */
 async function callAlreadyHanded(deps: RetrieveDeps, personId: string, call: ParkedCall): Promise<Call | undefined> {
   const caller = call.caller.number;
   if (!caller) return undefined;
+  const claimedAt = call.claim?.at;
+  const begunSinceClaim = (active: Call): boolean => claimedAt === undefined || active.created === undefined || Date.parse(active.created) >= claimedAt - CLOCK_SKEW_MS;
   try {
     const calls = await deps.vault.withToken(personId, (token) => deps.calling.activeCalls(token));
-    return calls.find((active) => active.personality !== 'originator' && normalNumber(active.remoteParty?.number) === normalNumber(caller));
+    const candidates = calls.filter((active) => active.personality !== 'originator' && normalNumber(active.remoteParty?.number) === normalNumber(caller) && begunSinceClaim(active));
+    for (const candidate of candidates) {
+      const handedFor = await deps.store.parkedCallByHandedCall(candidate.id);
+      if (!handedFor || handedFor.id === call.id) return candidate;
+    }
+    return undefined;
   } catch {
     return undefined;
   }

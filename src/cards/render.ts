@@ -7,11 +7,12 @@ import { isClosed, type ClosedState } from '../calls/lifecycle.js';
 import { escapeName, escapeNote, visibleName } from '../chat/markdown.js';
 import { CARD_MAX_BYTES, LIST_MAX_ITEMS, MESSAGE_TEXT_MAX_BYTES, utf8Bytes } from '../chat/limits.js';
 import { WEBEX_DEFAULT } from '../calls/ring-choice.js';
+import { lineLabel, type LineCall } from '../calls/lines.js';
 
 /** Card templates are JSON files in the project's `cards/` folder, one per card. */
 export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
 
-export type CardName = 'parked-call' | 'ringing-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help' | 'ring-on';
+export type CardName = 'parked-call' | 'ringing-call' | 'closed-call' | 'call-picker' | 'parked-list' | 'link-account' | 'desk' | 'help' | 'ring-on' | 'report';
 
 /** Webex's Buttons and Cards guide: "Cards may include up to five buttons (actions)", nested ones included. */
 export const MAX_CARD_ACTIONS = 5;
@@ -38,7 +39,7 @@ function template(name: CardName): Template {
 }
 
 /** Each call expands a fresh copy: two messages rendered at once never share an object. */
-function expand(name: CardName, data: Record<string, unknown>): Record<string, unknown> {
+export function expand(name: CardName, data: Record<string, unknown>): Record<string, unknown> {
   return template(name).expand({ $root: data }) as Record<string, unknown>;
 }
 
@@ -70,6 +71,17 @@ function shown(call: ParkedCall): ParkedCall {
     ...(call.handedOver ? { handedOver: shownParty(call.handedOver) } : {}),
     ...(call.note ? { note: escapeNote(call.note) } : {}),
     ...(call.ringingOn ? { ringingOn: escapeName(call.ringingOn) } : {}),
+    ...(call.line ? { line: shownLine(call.line) } : {}),
+  };
+}
+
+/** The line a call came in on: its name, number and extension are all Webex's (an admin's) text. */
+function shownLine(line: NonNullable<ParkedCall['line']>): NonNullable<ParkedCall['line']> {
+  return {
+    ...line,
+    ...(line.name ? { name: escapeName(line.name) } : {}),
+    ...(line.directNumber ? { directNumber: escapeName(line.directNumber) } : {}),
+    ...(line.extension ? { extension: escapeName(line.extension) } : {}),
   };
 }
 
@@ -93,7 +105,7 @@ function parkedAgainstLabel(call: ParkedCall): string {
 const forText = (call: ParkedCall): string => (call.forPerson ? ` for ${call.forPerson.name}` : '');
 
 /** Adaptive Card TIME() wants RFC 3339 without fractions of a second. */
-const cardTime = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
+export const cardTime = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
 
 function callFields(call: ParkedCall): Record<string, unknown> {
   return {
@@ -106,6 +118,7 @@ function callFields(call: ParkedCall): Record<string, unknown> {
     forPerson: call.forPerson?.name ?? '',
     forText: forText(call),
     note: call.note ?? '',
+    cameInOn: call.line ? lineLabel(call.line) : '',
   };
 }
 
@@ -114,7 +127,7 @@ export function waitingCard(parked: ParkedCall): RenderedCard {
   return {
     card: expand('parked-call', callFields(call)),
     fallback:
-      `Call from ${callerLabel(call.caller)} parked on **${call.parkedAgainst.number}**${forText(call)} by ${call.parkedBy.name}. ` +
+      `Call from ${callerLabel(call.caller)}${call.line ? ` (on ${lineLabel(call.line)})` : ''} parked on **${call.parkedAgainst.number}**${forText(call)} by ${call.parkedBy.name}. ` +
       `Type \`retrieve ${call.parkedAgainst.number}\` to take it.`,
   };
 }
@@ -280,12 +293,14 @@ export interface ParkChoiceContext {
  * Which call to park. `beganLater`: the person asked before any of these calls began (a park carried
  * out after linking, or replayed), so the call asked about has ended; the card goes to them privately.
  */
-export function callPickerCard(calls: Call[], context: ParkChoiceContext, beganLater = false): RenderedCard {
+export function callPickerCard(calls: LineCall[], context: ParkChoiceContext, beganLater = false): RenderedCard {
+  // Calls on several lines: each choice says which line it is on.
+  const acrossLines = calls.some((call) => call.line);
   return listCard(calls, (listed) => {
     const choices = listed.map((call) => ({
       id: call.id,
       // A choice's title is plain text, not markdown: only what cannot be seen is taken out.
-      label: `${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})`,
+      label: `${callerLabel(call.remoteParty?.privacyEnabled ? {} : pickParty(call))} (${call.state})${acrossLines ? ` on ${call.line ? visibleName(lineLabel(call.line)) : 'your own line'}` : ''}`,
     }));
     const ended = 'The call you asked me to park has ended, so I parked nothing.';
     const question = !beganLater

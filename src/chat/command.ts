@@ -15,6 +15,8 @@ export type Command =
   | { kind: 'link' }
   | { kind: 'unlink' }
   | { kind: 'help' }
+  /** The desk's figures for a period (default the last 7 days), or with `me` the person's own (1:1 only). */
+  | { kind: 'report'; period: 'today' | 'week' | 'month'; me?: true }
   /** The words were understood but cannot be acted on; `reason` says what to type instead. */
   | { kind: 'invalid'; reason: string }
   | { kind: 'unknown' };
@@ -38,6 +40,11 @@ export function parseCommand(input: string, mentions: Mention[] = []): Command {
   if (/^(?:desk|front desk|buttons|menu)$/.test(words)) return { kind: 'desk' };
   if (/^(?:link|login|connect)(?: my account)?$/.test(words)) return { kind: 'link' };
   if (/^(?:unlink|logout|disconnect)(?: my account)?$/.test(words)) return { kind: 'unlink' };
+  const report = /^(?:report|stats|insights)(?: (me|mine|my calls))?(?: (today|week|month|this week|this month))?$/.exec(words);
+  if (report) {
+    const period = (report[2]?.replace('this ', '') ?? 'week') as 'today' | 'week' | 'month';
+    return report[1] ? { kind: 'report', period, me: true } : { kind: 'report', period };
+  }
   if (GROUP_PARK.test(words)) return { kind: 'park', groupPark: true };
   if (PARK_WORDS.test(words)) return { kind: 'park' };
 

@@ -1,3 +1,4 @@
+import { truncate } from './limits.js';
 import { escapeMarkdown } from './markdown.js';
 
 /** The park destination forms Webex accepts (shared/webex-spec/NOTES.md). */
@@ -30,7 +31,8 @@ export function checkDestination(raw: string): DestinationCheck {
 }
 
 function invalid(raw: string): DestinationCheck {
-  const shown = escapeMarkdown(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
+  // Cut by characters, not UTF-16 units, so no emoji is cut in half.
+  const shown = escapeMarkdown(truncate(raw, 41));
   return {
     ok: false,
     reason:

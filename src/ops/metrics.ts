@@ -48,6 +48,20 @@ export class Metrics {
     labelNames: ['state'],
     registers: [this.registry],
   });
+  readonly parkedWaitSeconds = new Histogram({
+    name: 'parkbot_parked_wait_seconds',
+    help: 'How long parked calls waited until they were taken (retrieved or picked-up), or until they rang back, the caller hung up (gone) or the bot stopped tracking them (superseded, expired), by outcome',
+    labelNames: ['outcome'],
+    buckets: [5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800],
+    registers: [this.registry],
+  });
+  readonly reports = new Counter({ name: 'parkbot_reports_total', help: 'Reports shown: a space\'s (space) or a person\'s own (me)', labelNames: ['kind'], registers: [this.registry] });
+  readonly chartSeconds = new Histogram({
+    name: 'parkbot_report_chart_seconds',
+    help: 'Time to draw a report chart to PNG',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly spacesForgotten = new Counter({
     name: 'parkbot_spaces_forgotten_total',
     help: 'Quiet spaces dropped from memory past MAX_SPACES_IN_MEMORY (rediscovered on their next event)',
@@ -57,6 +71,12 @@ export class Metrics {
     name: 'parkbot_connections_closed_total',
     help: 'Connections the server closed itself: silent too long (idle), over the per-client cap (per-client), or to make room under the total cap (total)',
     labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly linePolls = new Counter({
+    name: 'parkbot_line_polls_total',
+    help: 'Secondary lines asked about while a call parked from them waits (no call events come for them), by outcome: asked, recall (a recall seen), failed',
+    labelNames: ['outcome'],
     registers: [this.registry],
   });
   readonly duplicateDeliveries = new Counter({ name: 'parkbot_duplicate_deliveries_total', help: 'Webhook deliveries ignored as already seen', registers: [this.registry] });

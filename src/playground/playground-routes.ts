@@ -3,14 +3,18 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { WebexSimulator } from '../simulator/server.js';
 import type { FrontDeskSeed } from '../simulator/seed.js';
-import type { SimMessage } from '../simulator/model.js';
+import type { SimCall, SimMessage } from '../simulator/model.js';
 
 const PUBLIC_DIR = join(__dirname, '..', '..', 'src', 'playground', 'public');
 
 const sayBody = z.object({ personId: z.string().min(1), text: z.string().trim().min(1).max(500), private: z.boolean().optional() });
-const callBody = z.object({ personId: z.string().min(1), fromName: z.string().trim().max(60).optional() });
+/** A ring for a person's own line (`personId`) or the main line (`lineId`); answered by them on their phone. */
+const callBody = z.union([
+  z.object({ personId: z.string().min(1), fromName: z.string().trim().max(60).optional() }),
+  z.object({ lineId: z.string().min(1), fromName: z.string().trim().max(60).optional(), answer: z.boolean().optional() }),
+]);
 const tapBody = z.object({ personId: z.string().min(1), messageId: z.string().min(1), inputs: z.record(z.string(), z.unknown()) });
-const phoneBody = z.object({ personId: z.string().min(1), callId: z.string().min(1), action: z.enum(['answer', 'hangup']) });
+const phoneBody = z.object({ personId: z.string().min(1), lineId: z.string().min(1).optional(), callId: z.string().min(1), action: z.enum(['answer', 'hangup']) });
 const parkedBody = z.object({ parkedOn: z.string().min(1).max(40) });
 const pickupBody = z.object({ personId: z.string().min(1), parkedOn: z.string().min(1).max(40) });
 
@@ -26,6 +30,12 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
   /** Each ring comes from a number of its own: Webex, and the bot, tell callers apart by number. */
   let callers = 0;
   const nameOf = (id: string): string => org.people.get(id)?.displayName ?? 'Someone';
+  const callView = (call: SimCall) => ({
+    id: call.id,
+    state: call.state,
+    with: call.remoteParty.name ?? call.remoteParty.number ?? 'Private caller',
+    ...(call.recall ? { recall: true } : {}),
+  });
   const view = (m: SimMessage) => ({
     id: m.id,
     from: nameOf(m.personId),
@@ -33,8 +43,11 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
     text: m.text ?? '',
     ...(m.parentId ? { parentId: m.parentId } : {}),
     ...(m.attachments?.[0] ? { card: m.attachments[0].content } : {}),
+    ...(contentIdOf(m) ? { image: `/playground/api/content/${encodeURIComponent(contentIdOf(m) ?? '')}` } : {}),
     created: m.created,
   });
+  /** A message's file (the report's chart), shown inline as Webex previews an image. */
+  const contentIdOf = (m: SimMessage): string | undefined => /\/contents\/([^/?]+)$/.exec(m.files?.[0] ?? '')?.[1];
 
   /** The person's phones, and which of them ring now: the one a retrieve named, or all of them. */
   const devicesOf = (personId: string) => {
@@ -65,11 +78,13 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
         id: person.id,
         name: person.displayName,
         extension: person.extension,
-        calls: telephony.list(person.id).map((call) => ({
-          id: call.id,
-          state: call.state,
-          with: call.remoteParty.name ?? call.remoteParty.number ?? 'Private caller',
-          ...(call.recall ? { recall: true } : {}),
+        calls: telephony.list(person.id).map(callView),
+        // The lines on their phone besides their own: the main number on the receptionist's.
+        lines: telephony.lines.of(person.id).map((line) => ({
+          id: line.id,
+          name: line.displayName,
+          number: line.phoneNumber ?? line.extension ?? '',
+          calls: telephony.list(line.id).map(callView),
         })),
         devices: devicesOf(person.id),
         privateMessages: messages.filter((m) => m.roomType === 'direct' && m.personId === seed.bot.id && org.isMember(m.roomId, person.id)).map(view),
@@ -82,6 +97,15 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
       })),
       messages: messages.filter((m) => m.roomId === seed.space.id).map(view),
     });
+  });
+
+  router.get('/playground/api/content/:id', (req, res) => {
+    const content = org.contents.get(req.params.id);
+    if (!content || content.roomId !== seed.space.id || !content.contentType.startsWith('image/')) {
+      res.status(404).end();
+      return;
+    }
+    res.type(content.contentType).send(content.bytes);
   });
 
   router.use('/playground/api', express.json());
@@ -101,13 +125,15 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
 
   router.post('/playground/api/call', (req, res) => {
     const body = callBody.safeParse(req.body);
-    if (!body.success || !personIds.has(body.data.personId)) {
-      res.status(400).json({ error: 'personId of a playground person is required' });
+    const to = body.success ? body.data : undefined;
+    if (!to || ('personId' in to ? !personIds.has(to.personId) : to.lineId !== seed.mainLine.id)) {
+      res.status(400).json({ error: 'personId of a playground person, or lineId of the main line, is required' });
       return;
     }
     callers += 1;
-    const number = `+1555${String(100 + callers).padStart(7, '0')}`;
-    const call = telephony.placeIncomingCall({ toPersonId: body.data.personId, from: { name: body.data.fromName || 'Acme Corp', number } });
+    const from = { name: to.fromName || 'Acme Corp', number: `+1555${String(100 + callers).padStart(7, '0')}` };
+    // The main line rings on the receptionist's phone until she answers it there (no call events: Webex sends none for it).
+    const call = 'personId' in to ? telephony.placeIncomingCall({ toPersonId: to.personId, from }) : telephony.placeIncomingCallOnLine(to.lineId, from, to.answer ?? false);
     res.status(201).json({ id: call.id });
   });
 
@@ -119,7 +145,11 @@ export function playgroundRoutes(sim: WebexSimulator, seed: FrontDeskSeed): Rout
       return;
     }
     const { personId, callId, action } = body.data;
-    simulated(res, () => (action === 'answer' ? telephony.answer(personId, callId) : telephony.hangup(personId, callId)));
+    // A call on a line of theirs is answered (or hung up) on that line, as on a desk phone.
+    simulated(res, () => {
+      const line = telephony.lineOf(personId, body.data.lineId);
+      return action === 'answer' ? telephony.answer(line, callId) : telephony.hangup(line, callId);
+    });
   });
 
   /** The caller of a parked call gives up: Webex tells no one. */

@@ -4,6 +4,7 @@ import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
 import { preciseNow } from './clock.js';
 import type { SimOrg } from './org.js';
+import { contentRoutes, postMultipartMessage, rawMultipart } from './uploads.js';
 import type { SimTelephony } from './telephony.js';
 import type { SimFault, SimOutage, SimPerson, SimRequestRecord, SimToken, SimWebhook } from './model.js';
 
@@ -58,6 +59,7 @@ export function recordRequests(org: SimOrg, requests: SimRequestRecord[], onAnsw
       record.status = res.statusCode;
       record.answeredAt = preciseNow();
       if (req.is('application/json') && req.body !== undefined) record.body = req.body as unknown;
+      if (req.is('multipart/form-data') && !Buffer.isBuffer(req.body)) record.body = req.body as unknown;
       onAnswered(record);
     });
     next();
@@ -155,9 +157,15 @@ function roomRoutes(router: Router, { org }: ApiDeps): void {
 }
 
 function messageRoutes(router: Router, { org }: ApiDeps): void {
-  router.post('/messages', (req, res) => {
-    res.json(org.postMessage(caller(res).person.id, req.body as Parameters<SimOrg['postMessage']>[1]));
+  router.post('/messages', rawMultipart, async (req, res) => {
+    const sender = caller(res).person.id;
+    if (req.is('multipart/form-data')) {
+      res.json(await postMultipartMessage(req, org, sender, org.contents));
+      return;
+    }
+    res.json(org.postMessage(sender, req.body as Parameters<SimOrg['postMessage']>[1]));
   });
+  contentRoutes(router, org, org.contents, caller);
   router.get('/messages', (req, res) => {
     const me = caller(res).person.id;
     const roomId = str(req.query.roomId);
@@ -266,39 +274,70 @@ function webhookRoutes(router: Router, { org }: ApiDeps): void {
 
 function callRoutes(router: Router, { telephonyOf }: ApiDeps): void {
   const phones = (res: Response): SimTelephony => telephonyOf(caller(res).person.orgId);
-  router.get('/telephony/calls', (_req, res) => {
+  /** The line a request reaches: the caller's own, or the secondary line `lineOwnerId` names (refused unless on their phone). */
+  const line = (res: Response, lineOwnerId: unknown): string => phones(res).lineOf(caller(res).person.id, lineOwnerId);
+  const bodyOf = (req: Request): Record<string, unknown> => req.body as Record<string, unknown>;
+  router.get('/telephony/calls', (req, res) => {
     requireCalling(res, 'spark:calls_read');
-    res.json({ items: phones(res).list(caller(res).person.id) });
+    res.json({ items: phones(res).list(line(res, req.query.lineOwnerId)) });
   });
   router.get('/telephony/calls/:callId', (req, res) => {
     requireCalling(res, 'spark:calls_read');
-    res.json(phones(res).get(caller(res).person.id, req.params.callId));
+    res.json(phones(res).get(line(res, req.query.lineOwnerId), req.params.callId));
   });
   router.post('/telephony/calls/park', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    res.json({ parkedAgainst: phones(res).park(caller(res).person.id, req.body as Record<string, unknown>) });
+    res.json({ parkedAgainst: phones(res).park(caller(res).person.id, bodyOf(req)) });
   });
   router.post('/telephony/calls/retrieve', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    res.status(201).json(phones(res).retrieve(caller(res).person.id, req.body as Record<string, unknown>));
+    res.status(201).json(phones(res).retrieve(caller(res).person.id, bodyOf(req)));
   });
   router.get('/telephony/config/people/me/settings/availablePreferredAnswerEndpoints', (_req, res) => {
     requireCalling(res, 'spark:telephony_config_read');
     res.json({ endpoints: phones(res).endpoints.of(caller(res).person.id) });
   });
+  /** The caller's devices and applications, each with the secondary lines that appear on it (here: on the desk phone). */
+  router.get('/telephony/config/people/me/endpoints', (_req, res) => {
+    requireCalling(res, 'spark:telephony_config_read');
+    const me = caller(res).person;
+    const secondaryLines = phones(res).lines.of(me.id).map((l) => ({ id: l.id, memberType: l.memberType }));
+    res.json({
+      endpoints: phones(res).endpoints.of(me.id).map((endpoint) => ({
+        id: endpoint.id,
+        type: endpoint.type === 'DEVICE' ? 'CALLING_DEVICE' : 'APPLICATION',
+        name: endpoint.name,
+        autoAndForcedAnswerEnabled: endpoint.type === 'DEVICE',
+        ownerId: me.id,
+        ownerType: 'PEOPLE',
+        ...(endpoint.type === 'DEVICE' && secondaryLines.length ? { secondaryLines } : {}),
+      })),
+    });
+  });
+  /** The caller's own line and each secondary line, with number and extension; refused to people without the feature. */
+  router.get('/telephony/config/people/me/settings/contactCenterExtensions', (_req, res) => {
+    requireCalling(res, 'spark:telephony_config_read');
+    const me = caller(res).person;
+    if (phones(res).ccExtensionsRefused.has(me.id)) throw new SimError(403, 'The user is not entitled to this feature');
+    const own = { directNumber: me.phoneNumbers[0]?.value ?? '', extension: me.extension ?? '', type: 'PRIMARY', lineOwnerType: 'PEOPLE', lineOwnerId: me.id };
+    const secondary = phones(res)
+      .lines.of(me.id)
+      .map((l) => ({ directNumber: l.phoneNumber ?? '', extension: l.extension ?? '', type: 'SECONDARY', lineOwnerType: l.memberType, lineOwnerId: l.id }));
+    res.json({ ccExtensions: [own, ...secondary] });
+  });
   router.post('/telephony/calls/dial', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    const call = phones(res).dial(caller(res).person.id, { destination: (req.body as { destination?: unknown }).destination });
+    const call = phones(res).dial(caller(res).person.id, { destination: bodyOf(req).destination });
     res.status(201).json({ callId: call.id, callSessionId: call.callSessionId });
   });
   router.post('/telephony/calls/answer', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    phones(res).answer(caller(res).person.id, (req.body as { callId?: unknown }).callId);
+    phones(res).answer(line(res, bodyOf(req).lineOwnerId), bodyOf(req).callId);
     res.status(204).end();
   });
   router.post('/telephony/calls/hangup', (req, res) => {
     requireCalling(res, 'spark:calls_write');
-    phones(res).hangup(caller(res).person.id, (req.body as { callId?: unknown }).callId);
+    phones(res).hangup(line(res, bodyOf(req).lineOwnerId), bodyOf(req).callId);
     res.status(204).end();
   });
 }

@@ -50,6 +50,34 @@ export function controlRoutes({
     res.status(201).json(call);
   });
 
+  /** An admin puts a secondary line (the main number, say) on people's phones: `{ displayName, extension?, phoneNumber?, sharedWith }`. */
+  router.post('/lines', (req, res) => {
+    const body = req.body as { displayName?: unknown; extension?: unknown; phoneNumber?: unknown; sharedWith?: unknown };
+    const sharedWith = Array.isArray(body.sharedWith) ? body.sharedWith.filter((id): id is string => typeof id === 'string') : [];
+    if (typeof body.displayName !== 'string' || !body.displayName || sharedWith.length === 0) throw badRequest('displayName and sharedWith (person ids) are required');
+    const orgId = org.person(sharedWith[0] as string).orgId;
+    const line = telephonyOf(orgId).lines.add({
+      displayName: body.displayName,
+      ...(typeof body.extension === 'string' ? { extension: body.extension } : {}),
+      ...(typeof body.phoneNumber === 'string' ? { phoneNumber: body.phoneNumber } : {}),
+      sharedWith,
+    });
+    res.status(201).json(line);
+  });
+
+  /** An outside caller rings a secondary line (answered at once unless `answer: false`). */
+  router.post('/lines/:lineId/calls', (req, res) => {
+    const body = req.body as { fromName?: unknown; fromNumber?: unknown; answer?: unknown };
+    const phones = org.orgIds.map((orgId) => telephonyOf(orgId)).find((t) => t.lines.byId.has(req.params.lineId));
+    if (!phones) throw badRequest('No such line');
+    const call = phones.placeIncomingCallOnLine(
+      req.params.lineId,
+      { ...(typeof body.fromName === 'string' ? { name: body.fromName } : {}), ...(typeof body.fromNumber === 'string' ? { number: body.fromNumber } : {}) },
+      body.answer !== false,
+    );
+    res.status(201).json(call);
+  });
+
   /** What a person does on their phone: answer or hang up (decline) a call, dial, pick a parked call up. */
   router.post('/phones/:personId/:action', (req, res) => {
     const { personId, action } = req.params;

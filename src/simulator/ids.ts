@@ -11,7 +11,9 @@ export type WebexIdKind =
   | 'APPLICATION'
   | 'DEVICE'
   | 'CALL'
-  | 'PLACE';
+  | 'PLACE'
+  | 'VIRTUAL_LINE'
+  | 'CONTENT';
 
 /**
  * Webex ids are unpadded base64 of `ciscospark://us/<KIND>/<uuid>`. The Webex SDK used by the bot

@@ -125,6 +125,8 @@ export interface SimEndpoint {
 export interface SimParkedCall {
   call: SimCall;
   parkedBy: string;
+  /** The secondary line it was parked from (its `lineOwnerId`): a recall rings that line again (modelled). */
+  fromLine?: string;
   parkedAgainst: SimParty;
   parkedAt: string;
   /** When it rings back the parker if nobody retrieves it. */
@@ -214,4 +216,19 @@ export interface SimDelivery {
   dataId: string;
   status: number | 'error';
   at: number;
+}
+
+/**
+ * A line that appears on people's phones besides their own (Webex's secondary lines): a virtual line
+ * (the company's main number, say), a workspace's line, or a colleague's line shared onto their phone.
+ * Its calls are reached with `lineOwnerId` = its `id` (for `PEOPLE`, the colleague's person id).
+ */
+export interface SimLine {
+  id: string;
+  memberType: 'PEOPLE' | 'PLACE' | 'VIRTUAL_LINE';
+  displayName: string;
+  extension?: string;
+  phoneNumber?: string;
+  /** Whose phones the line appears on. */
+  sharedWith: string[];
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
+import type { SimContent } from './uploads.js';
 import type {
   SimAttachment,
   SimAttachmentAction,
@@ -89,6 +90,8 @@ export class SimOrg extends EventEmitter<{ event: [SimEvent] }> {
   /** Each room's memberships by person: membership checks stay cheap with thousands of spaces. */
   private readonly membersOfRoom = new Map<string, Map<string, SimMembership>>();
   readonly messages = new Map<string, SimMessage>();
+  /** Files uploaded with messages (multipart `POST /messages`), by content id. */
+  readonly contents = new Map<string, SimContent>();
   readonly attachmentActions = new Map<string, SimAttachmentAction>();
   /** Who may read each card action: the author of the card, even once the card is deleted. */
   private readonly actionCardAuthors = new Map<string, string>();

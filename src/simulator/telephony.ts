@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
 import type { SimOrg } from './org.js';
-import type { SimCall, SimEndpoint, SimParkedCall, SimParty, SimPerson } from './model.js';
+import type { SimCall, SimEndpoint, SimLine, SimParkedCall, SimParty, SimPerson } from './model.js';
 import { SimEndpoints } from './endpoints.js';
+import { SimLines } from './lines.js';
 
 export interface IncomingCall {
   toPersonId: string;
@@ -56,6 +57,9 @@ export class SimTelephony {
   readonly parkExtensions: string[];
   readonly orgId: string;
   readonly endpoints: SimEndpoints;
+  readonly lines = new SimLines();
+  /** People for whom Webex refuses the contact-centre extensions route (they lack that feature). */
+  readonly ccExtensionsRefused = new Set<string>();
   recallMs: number;
   noAnswerMs: number;
   private readonly recallTimers = new Map<string, NodeJS.Timeout>();
@@ -88,6 +92,31 @@ export class SimTelephony {
     return input.answer === false ? call : this.answer(input.toPersonId, call.id);
   }
 
+  /**
+   * An outside caller rings a secondary line (the main number): the call is on the line, seen by
+   * whoever has it on their phone only with its `lineOwnerId`, and (as the bot must assume) it sends
+   * no call events. Answered at once unless `answer` is false (then `answer(line.id, callId)`).
+   */
+  placeIncomingCallOnLine(lineId: string, from: IncomingCall['from'] = {}, answer = true): SimCall {
+    if (!this.lines.byId.has(lineId)) throw notFound('Line');
+    const privacyEnabled = from.privacyEnabled ?? false;
+    const remoteParty: SimParty = {
+      ...(privacyEnabled ? {} : { name: from.name ?? 'Unknown caller', number: from.number ?? '+15550100' }),
+      privacyEnabled,
+      callType: 'external',
+    };
+    const call = this.ring(lineId, 'terminator', remoteParty);
+    return answer ? this.answer(lineId, call.id) : call;
+  }
+
+  /**
+   * Whose calls a request reaches: the person's own line, or (with `lineOwnerId`) one of the secondary
+   * lines on their phone, refused otherwise. Calls are kept by the line's owner id.
+   */
+  lineOf(personId: string, lineOwnerId: unknown): string {
+    return lineOwnerId === undefined ? personId : this.lines.ownedBy(personId, lineOwnerId).id;
+  }
+
   list(personId: string): SimCall[] {
     return this.calls.get(personId) ?? [];
   }
@@ -118,23 +147,35 @@ export class SimTelephony {
     this.returnToPark(callId);
   }
 
-  park(personId: string, input: { callId?: unknown; destination?: unknown; isGroupPark?: unknown }): SimParty {
+  /**
+   * With `lineOwnerId`, the call on that secondary line; with no destination it is parked against
+   * the line's owner, and a recall rings that line (modelled: Webex does not document either).
+   */
+  park(personId: string, input: { callId?: unknown; destination?: unknown; isGroupPark?: unknown; lineOwnerId?: unknown }): SimParty {
     if (typeof input.callId !== 'string' || !input.callId) throw badRequest('callId is required');
-    const call = this.get(personId, input.callId);
+    const owner = this.lineOf(personId, input.lineOwnerId);
+    const call = this.get(owner, input.callId);
     if (!PARKABLE.has(call.state)) throw new SimError(409, `A ${call.state} call cannot be parked`);
     const parkedAgainst =
       input.isGroupPark === true
         ? this.freeParkExtension()
         : typeof input.destination === 'string' && input.destination
           ? this.resolve(input.destination)
-          : this.partyOf(this.org.person(personId));
+          : this.partyOfLine(owner);
     if (!parkedAgainst.number) throw badRequest('The destination has no number to park against');
     if (this.parked.has(parkedAgainst.number)) {
       throw new SimError(409, `A call is already parked against ${parkedAgainst.number}`);
     }
-    this.endCall(personId, call.id);
+    this.endCall(owner, call.id);
     const now = new Date().toISOString();
-    this.putOnPark(parkedAgainst.number, { call, parkedBy: personId, parkedAgainst, parkedAt: now, recallAt: this.recallTime() });
+    this.putOnPark(parkedAgainst.number, {
+      call,
+      parkedBy: personId,
+      ...(owner !== personId ? { fromLine: owner } : {}),
+      parkedAgainst,
+      parkedAt: now,
+      recallAt: this.recallTime(),
+    });
     return parkedAgainst;
   }
 
@@ -143,17 +184,15 @@ export class SimTelephony {
    * not answered within `noAnswerMs`, it ends on their phone and the caller goes back to the slot
    * (modelled: Webex does not document either).
    */
-  retrieve(personId: string, input: { destination?: unknown; endpointId?: unknown }): { callId: string; callSessionId: string } {
+  retrieve(personId: string, input: { destination?: unknown; endpointId?: unknown; lineOwnerId?: unknown }): { callId: string; callSessionId: string } {
+    const owner = this.lineOf(personId, input.lineOwnerId);
     const endpoint = input.endpointId === undefined ? undefined : this.endpointOf(personId, input.endpointId);
-    const number =
-      typeof input.destination === 'string' && input.destination
-        ? this.resolve(input.destination).number
-        : this.partyOf(this.org.person(personId)).number;
+    const number = typeof input.destination === 'string' && input.destination ? this.resolve(input.destination).number : this.partyOfLine(owner).number;
     const parked = number ? this.takeFromPark(number) : undefined;
     if (!parked) throw notFound('Parked call');
-    const call = this.ring(personId, 'clickToDial', parked.call.remoteParty, undefined, endpoint);
+    const call = this.ring(owner, 'clickToDial', parked.call.remoteParty, undefined, endpoint);
     const timer = setTimeout(() => {
-      if (this.list(personId).some((c) => c.id === call.id && c.state === 'alerting')) this.hangup(personId, call.id);
+      if (this.list(owner).some((c) => c.id === call.id && c.state === 'alerting')) this.hangup(owner, call.id);
     }, this.noAnswerMs);
     timer.unref();
     this.ringingRetrieves.set(call.id, { parked, timer });
@@ -229,7 +268,7 @@ export class SimTelephony {
   recall(number: string): SimCall {
     const parked = this.takeFromPark(number);
     if (!parked) throw notFound('Parked call');
-    return this.ring(parked.parkedBy, 'terminator', parked.call.remoteParty, { type: 'park', party: parked.parkedAgainst });
+    return this.ring(parked.fromLine ?? parked.parkedBy, 'terminator', parked.call.remoteParty, { type: 'park', party: parked.parkedAgainst });
   }
 
   /** Every phone goes idle and every pending recall is cancelled. */
@@ -251,7 +290,7 @@ export class SimTelephony {
     this.ringingRetrieves.delete(callId);
     const { parked } = retrieve;
     const number = parked.parkedAgainst.number ?? '';
-    if (this.parked.has(number)) this.ring(parked.parkedBy, 'terminator', parked.call.remoteParty, { type: 'park', party: parked.parkedAgainst });
+    if (this.parked.has(number)) this.ring(parked.fromLine ?? parked.parkedBy, 'terminator', parked.call.remoteParty, { type: 'park', party: parked.parkedAgainst });
     else this.putOnPark(number, { ...parked, recallAt: this.recallTime() });
   }
 
@@ -313,6 +352,9 @@ export class SimTelephony {
 
   /** Only the person's own webhooks hear of their calls (`ownedBy: creator`). */
   private publishCall(personId: string, call: SimCall, event: 'created' | 'updated' | 'deleted', eventType: CallEventType): void {
+    // A virtual line's or workspace's calls send nothing without an admin's webhook interest registration (not modelled).
+    const line = this.lines.byId.get(personId);
+    if (line && line.memberType !== 'PEOPLE') return;
     const { id: callId, ...fields } = call;
     const now = new Date().toISOString();
     const endpoint = this.callEndpoints.get(callId);
@@ -339,6 +381,8 @@ export class SimTelephony {
     if (this.parkExtensions.includes(bare)) {
       return { name: `Call Park ${bare}`, number: bare, placeId: webexId('PLACE', `park-${bare}`), privacyEnabled: false, callType: 'location' };
     }
+    const line = this.lines.at(bare);
+    if (line) return this.partyOfLine(line.id);
     const byEmail = bare.includes('@') ? this.org.personByEmail(bare) : undefined;
     const person = byEmail?.orgId === this.orgId ? byEmail : this.personAt(bare);
     if (!person) throw badRequest(`${destination} is not a valid park destination`);
@@ -354,6 +398,20 @@ export class SimTelephony {
     const free = this.parkExtensions.find((ext) => !this.parked.has(ext));
     if (!free) throw new SimError(409, 'Every call park extension in the group is in use');
     return this.resolve(free);
+  }
+
+  /** What a call parked against this line (a person's own, or a secondary line's owner) is parked against. */
+  private partyOfLine(owner: string): SimParty {
+    const line: SimLine | undefined = this.lines.byId.get(owner);
+    if (!line || line.memberType === 'PEOPLE') return this.partyOf(this.org.person(owner));
+    const number = line.extension ?? line.phoneNumber;
+    return {
+      name: line.displayName,
+      ...(number ? { number } : {}),
+      ...(line.memberType === 'PLACE' ? { placeId: line.id } : {}),
+      privacyEnabled: false,
+      callType: 'location',
+    };
   }
 
   private partyOf(person: SimPerson): SimParty {

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -112,9 +113,13 @@ export class DeliverySpool {
 
   private async openFile(): Promise<FileHandle> {
     await mkdir(this.folder, { recursive: true, mode: PRIVATE_FOLDER_MODE });
-    const handle = await open(this.path, 'a', PRIVATE_FILE_MODE);
+    // Non-blocking: opening a FIFO left in the file's place for writing would otherwise wait for a
+    // reader forever, and every delivery with it. On a regular file the flag changes nothing.
+    const handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, PRIVATE_FILE_MODE);
     try {
-      const { mode, size } = await handle.stat();
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw new SpoolUnreadableError(this.path, new Error('not a regular file'));
+      const { mode, size } = stats;
       // A file an earlier version made is readable by others.
       if ((mode & 0o777) !== PRIVATE_FILE_MODE) await handle.chmod(PRIVATE_FILE_MODE);
       // The new file's name must survive a power cut too.

@@ -122,4 +122,21 @@ export const MIGRATIONS: string[] = [
      view TEXT NOT NULL,
      version INTEGER NOT NULL
    );`,
+  // Each linked person's secondary lines (the main number on their phone), read with their token (issue 26, part "lines").
+  `CREATE TABLE person_lines (
+     person_id TEXT PRIMARY KEY,
+     lines TEXT NOT NULL,
+     read_at BIGINT NOT NULL
+   );`,
+  // Report (issue 27): each space's hourly tallies of parked calls (counts and waits, no person, no
+  // caller), kept REPORT_RETENTION_DAYS after the call records are pruned.
+  `CREATE TABLE report_hours (
+     room_id TEXT NOT NULL,
+     hour_start BIGINT NOT NULL,
+     tally TEXT NOT NULL,
+     PRIMARY KEY (room_id, hour_start)
+   );
+   CREATE INDEX report_hours_hour ON report_hours (hour_start);
+   CREATE INDEX parked_calls_room_parked_at ON parked_calls (room_id, parked_at);
+   CREATE INDEX parked_calls_parked_at ON parked_calls (parked_at);`,
 ];

@@ -1,3 +1,4 @@
+import type { HourTally } from '../report/figures.js';
 import type { CallEventSubscription, LinkedAccount, LinkState, ParkedCall, ParkedCallMove, ParkState, RingChoice } from './store.js';
 
 /**
@@ -120,3 +121,12 @@ export function parkedCallValues(call: ParkedCall): (string | number | null)[] {
 export function movedColumns(move: ParkedCallMove): { parkNumber: string | null; handedCallId: string | null; closedAt: number | null } {
   return { parkNumber: move.changes.parkedAgainst?.number ?? null, handedCallId: move.changes.handedCallId ?? null, closedAt: move.closedAtMs ?? null };
 }
+
+export interface ReportHourRow {
+  hour_start: Millis;
+  tally: string;
+}
+
+/** A kept tally: its counts and waits are JSON, its hour a column. */
+export const toHourTally = (row: ReportHourRow): HourTally => ({ ...(JSON.parse(row.tally) as Omit<HourTally, 'hourStartMs'>), hourStartMs: Number(row.hour_start) });
+export const tallyJson = ({ hourStartMs: _hour, ...tally }: HourTally): string => JSON.stringify(tally);

@@ -35,7 +35,11 @@ import {
   type ParkedRow,
   type RingChoiceRow,
   type SubscriptionRow,
+  type ReportHourRow,
+  toHourTally,
+  tallyJson,
 } from './rows.js';
+import type { HourTally } from '../report/figures.js';
 
 /** Brings the schema up to date: run by each adapter at open, as a transaction of its own (`alone`). */
 export function* migrate(): Steps<void> {
@@ -108,7 +112,7 @@ export class SqlStore implements Store {
    * through only while the field still holds what was read (and the fence holds); if another write
    * came between, it reads again. Two statements on either database, no transaction to hold open.
    */
-  private async attach(id: string, field: 'cardMessageId' | 'privateCard', fields: object): Promise<string | undefined> {
+  private async attach(id: string, field: 'cardMessageId' | 'privateCard' | 'mentionMessageId', fields: object): Promise<string | undefined> {
     const { json, withFields } = this.dialect;
     const change = fieldChange(fields);
     const read = `SELECT ${json('record')} ->> '${field}' AS previous FROM parked_calls WHERE id = $1`;
@@ -174,6 +178,10 @@ export class SqlStore implements Store {
   async attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined> {
     const previous = await this.attach(id, 'privateCard', { privateCard: card });
     return previous ? (JSON.parse(previous) as { roomId: string; messageId: string }) : undefined;
+  }
+
+  async attachMention(id: string, messageId: string): Promise<string | undefined> {
+    return this.attach(id, 'mentionMessageId', { mentionMessageId: messageId });
   }
 
   async savePendingPark(personId: string, request: string, nowMs: number): Promise<void> {
@@ -270,6 +278,52 @@ export class SqlStore implements Store {
     return changed === 1;
   }
 
+  /** Each person's secondary lines as last read (issue 26, src/calls/lines.ts): one JSON document a person. */
+  async personLines(personId: string): Promise<string | undefined> {
+    return (await this.row<{ lines: string }>('SELECT lines FROM person_lines WHERE person_id = $1', personId))?.lines;
+  }
+
+  async savePersonLines(personId: string, json: string, readAtMs: number): Promise<void> {
+    await this.changes(
+      `INSERT INTO person_lines (person_id, lines, read_at) VALUES ($1, $2, $3)
+       ON CONFLICT (person_id) DO UPDATE SET lines = excluded.lines, read_at = excluded.read_at`,
+      personId,
+      json,
+      readAtMs,
+    );
+  }
+
+  /** The report's hourly tallies (src/report/). */
+  async reportHours(roomId: string, fromMs: number, toMs: number): Promise<HourTally[]> {
+    const rows = await this.rows<ReportHourRow>('SELECT hour_start, tally FROM report_hours WHERE room_id = $1 AND hour_start >= $2 AND hour_start < $3 ORDER BY hour_start', roomId, fromMs, toMs);
+    return rows.map(toHourTally);
+  }
+
+  /** The first tally of a space's hour stands. */
+  async keepReportHours(roomId: string, tallies: readonly HourTally[]): Promise<void> {
+    if (!tallies.length) return;
+    await this.driver.transaction(function* () {
+      for (const tally of tallies) {
+        yield* step('INSERT INTO report_hours (room_id, hour_start, tally) VALUES ($1, $2, $3) ON CONFLICT (room_id, hour_start) DO NOTHING', roomId, tally.hourStartMs, tallyJson(tally));
+      }
+    });
+  }
+
+  async pruneReportHours(beforeMs: number): Promise<number> {
+    return this.changes('DELETE FROM report_hours WHERE hour_start < $1', beforeMs);
+  }
+
+  async parkedCallsBetween(fromIso: string, toIso: string, roomId?: string): Promise<ParkedCall[]> {
+    // A NULL room: every space's.
+    const rows = await this.rows<ParkedRow>(
+      `SELECT ${PARKED_COLUMNS} FROM parked_calls WHERE parked_at >= $1 AND parked_at < $2 AND room_id = COALESCE(CAST($3 AS TEXT), room_id) ORDER BY parked_at`,
+      fromIso,
+      toIso,
+      roomId ?? null,
+    );
+    return rows.map(toParkedCall);
+  }
+
   async ringChoice(personId: string): Promise<RingChoice | undefined> {
     const row = await this.row<RingChoiceRow>('SELECT endpoint_id, endpoint_name FROM ring_choices WHERE person_id = $1', personId);
     return row ? toRingChoice(row) : undefined;
@@ -342,6 +396,10 @@ export class SqlStore implements Store {
     return (await this.row(HOLDS, eventKey, attempt)) !== undefined;
   }
 
+  async attemptLease(eventKey: string, attempt: number): Promise<number | undefined> {
+    return (await this.row<{ lease_until: number }>('SELECT lease_until FROM inbox WHERE event_key = $1 AND attempts = $2', eventKey, attempt))?.lease_until;
+  }
+
   async openSubscription(personId: string, key: string): Promise<CallEventSubscription> {
     await this.changes("INSERT INTO call_event_subscriptions (person_id, url_key, status) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING", personId, key);
     return (await this.subscription(personId)) as CallEventSubscription;
@@ -378,6 +436,7 @@ export class SqlStore implements Store {
     await this.driver.transaction(function* () {
       yield* step('DELETE FROM call_event_subscriptions WHERE person_id = $1', personId);
       yield* step('DELETE FROM call_views WHERE person_id = $1', personId);
+      yield* step('DELETE FROM person_lines WHERE person_id = $1', personId);
     });
   }
 

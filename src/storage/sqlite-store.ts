@@ -111,7 +111,13 @@ export class SqliteDriver implements SqlDriver {
       this.db.exec('COMMIT');
       return next.value;
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      // SQLite may have rolled the transaction back itself (a full disk does): the original error is
+      // the one to tell, not ROLLBACK's "no transaction is active", which would hide an outage.
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // nothing left to roll back
+      }
       throw error;
     }
   }

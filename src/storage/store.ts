@@ -1,4 +1,5 @@
 /** What the bot keeps between messages and restarts. One interface, one implementation (src/storage/sql-store.ts) over a driver a database. */
+import type { ReportStore } from '../report/sources.js';
 
 /**
  * Where a parked call is in its life (src/calls/lifecycle.ts moves it). `parking`: Webex has been (or
@@ -27,6 +28,11 @@ export interface ParkedCall {
   parkedAgainst: { number: string; name?: string; personId?: string; placeId?: string };
   forPerson?: PersonRef;
   note?: string;
+  /**
+   * The parker's secondary line the call was on (the main number): parked with its `lineOwnerId`,
+   * shown on the card, and asked about while the call waits (no events come for it).
+   */
+  line?: { ownerId: string; memberType: string; name?: string | undefined; directNumber?: string | undefined; extension?: string | undefined };
   cardMessageId?: string;
   /**
    * Since when a change of the space's card is owed: Webex would not take it (the old card may be gone
@@ -35,6 +41,8 @@ export interface ParkedCall {
   cardOwedAt?: string;
   /** The private card sent to the person it is for, with their own Retrieve button. */
   privateCard?: { roomId: string; messageId: string };
+  /** The @mention of the person it is for, in the card's thread: a replay of the park mentions them only when it is missing. */
+  mentionMessageId?: string;
   state: ParkState;
   /**
    * Who is retrieving it right now, since when (ms), and for which event (`key`); the claim lapses
@@ -46,6 +54,11 @@ export interface ParkedCall {
   ringingSince?: string;
   /** The device the retriever chose for it to ring on, by Webex's name; '' when Webex rang where it would anyway. */
   ringingOn?: string;
+  /**
+   * The event (its key) whose retrieve Webex last rang someone for: a replay of that event (a takeover
+   * of a paused instance's work) finds its request already carried out, and neither rings nor answers again.
+   */
+  ringKey?: string;
   retrievedBy?: PersonRef;
   retrievedAt?: string;
   /** The call Webex started on the retriever's phone, and the caller on it (what Webex handed over). */
@@ -145,10 +158,10 @@ export interface LinkState {
  * Writes of parked calls made for an event (inside `runAttempt`, src/fence.ts) are fenced: made only
  * while the inbox row of the event still has that attempt, checked in the same statement or
  * transaction; otherwise they change nothing and throw `SupersededError`. Those are `saveParkedCall`,
- * `moveParkedCall`, `claimForRetrieve`, `attachCard` and `attachPrivateCard`. Outside an attempt they
+ * `moveParkedCall`, `claimForRetrieve`, `attachCard`, `attachPrivateCard` and `attachMention`. Outside an attempt they
  * are not fenced.
  */
-export interface Store {
+export interface Store extends ReportStore {
   saveParkedCall(call: ParkedCall): Promise<void>;
   parkedCall(id: string): Promise<ParkedCall | undefined>;
   /** Calls parked from this space and still waiting, oldest first. */
@@ -169,6 +182,8 @@ export interface Store {
   owedCards(sinceIso: string): Promise<ParkedCall[]>;
   /** The same for the private card of the person it is for. */
   attachPrivateCard(id: string, card: { roomId: string; messageId: string }): Promise<{ roomId: string; messageId: string } | undefined>;
+  /** The same for the @mention of the person it is for: returns the mention recorded before, if any. */
+  attachMention(id: string, messageId: string): Promise<string | undefined>;
   /** Applies `move` if the record is still in one of `move.from`; true when it did. Clears any claim. */
   moveParkedCall(id: string, move: ParkedCallMove): Promise<boolean>;
   /** Forgets closed records closed before `closedBeforeMs`, and `parking` ones older than `parkingBeforeIso`. */
@@ -189,6 +204,10 @@ export interface Store {
    * True when it replaced them.
    */
   resealAccount(personId: string, from: SealedTokens, to: SealedTokens): Promise<boolean>;
+
+  /** The person's secondary lines as last read (src/calls/lines.ts), a JSON document; undefined if never read. */
+  personLines(personId: string): Promise<string | undefined>;
+  savePersonLines(personId: string, json: string, readAtMs: number): Promise<void>;
 
   /** Where the person's retrieves ring; none: wherever Webex rings them anyway. */
   ringChoice(personId: string): Promise<RingChoice | undefined>;
@@ -224,6 +243,12 @@ export interface Store {
   staleDeliveries(nowMs: number, leaseMs: number, maxAttempts: number): Promise<{ eventKey: string; body: string; attempt: number }[]>;
   /** Whether `attempt` is still the current attempt at the event (no takeover since): the fence (src/fence.ts). */
   attemptHolds(eventKey: string, attempt: number): Promise<boolean>;
+  /**
+   * Until when (epoch ms) `attempt`'s lease on the event runs, while it is still the current attempt:
+   * no takeover can come before then, so an answer read after that moment (the instance was paused
+   * while it was on its way) no longer shows the attempt holds.
+   */
+  attemptLease(eventKey: string, attempt: number): Promise<number | undefined>;
 
   /** The person's subscription, made with `key` unless they have one already (every instance gets the same). */
   openSubscription(personId: string, key: string): Promise<CallEventSubscription>;
@@ -234,7 +259,7 @@ export interface Store {
   /** Records what the check found, and ends the lease. */
   /** With `key`, the person's address changes too (a key of an earlier form, or tagged under a retired secret). */
   recordSubscription(personId: string, result: SubscriptionResult): Promise<void>;
-  /** The person's subscription, and the call view their events fed. */
+  /** The person's subscription, the call view their events fed, and their secondary lines as read. */
   deleteSubscription(personId: string): Promise<void>;
   /** The person's call view (src/calls/call-view.ts), if any. */
   callView(personId: string): Promise<Versioned | undefined>;

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request as undiciRequest } from 'undici';
+import { request as undiciRequest, type FormData } from 'undici';
 import type { z } from 'zod';
 import { WebexApiError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
@@ -15,6 +15,8 @@ export interface WebexRequest<T> {
   token?: string;
   json?: unknown;
   form?: Record<string, string>;
+  /** A `multipart/form-data` body (a message with a file); undici sets its content type and boundary. */
+  multipart?: FormData;
   /** The answer is checked against this before anyone inside the bot sees it. */
   schema: z.ZodType<T>;
   /** False for calls with an effect that must not happen twice. */
@@ -74,8 +76,10 @@ export class WebexHttpClient {
     const endpoint = endpointOf(request.method, request.path);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.token) headers.authorization = `Bearer ${request.token}`;
-    let body: string | undefined;
-    if (request.form) {
+    let body: string | FormData | undefined;
+    if (request.multipart) {
+      body = request.multipart;
+    } else if (request.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(request.form).toString();
     } else if (request.json !== undefined) {

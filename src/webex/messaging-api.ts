@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FormData } from 'undici';
 import type { WebexHttpClient } from './http-client.js';
 import { personSchema } from './schemas.js';
 import { checkMessageSize } from '../chat/limits.js';
@@ -55,6 +56,20 @@ export class MessagingApi {
     return this.post({ ...to, markdown: fallback, attachments: [{ contentType: CARD_CONTENT_TYPE, content: card }] });
   }
 
+  /**
+   * Posts one file (multipart `POST /messages`, as Webex takes an upload), with a line of markdown,
+   * as a reply in the thread of `parentId` when given. Webex takes one file per message.
+   */
+  async postFile(to: { roomId: string; parentId?: string }, file: { name: string; contentType: string; bytes: Uint8Array }, markdown: string): Promise<{ id: string; roomId: string }> {
+    checkMessageSize({ markdown });
+    const form = new FormData();
+    form.set('roomId', to.roomId);
+    if (to.parentId) form.set('parentId', to.parentId);
+    form.set('markdown', markdown);
+    form.set('files', new Blob([file.bytes], { type: file.contentType }), file.name);
+    return this.http.request({ method: 'POST', path: '/messages', token: this.botToken, multipart: form, schema: createdMessageSchema, safeToRepeat: false });
+  }
+
   /** The people of a space, bots left out (a bot's address is at webex.bot), as Webex names them. */
   async people(roomId: string): Promise<{ personId: string; name: string }[]> {
     const items = await this.listMemberships({ roomId, max: '100' }, membershipSchema);
@@ -67,13 +82,13 @@ export class MessagingApi {
    * The person as a member of the space, named as Webex names them; undefined when they are not a
    * member, or are a bot (no bot can take a call: Webex says so of the person, `type: bot`).
    */
-  async member(roomId: string, personId: string): Promise<{ personId: string; name: string } | undefined> {
+  async member(roomId: string, personId: string): Promise<{ personId: string; name: string; orgId?: string } | undefined> {
     const items = await this.listMemberships({ roomId, personId }, membershipSchema);
     const membership = items.find((item) => item.personId === personId);
     if (!membership || isBotAddress(membership.personEmail)) return undefined;
     const person = await this.http.request({ method: 'GET', path: `/people/${encodeURIComponent(personId)}`, token: this.botToken, schema: personSchema, safeToRepeat: true });
     if (person.type === 'bot') return undefined;
-    return { personId, name: membership.personDisplayName || membership.personEmail || 'Someone' };
+    return { personId, name: membership.personDisplayName || membership.personEmail || 'Someone', ...(person.orgId ? { orgId: person.orgId } : {}) };
   }
 
   /** The person's organisation, as Webex names it (`GET /people/{id}`, `orgId`); undefined when Webex does not say. */

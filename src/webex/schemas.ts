@@ -21,6 +21,8 @@ export const callSchema = z.object({
   appearance: z.number().optional(),
   created: z.string().optional(),
   answered: z.string().optional(),
+  /** A parked call ringing back its line (the only sign of a recall on a line that sends no events). */
+  recall: z.object({ type: z.string(), party: partySchema.optional() }).optional(),
 });
 export type Call = z.infer<typeof callSchema>;
 
@@ -40,6 +42,33 @@ export const answerEndpointSchema = z.object({
 export type AnswerEndpoint = z.infer<typeof answerEndpointSchema>;
 
 export const answerEndpointListSchema = z.object({ endpoints: z.array(answerEndpointSchema) });
+
+/**
+ * The person's devices and applications, each with the secondary lines on it (GET
+ * /telephony/config/people/me/endpoints): a line's `id` is its `lineOwnerId` in Call Control.
+ */
+export const myEndpointListSchema = z.object({
+  endpoints: z.array(
+    z.object({
+      id: z.string(),
+      secondaryLines: z.array(z.object({ id: z.string().min(1), memberType: z.string() })).optional(),
+    }),
+  ),
+});
+
+/** The number and extension of each of the person's lines (GET .../settings/contactCenterExtensions). */
+export const lineNumbersSchema = z.object({
+  ccExtensions: z
+    .array(
+      z.object({
+        directNumber: z.string().optional(),
+        extension: z.string().optional(),
+        type: z.string().optional(),
+        lineOwnerId: z.string().optional(),
+      }),
+    )
+    .default([]),
+});
 
 export const personSchema = z.object({
   id: z.string().min(1),

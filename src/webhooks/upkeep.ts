@@ -15,6 +15,14 @@ export interface UpkeepSettings {
   tickMs?: number;
 }
 
+/** Work that shares upkeep's budget; each returns the Webex requests it made. */
+export interface UpkeepHooks {
+  /** Asks about the secondary lines calls were parked from (src/calls/line-watch.ts), first in each tick: a recall must show within 30 s. */
+  lineWatch?: { round(): Promise<number> };
+  /** Reads a person's secondary lines again when last read before `readBeforeMs`. */
+  lines?: { refresh(personId: string, readBeforeMs: number): Promise<number> };
+}
+
 /** Longest pause when Webex keeps failing upkeep requests (5xx with no Retry-After). */
 const MAX_BACKOFF_MS = 5 * 60_000;
 const FIRST_BACKOFF_MS = 5000;
@@ -43,6 +51,7 @@ export class Upkeep {
     private readonly settings: UpkeepSettings,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly hooks: UpkeepHooks = {},
   ) {}
 
   private get tickMs(): number {
@@ -77,6 +86,8 @@ export class Upkeep {
     if (!(await this.store.takeLease(LEASE, now, this.tickMs * 0.9))) return;
     const share = (this.settings.requestsPerMinute * this.tickMs) / 60_000;
     this.allowance = Math.min(this.allowance + share, Math.max(share, 1));
+    // Charged even past the budget (a waiting card must not go stale); what remains is left to the people due.
+    if (this.hooks.lineWatch) this.allowance -= await this.hooks.lineWatch.round();
     const dueBefore = now - this.settings.checkEveryMs;
     let fetched = false;
     while (this.allowance >= 1) {
@@ -99,7 +110,8 @@ export class Upkeep {
       try {
         const renewed = await this.vault.renewIfEnding(personId, now + this.settings.refreshMarginMs);
         const result = await this.subscriptions.ensure(personId, dueBefore);
-        this.allowance -= result.requests + (renewed ? 1 : 0);
+        const lineReads = (await this.hooks.lines?.refresh(personId, dueBefore).catch(() => 1)) ?? 0;
+        this.allowance -= result.requests + (renewed ? 1 : 0) + lineReads;
         if (result.passing) throw result.passing;
         this.backoffMs = 0;
       } catch (error) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isValidSignature } from '../http/verify-signature.js';
+import { isValidSignature } from './signature.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../logger.js';
 

@@ -12,7 +12,7 @@ describe('benchmark smoke run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parkbot-bench-'));
     const out = join(dir, 'results.json');
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--rtt', '20', '--spaces', '3,6', '--linked', '20', '--linked-seconds', '3', '--http-requests', '100', '--out', out]);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'bench', 'run.ts'), '--from-source', '--workers', '2', '--records', '12', '--seconds', '5', '--sequential', '4', '--rtt', '20', '--spaces', '3,6', '--linked', '20', '--linked-seconds', '3', '--http-requests', '100', '--charts', '3', '--reports', '2', '--out', out]);
       const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, Record<string, unknown>>;
       const latency = results.parkBot?.botAddedLatencyMs as Record<string, { p50: number; p99: number; max: number; count: number }>;
       for (const flow of ['parkFlow', 'retrieveFlow']) {
@@ -38,9 +38,14 @@ describe('benchmark smoke run', () => {
       const perSender = results.parkBot?.upstreamCalls as { firstTimeSender: { park: number }; returningSender: { park: number } };
       assert.ok(perSender.firstTimeSender.park > 0 && perSender.returningSender.park > 0, 'calls per flow for first-time and returning senders');
       assert.ok(results.ratiosToBaseline && results.targets);
-      const spaces = results.spaces as unknown as { spaces: number; stillUp: boolean; firstAnswerMs: { count: number }; afterEverySpaceSpoke: { rssMb: number } }[];
+      const charts = results.charts as { chartMs: { count: number; p50: number }; reportToChartMs: { count: number }; pngBytes: number; botPeakRssMb: number };
+      assert.ok(charts.chartMs.count === 3 && charts.chartMs.p50 > 0 && charts.pngBytes > 0, 'time and size per chart');
+      assert.ok(charts.reportToChartMs.count === 2 && charts.botPeakRssMb > 0, 'reports asked of the bot, and its memory');
+      const spaces = results.spaces as unknown as { spaces: number; stillUp: boolean; firstAnswerMs: { count: number }; afterEverySpaceSpoke: { rssMb: number }; baseline: { peakRssMb: number } }[];
       assert.deepEqual(spaces.map((s) => [s.spaces, s.firstAnswerMs.count, s.stillUp]), [[3, 3, true], [6, 6, true]], 'every space answered, the bot still up');
       assert.ok(spaces.every((s) => s.afterEverySpaceSpoke.rssMb > 0));
+      assert.ok(spaces.every((s) => s.baseline.peakRssMb > 0), 'the like-for-like baseline in as many spaces');
+      assert.equal(results.settings?.botNodeEnv, 'MALLOC_ARENA_MAX=2', 'the bot runs with npm start’s allocator setting');
       assert.match(stdout, /Webex calls per park \(returning sender\) +\| 5 +\| \d/, 'the before/after table');
       assert.match(stdout, /park time to card at RTT 20 ms, p50 \/ p99 +\| .* \| \d+ \/ \d+ ms +\| p50 ≤ 75 ms/);
       assert.match(stdout, /6 spaces, each spoke once/);

@@ -109,6 +109,29 @@ describe('the event intake', () => {
     assert.deepEqual(await store.staleDeliveries(Date.now() + 2 * LEASE_MS, LEASE_MS, 5), [], 'each finished by its own attempt');
   });
 
+  it('judges whether an attempt holds when the inbox’s answer is read: an answer that arrives after the lease ran out (the instance was paused meanwhile) says no', async function () {
+    this.timeout(3 * LEASE_MS);
+    const checks: boolean[] = [];
+    let lateAnswer = false;
+    const lease = store.attemptLease.bind(store);
+    // The inbox answers at once; the answer reaches the instance only after a pause longer than the lease.
+    sinon.stub(store, 'attemptLease').callsFake(async (...args: Parameters<SqliteStore['attemptLease']>) => {
+      const answer = await lease(...args);
+      if (lateAnswer) await sleep(LEASE_MS + 200);
+      return answer;
+    });
+    handle = (id) =>
+      intake.track(eventKey('messages', 'created', id), async () => {
+        const attempt = currentAttempt();
+        checks.push(Boolean(await attempt?.holds()));
+        lateAnswer = true;
+        checks.push(Boolean(await attempt?.holds()));
+      });
+    assert.equal(await intake.receive(message('PAUSED')), 'accepted');
+    await waitFor('both checks', () => checks.length === 2, 2 * LEASE_MS);
+    assert.deepEqual(checks, [true, false], 'held while its lease ran; not once an answer came after it');
+  });
+
   it('acts on a delivery kept after one the full disk refused half-written, once the database is back', async function () {
     this.timeout(20_000);
     // Another process holds the SQLite file's write lock: the database is unavailable, deliveries are kept on disk.

@@ -15,6 +15,7 @@ import { TokenCipher } from '../../src/auth/token-cipher.js';
 import { TokenVault } from '../../src/auth/token-vault.js';
 import type { LinkFlow } from '../../src/auth/link-flow.js';
 import { CallView } from '../../src/calls/call-view.js';
+import { PersonLines } from '../../src/calls/lines.js';
 import { RecentCalls } from '../../src/calls/recent-calls.js';
 import { parkIdFor, type ParkRequest } from '../../src/calls/park-call.js';
 import { CardBoard } from '../../src/bot/card-board.js';
@@ -81,6 +82,8 @@ describe('a paused attempt after another instance took its event over (fencing)'
       messaging,
       recentCalls: new RecentCalls(),
       callView: new CallView({ store, calling, trustedSince: Date.now }),
+      lines: new PersonLines({ calling, cache: store }),
+      report: { retentionMs: 400 * 86_400_000, showPeople: false, recordsRetentionMs: 30 * 86_400_000 },
       pollMs: 50,
     };
     services = all;
@@ -235,6 +238,96 @@ describe('a paused attempt after another instance took its event over (fencing)'
       assert.equal((await store.parkedCall(request.parkId))?.privateCard?.messageId, privateCards[0]?.id);
     });
   }
+
+  /** Holds `object[method]` after its first call has finished, until `release()`: a pause right after it. */
+  function gateAfter<T extends object>(object: T, method: keyof T & string): { reached: Promise<void>; release: () => void } {
+    const real = (object[method] as (...args: unknown[]) => Promise<unknown>).bind(object);
+    let release = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    let reach = (): void => undefined;
+    const reached = new Promise<void>((resolve) => (reach = resolve));
+    let first = true;
+    sinon.stub(object, method).callsFake(async (...args: unknown[]) => {
+      const result = await real(...args);
+      if (first) {
+        first = false;
+        reach();
+        await opened;
+      }
+      return result;
+    });
+    return { reached, release };
+  }
+
+  it('mentions Sam once, and leaves one private card, when “park for @Sam” is replayed after a takeover (paused after attaching its card, before mentioning Sam)', async () => {
+    sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Acme' } });
+    const key = 'messages:created:PARK-FOR-SAM';
+    const request: ParkRequest = { parkId: parkIdFor(key), roomId, by: { personId: rita.id, name: 'Rita' }, forPersonId: sam.id, askedAt: new Date().toISOString() };
+    const { first, takeOver } = await inboxTakes(key);
+    const paused = gateAfter(services.board, 'attachFirst');
+    const firstRun = runAttempt(first, () => handlePark(ctxFor(key, false), request)).catch((error: unknown) => error);
+    await paused.reached;
+
+    await runAttempt(await takeOver(), () => handlePark(ctxFor(key, false), request));
+    paused.release();
+    const stopped = await firstRun;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    assert.equal(requestsTo('/park'), 1, 'parked once');
+    const cards = inSpace().filter((m) => m.attachments);
+    assert.equal(cards.length, 1, 'one card in the space');
+    const mentions = inSpace().filter((m) => m.mentionedPeople?.includes(sam.id));
+    assert.equal(mentions.length, 1, 'Sam mentioned once');
+    assert.equal(mentions[0]?.parentId, cards[0]?.id, "in the card's thread");
+    assert.equal(privately().filter((m) => m.attachments).length, 1, 'one private card for Sam');
+    assert.ok(stopped instanceof SupersededError, 'the paused attempt stopped');
+  });
+
+  it('answers a tap once when the first attempt is paused after Webex rang Sam and the card said so: the takeover says nothing more', async () => {
+    const { parkId } = await parkedCall();
+    const { first, takeOver } = await inboxTakes('attachmentActions:created:TAP');
+    const paused = gateAfter(services.board, 'show');
+    const firstRun = tap(first, parkId);
+    await paused.reached;
+    await waitFor('Sam’s phone to ring', () => samsRing());
+    const privateBefore = privately().length;
+
+    await tap(await takeOver(), parkId);
+    // Sam answers while the first attempt is still paused (the takeover follows the ring); then it is woken.
+    sim.telephony.answer(sam.id, samsRing()?.id);
+    await waitFor('the retrieved card', () => inSpace().some((m) => m.attachments && cardText(m).includes('Retrieved by Sam')));
+    paused.release();
+    await firstRun;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    assert.equal(requestsTo('/retrieve'), 1, 'Webex was asked to retrieve once');
+    assert.deepEqual(privately().slice(privateBefore).map((m) => m.text), [], 'Sam was told nothing more: his phone rang, the card says the rest');
+    const cards = inSpace().filter((m) => m.attachments && cardText(m).includes('Acme'));
+    assert.equal(cards.length, 1, 'one card for the call');
+    assert.match(cardText(cards[0] as SimMessage), /Retrieved by Sam/);
+  });
+
+  it('does not take a call Sam was already on, from the same number, for the one a replayed retrieve was to hand him', async () => {
+    // Sam has been on an earlier call from Acme's main number for a minute.
+    const earlier = sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Acme', number: '+15550100' } });
+    earlier.created = new Date(Date.now() - 60_000).toISOString();
+    const { parkId } = await parkedCall();
+    const { first, takeOver } = await inboxTakes('attachmentActions:created:TAP');
+    const paused = gate(services.calling, 'retrieve');
+    const firstRun = tap(first, parkId);
+    await paused.reached;
+    // While attempt 1 is paused holding the claim, the parked call rings back Rita: nothing is parked any more.
+    sim.telephony.recall('2001');
+
+    await tap(await takeOver(), parkId);
+    paused.release();
+    await firstRun;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const record = await store.parkedCall(parkId);
+    assert.notEqual(record?.state, 'retrieved', `the record claims Sam took the call: ${cardText(inSpace().at(-1) as SimMessage)}`);
+    assert.equal(record?.handedCallId, undefined, 'no call on Sam’s phone is taken for the retrieve’s');
+  });
 
   it('gives one park one answer: the takeover’s card, never also the paused attempt’s failure', async () => {
     sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Acme' } });

@@ -84,6 +84,16 @@ describe('following call events: a card changes only when the evidence picks its
     assert.deepEqual((await followCallEvent(deps, { personId: 'RITA', orgId: ORG_A }, recall)).map((c) => c.state), ['rang-back']);
   });
 
+  it('a recall that came before the call was parked is another call’s: a late one of the call parked there before changes nothing', async () => {
+    // Rita parked Acme's first call on 2001; it rang back at 0:20 (the record says so); she parked Acme's second
+    // call there at 0:25; the recall event of the first reaches the bot only now (delayed, or kept in a spool).
+    await store.saveParkedCall(parked('first', '2001', { state: 'rang-back', closedAt: at(20) }));
+    await store.saveParkedCall(parked('second', '2001', { parkedAt: at(25) }));
+    const lateRecall = event('RECALL-1', { eventType: 'received', state: 'alerting', personality: 'terminator', eventTimestamp: at(20), remoteParty: party(ACME), recall: { type: 'park', party: party('2001') } });
+    assert.deepEqual(await followCallEvent(deps, { personId: 'RITA', orgId: ORG_A }, lateRecall), []);
+    assert.equal((await store.parkedCall('second'))?.state, 'waiting', 'the call parked since still waits');
+  });
+
   it('the retriever’s phone settles a ringing retrieve: connected → retrieved, ended first → waiting again', async () => {
     await store.saveParkedCall(parked('answered', '2001'));
     await store.saveParkedCall(parked('declined', '2003'));

@@ -76,7 +76,7 @@ describe('cards', () => {
   it('the desk card offers the space’s people to park for, and leaves that out in a 1:1', () => {
     const desk = JSON.stringify(rendered.desk.card);
     assert.ok(desk.includes('"title":"Sam Sales","value":"SAM"'));
-    assert.deepEqual((rendered.deskInADirectSpace.card as { actions: { title: string }[] }).actions.map((a) => a.title), ['Park my call', 'Group park', 'Parked calls']);
+    assert.deepEqual((rendered.deskInADirectSpace.card as { actions: { title: string }[] }).actions.map((a) => a.title), ['Park my call', 'Parked calls', 'Report']);
   });
 
   it('every template in cards/ is an Adaptive Card 1.3', () => {
@@ -123,7 +123,7 @@ describe('cards', () => {
 
   it(`keeps every card within Webex's ${MAX_CARD_ACTIONS} actions, a ShowCard's own actions included`, () => {
     for (const [name, { card }] of Object.entries(rendered)) assert.ok(countActions(card) <= MAX_CARD_ACTIONS, `${name}: ${countActions(card)} actions`);
-    assert.equal(countActions(rendered.desk.card), 5, 'the desk card: Park my call, Park for… and its Park for them, Group park, Parked calls');
+    assert.equal(countActions(rendered.desk.card), 5, 'the desk card: Park my call, Park for… and its Park for them, Parked calls, Report');
   });
 
   it('the ringing card says whose phone rings, and offers no Retrieve button until the ring ends', () => {
@@ -211,6 +211,15 @@ describe('cards', () => {
     assert.match(textOf(rendered.retrievedOnDesk.card), /Retrieved by Sam Sales on Cisco 8865 \(reception\)/);
     assert.doesNotMatch(textOf(rendered.retrieved.card), /Retrieved by Sam Sales on/, 'no device chosen: nothing said');
     assert.match(textOf(parkedCallCard({ ...call, state: 'retrieved', retrievedBy: { personId: 'SAM', name: 'Sam' }, ringingOn: '[Pay](https://evil.example)', closedAt }).card), /on \\\[Pay\\\]/, 'escaped');
+  });
+
+  it('the line a call came in on is escaped in the card and its fallback: its name, and its number and extension too (all from Webex)', () => {
+    const hostile = '[Pay](https://evil.example) <@personEmail:ceo@example.com>';
+    const onLine = waitingCard({ ...call, line: { ownerId: 'LINE', memberType: 'VIRTUAL_LINE', name: hostile, directNumber: hostile, extension: hostile } });
+    for (const text of [textOf(onLine.card), onLine.fallback]) {
+      assert.doesNotMatch(text, /(^|[^\\])\[Pay\]/, text);
+      assert.doesNotMatch(text, /<@personEmail/, text);
+    }
   });
 
   it('the desk card and help mention `ring on`', () => {

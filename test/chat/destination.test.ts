@@ -29,4 +29,11 @@ describe('park destination validation', () => {
       assert.ok(!check.ok && check.reason.length < 300, 'a long input is shortened in the answer');
     });
   }
+
+  it('shortens a long refused destination without cutting an emoji in half (no lone surrogate is written back)', () => {
+    const check = checkDestination(`${'a'.repeat(39)}😀😀 and more`);
+    const reason = check.ok ? '' : check.reason;
+    assert.ok(reason.includes(`${'a'.repeat(39)}😀…`), reason);
+    assert.doesNotMatch(reason, /\p{Cs}/u, 'no half of a surrogate pair');
+  });
 });

@@ -1,12 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BotProcess, freePort } from '../support/bot-process.js';
 import { execForm, inStage, instructionsOf, parseDockerfile, replayCopy, splitFlags, type Stage, type StageDir } from '../support/dockerfile.js';
 import { openFrontDesk, type FrontDesk } from '../support/front-desk.js';
 import { cardOf, cardText } from '../support/world.js';
+import { darkPixels, decodePng } from '../support/png.js';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = join(__dirname, '..', '..');
 const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
@@ -30,6 +32,13 @@ function npmStartFlags(): string[] {
   return flags.trim().split(/\s+/).filter(Boolean);
 }
 
+/** `npm start`'s settings for Node's runtime (`KEY=value` before `node`), NODE_ENV aside. */
+function npmStartRuntimeEnv(): Record<string, string> {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const assignments = /^((?:\w+=\S+\s+)*)node\b/.exec(start)?.[1] ?? '';
+  return Object.fromEntries(assignments.trim().split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]).filter(([key]) => key !== 'NODE_ENV'));
+}
+
 /** Runs one command of a RUN instruction in `dir`, the way the image build would. */
 function run(command: string, dir: string, stageEnv: Record<string, string>, installedModules?: string): void {
   const words = command.split(/\s+/);
@@ -46,9 +55,21 @@ function run(command: string, dir: string, stageEnv: Record<string, string>, ins
   throw new Error(`The test does not know how to do "${command}" outside a container; teach it in test/deploy/production-install.test.ts`);
 }
 
+/** `chmod [-R] MODE PATH…` as the image build runs it (octal modes only: what the Dockerfile uses). */
+function chmodAll(words: string[], target: StageDir): void {
+  const recursive = words.includes('-R');
+  const [mode, ...paths] = words.filter((word) => !word.startsWith('-'));
+  if (!mode || !/^[0-7]{3,4}$/.test(mode)) throw new Error(`The test knows only octal chmod modes, not "${mode ?? ''}"`);
+  const apply = (path: string): void => {
+    chmodSync(path, Number.parseInt(mode, 8));
+    if (recursive && statSync(path).isDirectory()) readdirSync(path).forEach((entry) => apply(join(path, entry)));
+  };
+  paths.forEach((path) => apply(inStage(target, path)));
+}
+
 /**
- * Lays a stage out in `dir` (its WORKDIR): COPY copies, `npm …` runs, `mkdir -p` makes folders and
- * `chown` is left to Docker (this test's user owns everything it makes).
+ * Lays a stage out in `dir` (its WORKDIR): COPY copies, `npm …` runs, `mkdir -p` makes folders, `chmod`
+ * sets modes, and `chown` is left to Docker (this test's user owns everything it makes).
  */
 function replay(stage: Stage, dir: string, laidOut: Record<string, StageDir>, installedModules?: string): StageDir {
   const target = { dir, workdir: workdirOf(stage) };
@@ -58,6 +79,7 @@ function replay(stage: Stage, dir: string, laidOut: Record<string, StageDir>, in
     for (const command of splitFlags(args).rest.split('&&').map((part) => part.trim())) {
       const [program, ...rest] = command.split(/\s+/);
       if (program === 'mkdir') rest.filter((word) => !word.startsWith('-')).forEach((path) => mkdirSync(inStage(target, path), { recursive: true }));
+      else if (program === 'chmod') chmodAll(rest, target);
       else if (program !== 'chown') run(command, dir, envOf(stage), installedModules);
     }
   }
@@ -94,6 +116,7 @@ describe('The production image, done outside a container as its Dockerfile says 
     assert.equal(entry, 'dist/main.js');
     assert.deepEqual(nodeFlags, npmStartFlags());
     assert.equal(env.NODE_ENV, 'production');
+    for (const [key, value] of Object.entries(npmStartRuntimeEnv())) assert.equal(env[key], value, `ENV ${key}=${value}, as npm start has it`);
     const user = instructionsOf(runtime, 'USER').at(-1);
     assert.ok(user && !/^(root|0)(:|$)/.test(user), `USER ${user ?? '(none)'}: the bot must not run as root`);
     assert.deepEqual(instructionsOf(runtime, 'STOPSIGNAL'), ['SIGTERM']);
@@ -142,6 +165,12 @@ describe('The production image, done outside a container as its Dockerfile says 
     const taken = await world.expectBotMessage(frontDesk, () => world.tap(sam, card), 'the retrieved card');
     assert.match(cardText(taken), /Retrieved by Sam Sales/);
     assert.equal(world.sim.telephony.list(sam.id)[0]?.remoteParty.name, 'Acme Corp', 'Sam has the caller');
+    // The report's chart is drawn with the renderer and the font the image installed, nothing of the system's.
+    const report = await world.expectBotMessage(frontDesk, () => world.say(sam, frontDesk, 'report'), 'the report card', (m) => cardText(m).startsWith('Front desk report'));
+    const chart = await waitFor('the report chart', () => world.botMessages(frontDesk).find((m) => m.parentId === report.id && m.files?.length === 1));
+    const image = decodePng(world.sim.org.contents.get(/\/contents\/([^/?]+)$/.exec(chart.files?.[0] ?? '')?.[1] ?? '')?.bytes ?? Buffer.alloc(0));
+    assert.ok(darkPixels(image, { x: 60, y: 10, width: 400, height: 30 }) > 200, 'the chart’s title is drawn: the image carries its font');
+    assert.ok(existsSync(join(app, 'node_modules', 'dejavu-fonts-ttf', 'ttf', 'DejaVuSans.ttf')));
     assert.ok(existsSync(join(app, 'data', 'parkbot.db')), 'the database is in the folder the image makes for its volume');
     const backup = spawnSync(process.execPath, ['dist/ops/backup.js', 'data/backup.db'], { cwd: app, env: { ...env, DATABASE_URL: 'sqlite:./data/parkbot.db' }, encoding: 'utf8' });
     assert.equal(backup.status, 0, `a backup from the installed image, while it runs: ${backup.stderr}`);

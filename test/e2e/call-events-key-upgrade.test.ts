@@ -3,7 +3,7 @@ import { openFrontDesk } from '../support/front-desk.js';
 import { WEBHOOK_SECRET, cardText, type TestPerson, type World } from '../support/world.js';
 import { waitFor } from '../support/wait.js';
 import { personalSecret } from '../../src/webhooks/call-event-subscriptions.js';
-import { signBody } from '../../src/http/verify-signature.js';
+import { signBody } from '../../src/webhooks/signature.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
 import type { SimMessage, SimRoom } from '../../src/simulator/model.js';
 

@@ -38,7 +38,7 @@ describe('The front desk: a welcome, and one tap to park', () => {
     const [welcome, card] = world.botMessages(reception);
     assert.match(welcome?.text ?? '', /^Hi, I'm Park Bot\. While you're on a call, tap Park my call/);
     assert.ok(card && isDesk(card));
-    assert.deepEqual(cardOf(card).actions?.map((a) => a.title), ['Park my call', 'Park for…', 'Group park', 'Parked calls']);
+    assert.deepEqual(cardOf(card).actions?.map((a) => a.title), ['Park my call', 'Park for…', 'Parked calls', 'Report']);
     const choices = JSON.stringify(cardOf(card).actions?.[1]);
     for (const person of [rita, sam, priya]) assert.ok(choices.includes(person.id), `${person.name} can be chosen`);
     assert.ok(!choices.includes(world.botPerson.id), 'the bot is left out');
@@ -58,6 +58,24 @@ describe('The front desk: a welcome, and one tap to park', () => {
     assert.match(cardText(card), /Call waiting on 2002 .*Desk Caller .*Parked by \| Sam Sales/);
     const [park] = world.callControl('/park').slice(parksBefore);
     assert.deepEqual([park?.personId, park?.tokenKind], [sam.id, 'access']);
+  });
+
+  it('Park my call with the group park toggle on parks on a free extension of the call park group', async () => {
+    world.sim.telephony.placeIncomingCall({ toPersonId: sam.id, from: { name: 'Group Caller', number: '+15550709' } });
+    const parksBefore = world.callControl('/park').length;
+
+    // Webex's clients send a toggle's value as text, with the button's own data.
+    const card = await world.expectBotMessage(frontDesk, () => world.tap(sam, desk, { ...deskButton(desk, 'Park my call'), groupPark: 'true' }), 'the parked card');
+
+    assert.match(cardText(card), /Call waiting on 100\d/);
+    const [park] = world.callControl('/park').slice(parksBefore);
+    assert.equal((park?.body as { isGroupPark?: boolean } | undefined)?.isGroupPark, true);
+  });
+
+  it('Report posts the desk’s figures in the space, for anyone, linked or not', async () => {
+    const report = await world.expectBotMessage(frontDesk, () => world.tap(priya, desk, deskButton(desk, 'Report')), 'the report card', (m) => cardText(m).startsWith('Front desk report'));
+    assert.match(cardText(report), /Calls parked \| \d+/);
+    await waitFor('the chart in the report’s thread', () => world.botMessages(frontDesk).some((m) => m.parentId === report.id && m.files?.length === 1));
   });
 
   it('Park for Sam with a note: the space card names him, and his private card’s Retrieve takes the call', async () => {

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openFrontDesk } from '../support/front-desk.js';
 import { World, WEBHOOK_SECRET, cardText, linkUrlIn, type TestPerson } from '../support/world.js';
 import { waitFor } from '../support/wait.js';
-import { signBody } from '../../src/http/verify-signature.js';
+import { signBody } from '../../src/webhooks/signature.js';
 import { personalSecret } from '../../src/webhooks/call-event-subscriptions.js';
 import { TokenCipher } from '../../src/auth/token-cipher.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';

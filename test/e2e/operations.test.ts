@@ -24,7 +24,7 @@ describe('Running the bot: health, metrics, duplicate deliveries, graceful shutd
     const health = await fetch(`${world.botUrl}/healthz`);
     assert.deepEqual([health.status, await health.json()], [200, { status: 'ok' }]);
     const ready = await fetch(`${world.botUrl}/readyz`);
-    assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready', checks: { database: 'ok', framework: 'ok', webhooks: 'ok' } }]);
+    assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready', checks: { database: 'ok', framework: 'ok', spool: 'ok', webhooks: 'ok' } }]);
   });
 
   it('acts once on a delivery that arrives many times, as Webex retries do', async () => {

@@ -106,6 +106,28 @@ describe('The organisation boundary: a call is retrieved only by people of its o
     assert.equal(world.sim.telephony.parked.size, 2, 'both callers still wait');
   });
 
+  it('refuses to park a call for someone of another organisation, who could never take it: privately, before asking Webex', async () => {
+    const space = sharedSpace();
+    world.sim.telephony.placeIncomingCall({ toPersonId: rita.id, from: { name: 'Acme Customer', number: '+15550907' } });
+    await world.delivered();
+    const parksBefore = world.callControl('/park').length;
+    const seenInSpace = world.seenIn(space);
+    const dm = world.directSpace(rita);
+    const seenInDm = world.seenIn(dm);
+
+    await world.api(rita.clientToken, 'POST', '/messages', {
+      roomId: space.id,
+      markdown: `<@personId:${world.botPerson.id}|Park Bot> park for <@personId:${olga.id}|Olga Partner> about the order`,
+    });
+
+    const told = await world.newBotMessage(dm, seenInDm, 'the private answer to Rita');
+    assert.match(told.text ?? '', /Olga Partner is in another organisation/);
+    await world.delivered(300);
+    assert.equal(world.callControl('/park').length, parksBefore, 'no park reached Webex');
+    assert.deepEqual(world.botMessages(space).filter((m) => !seenInSpace.has(m.id)), [], 'nothing in the space, no mention of Olga');
+    assert.equal(world.sim.telephony.list(rita.id)[0]?.remoteParty.name, 'Acme Customer', 'the caller is still with Rita');
+  });
+
   it('lets each organisation retrieve its own calls in the shared space, and refuses the other', async () => {
     const space = sharedSpace();
     const ours = await parks(rita, world.sim.telephony, space, 'Acme Third', '+15550905');

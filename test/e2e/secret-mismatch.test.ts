@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { openFrontDesk } from '../support/front-desk.js';
 import { cardText, type TestPerson, type World } from '../support/world.js';
 import { waitFor } from '../support/wait.js';
-import { signBody } from '../../src/http/verify-signature.js';
+import { signBody } from '../../src/webhooks/signature.js';
 import type { SimDelivery, SimRoom } from '../../src/simulator/model.js';
 
 /** Webex's address, as the (trusted, loopback) proxy in front of the bot reports it. */

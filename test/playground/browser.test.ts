@@ -66,7 +66,7 @@ describe('the playground in a browser', function () {
 
     await actAs('Rita Reception');
     page.once('dialog', (dialog) => void dialog.accept('Acme Corp'));
-    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring' }).click();
+    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring', exact: true }).click();
     await page.getByText('On a call with Acme Corp').waitFor();
     const desk = page.locator('#messages .card', { hasText: 'Front desk' }).first();
     await desk.getByRole('button', { name: 'Park for…' }).click();
@@ -107,7 +107,7 @@ describe('the playground in a browser', function () {
   it('counts down to a recall, then the card says the call rang back to the receptionist', async () => {
     await actAs('Rita Reception');
     page.once('dialog', (dialog) => void dialog.accept('Globex'));
-    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring' }).click();
+    await page.locator('.person', { hasText: 'Rita Reception' }).getByRole('button', { name: 'Ring', exact: true }).click();
     await page.getByText('On a call with Globex').waitFor();
     await say('park');
     await page.locator('#messages .card', { hasText: 'Call waiting on 2001' }).waitFor();
@@ -120,5 +120,21 @@ describe('the playground in a browser', function () {
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'playground.png') });
+  });
+
+  it('the Report button answers with the desk’s figures and a chart drawn on the server, in the card’s thread', async () => {
+    await page.locator('#report').click(); // the playground's own button (the desk card has one too)
+    const card = page.locator('#messages .msg', { has: page.locator('.card', { hasText: 'Front desk report' }) }).last();
+    await card.waitFor();
+    const chart = page.locator('#messages .msg.reply img.chart').last();
+    await chart.waitFor();
+    // Loaded and drawn, not only in the page: a PNG of the chart's own size.
+    await page.waitForFunction("[...document.querySelectorAll('img.chart')].some((img) => img.complete && img.naturalWidth >= 600)");
+    assert.match((await card.textContent()) ?? '', /Calls parked\s*2/);
+    await chart.scrollIntoViewIfNeeded();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator('#messages').screenshot({ path: join(ARTIFACTS, 'report.png') });
+    await card.locator('.card').screenshot({ path: join(ARTIFACTS, 'report-card.png') });
+    await chart.screenshot({ path: join(ARTIFACTS, 'report-chart.png') });
   });
 });

@@ -11,7 +11,12 @@ interface Message {
   card?: { actions?: { type: string; url?: string; data?: Record<string, unknown> }[] };
 }
 interface State {
-  people: { id: string; name: string; calls: { id: string; with: string; state: string }[]; devices: { name: string; type: string; ringing: boolean }[]; privateMessages: Message[] }[];
+  people: {
+    id: string;
+    name: string;
+    calls: { id: string; with: string; state: string }[];
+    lines?: { id: string; name: string; number: string; calls: { id: string; with: string; state: string }[] }[];
+    devices: { name: string; type: string; ringing: boolean }[]; privateMessages: Message[] }[];
   parked: { on: string; caller: string; parkedBy: string; recallAt: string }[];
   messages: Message[];
 }
@@ -83,6 +88,23 @@ describe('playground mode (no WEBEX_BOT_TOKEN)', () => {
     assert.equal((await post('phone', { personId: sam.id, callId: ringing?.id, action: 'answer' })).status, 204);
     assert.equal((await person('Sam Sales')).calls[0]?.state, 'connected');
     await waitFor('retrieved by Sam', async () => (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Retrieved by Sam Sales')));
+  });
+
+  it('has a Main line on Rita’s phone that Ring rings: she answers it there and parks it, and the card says the line', async () => {
+    const rita = await person('Rita Reception');
+    const line = rita.lines?.[0] ?? assert.fail('Rita has no main line');
+    assert.deepEqual([line.name, line.number], ['Main line', '+14085550000']);
+    assert.equal((await person('Sam Sales')).lines?.length, 0, 'only the receptionist has it');
+
+    assert.equal((await post('call', { lineId: line.id, fromName: 'Main Number Caller', answer: false })).status, 201);
+    const ringing = await waitFor('the call on her main line', async () => (await person('Rita Reception')).lines?.[0]?.calls[0]);
+    assert.deepEqual([ringing.with, ringing.state], ['Main Number Caller', 'alerting']);
+    assert.equal((await person('Rita Reception')).calls.length, 0, 'not on her own line');
+    assert.equal((await post('phone', { personId: rita.id, lineId: line.id, callId: ringing.id, action: 'answer' })).status, 204);
+    await post('say', { personId: rita.id, text: 'park' });
+    await waitFor('the parked card, saying the line', async () =>
+      (await state()).messages.some((m) => JSON.stringify(m.card ?? '').includes('Main Number Caller') && JSON.stringify(m.card ?? '').includes('Main line +14085550000')),
+    );
   });
 
   it('lets the caller of a parked call hang up, shows when it would ring back, and the card follows', async () => {

@@ -103,6 +103,42 @@ describe('simulator: messaging and signed webhooks', () => {
     assert.equal(sim.org.editMessage(rita.id, mine.id, { roomId: room.id, markdown: 'a'.repeat(7439) }).markdown?.length, 7439);
   });
 
+  it('takes a multipart message with one file as Webex does (a reply in a thread), serves its bytes, and refuses two files', async () => {
+    const rita = sim.org.addPerson({ displayName: 'Rita Upload', email: 'rita.upload@example.com' });
+    const token = sim.org.issueToken(rita.id, 'access', ['spark:all']);
+    const room = sim.org.createRoom(rita.id, 'Uploads');
+    const parent = sim.org.postMessage(rita.id, { roomId: room.id, text: 'the report' });
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    const form = (files: number): FormData => {
+      const body = new FormData();
+      body.set('roomId', room.id);
+      body.set('parentId', parent.id);
+      body.set('markdown', 'The chart');
+      for (let i = 0; i < files; i += 1) body.append('files', new Blob([png], { type: 'image/png' }), `chart-${i}.png`);
+      return body;
+    };
+    const send = async (body: FormData): Promise<Response> => fetch(`${sim.apiUrl}/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+
+    const one = await send(form(1));
+    assert.equal(one.status, 200);
+    const message = (await one.json()) as { id: string; parentId?: string; files?: string[]; markdown?: string };
+    assert.equal(message.parentId, parent.id);
+    assert.equal(message.markdown, 'The chart');
+    assert.equal(message.files?.length, 1);
+    const content = await fetch(message.files?.[0] ?? '', { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(content.status, 200);
+    assert.equal(content.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await content.arrayBuffer()), png, 'the bytes uploaded');
+    assert.equal((await fetch(message.files?.[0] ?? '')).status, 401, 'a file is read with a token');
+
+    const two = await send(form(2));
+    assert.equal(two.status, 400);
+    assert.match(((await two.json()) as { message: string }).message, /one file/);
+    const none = new FormData();
+    none.set('roomId', room.id);
+    assert.equal((await send(none)).status, 400, 'nothing to post');
+  });
+
   it('keeps people of another organisation apart: their own orgId, on their webhooks too', async () => {
     const { orgId } = sim.addOrganisation();
     const bob = sim.org.addPerson({ displayName: 'Bob Other', email: 'bob@other.example', extension: '2001', orgId });

@@ -3,6 +3,7 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirS
 import fsp from 'node:fs/promises';
 import { diskFullOnce } from '../support/disk-full.js';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -158,6 +159,21 @@ describe('The delivery spool on a disk that fails', () => {
     rmSync(stuck, { recursive: true });
     assert.deepEqual(await keys(spool), ['kept']);
     assert.equal(spool.fault, undefined);
+    await spool.close();
+  });
+
+  it('refuses a delivery at once, without hanging, when its file is a FIFO (a write to one waits for a reader forever)', async () => {
+    const file = join(dir, 'inbox-3000.jsonl');
+    execFileSync('mkfifo', [file]);
+    const spool = new DeliverySpool(dir, 'inbox-3000');
+    await spool.open();
+    assert.match(String(spool.fault), /inbox-3000\.jsonl/);
+    const append = spool.append({ key: 'a', body: '{}' });
+    const outcome = await Promise.race([append.then(() => 'kept', (error: Error) => `refused: ${error.message}`), sleep(2000).then(() => 'hung for 2 s')]);
+    assert.match(outcome, /^refused: /, 'the delivery gets 503 and Webex retries it');
+    rmSync(file);
+    await spool.append({ key: 'b', body: '{}' });
+    assert.deepEqual(await keys(spool), ['b'], 'the spool works again once the FIFO is gone');
     await spool.close();
   });
 

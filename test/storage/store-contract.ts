@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert';
 import type { ParkedCall, Store } from '../../src/storage/store.js';
 import { runAttempt, SupersededError, type Attempt } from '../../src/fence.js';
+import { keepHouse } from '../../src/calls/housekeeping.js';
+import { emptyTally } from '../../src/report/figures.js';
+import { spaceSummary } from '../../src/report/gather.js';
+import { periodOf } from '../../src/report/period.js';
 
 const waiting = (id: string, roomId = 'ROOM'): ParkedCall => ({
   id,
@@ -287,6 +291,21 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     }
   });
 
+  it('keeps a person’s secondary lines as last read, replaced whole, across a restart, and forgets them on unlink', async () => {
+    assert.equal(await store.personLines('RITA'), undefined);
+    await store.savePersonLines('RITA', '{"lines":[{"ownerId":"A"}],"readAtMs":1}', 1);
+    await store.savePersonLines('RITA', '{"lines":[],"readAtMs":2}', 2);
+    store = await (async () => {
+      await store.close();
+      return reopen();
+    })();
+    assert.equal(await store.personLines('RITA'), '{"lines":[],"readAtMs":2}');
+    assert.equal(await store.personLines('SAM'), undefined);
+    await store.openSubscription('RITA', 'key');
+    await store.deleteSubscription('RITA');
+    assert.equal(await store.personLines('RITA'), undefined);
+  });
+
   it('says whose upkeep is due, webhooks made for other settings first, then longest due first, and counts delivered events as a check', async () => {
     const now = Date.now();
     const account = (personId: string, refreshExpiresAt?: number) =>
@@ -380,17 +399,21 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       assert.deepEqual(await other.staleDeliveries(t0 + 1500, 1000, 3), [{ eventKey: 'TAP', body: '{}', attempt: 2 }]);
       assert.equal(await store.attemptHolds('TAP', 1), false);
       assert.equal(await store.attemptHolds('TAP', 2), true);
+      assert.equal(await store.attemptLease('TAP', 1), undefined, 'a superseded attempt has no lease');
+      assert.equal(await store.attemptLease('TAP', 2), t0 + 2500, 'the takeover’s lease runs a lease from when it took over');
 
       const ringing = { from: ['retrieving' as const], to: 'ringing' as const, changes: { ringingFor: { personId: 'SAM', name: 'Sam' }, handedCallId: 'LATE' }, claimedBy: 'SAM' };
       await assert.rejects(runAttempt(first, () => store.moveParkedCall('call-1', ringing)), SupersededError);
       await assert.rejects(runAttempt(first, () => store.claimForRetrieve('call-1', 'SAM', 'TAP', t0 + 1600, 60_000)), SupersededError);
       await assert.rejects(runAttempt(first, () => store.attachCard('call-1', 'CARD-1')), SupersededError);
       await assert.rejects(runAttempt(first, () => store.attachPrivateCard('call-1', { roomId: 'DM', messageId: 'PRIVATE-1' })), SupersededError);
+      await assert.rejects(runAttempt(first, () => store.attachMention('call-1', 'MENTION-1')), SupersededError);
       await assert.rejects(runAttempt(first, () => store.saveParkedCall(waiting('call-2'))), SupersededError);
       const untouched = await store.parkedCall('call-1');
       assert.equal(untouched?.state, 'retrieving');
       assert.equal(untouched?.cardMessageId, undefined);
       assert.equal(untouched?.privateCard, undefined);
+      assert.equal(untouched?.mentionMessageId, undefined);
       assert.equal(await store.parkedCall('call-2'), undefined);
 
       // The takeover re-takes the event's claim and moves on; a move that loses its race (not its fence) is only false.
@@ -399,6 +422,9 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
       assert.ok(await runAttempt(second, () => other.moveParkedCall('call-1', { ...ringing, changes: { ...ringing.changes, handedCallId: 'RING-2' } })));
       assert.equal(await runAttempt(second, () => other.moveParkedCall('call-1', ringing)), false);
       assert.equal(await runAttempt(second, () => other.attachCard('call-1', 'CARD-2')), undefined);
+      assert.equal(await runAttempt(second, () => other.attachMention('call-1', 'MENTION-2')), undefined);
+      assert.equal(await runAttempt(second, () => other.attachMention('call-1', 'MENTION-3')), 'MENTION-2', 'the mention it replaced');
+      assert.equal((await store.parkedCall('call-1'))?.mentionMessageId, 'MENTION-3');
       assert.equal((await store.parkedCall('call-1'))?.handedCallId, 'RING-2');
 
       // The superseded attempt neither keeps the lease alive nor finishes the event; the current one does.
@@ -431,6 +457,43 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     } finally {
       await restarted.close();
     }
+  });
+
+  it('keeps the report’s hourly tallies past the retention of call records: settled hours once, the first tally standing, pruned after their own retention', async () => {
+    const day = 86_400_000;
+    const now = Date.parse('2026-12-04T12:00:00Z');
+    const parkedAt = new Date(now - 3 * day + 10 * 60_000).toISOString();
+    /** A call parked three days ago, closed as `to` after `afterS` seconds (as the lifecycle closes calls). */
+    const closes = async (id: string, to: 'retrieved' | 'rang-back', afterS: number, roomId = 'ROOM'): Promise<void> => {
+      await store.saveParkedCall({ ...waiting(id, roomId), parkedAt });
+      const at = Date.parse(parkedAt) + afterS * 1000;
+      const times = to === 'retrieved' ? { retrievedAt: new Date(at).toISOString() } : {};
+      assert.ok(await store.moveParkedCall(id, { from: ['waiting'], to, changes: { ...times, closedAt: new Date(at).toISOString() }, closedAtMs: at }));
+    };
+    await closes('call-1', 'retrieved', 42);
+    await closes('call-2', 'retrieved', 125);
+    await closes('call-3', 'rang-back', 60);
+    await closes('call-4', 'retrieved', 10, 'OTHER-ROOM');
+    assert.deepEqual((await store.parkedCallsBetween(new Date(now - 4 * day).toISOString(), new Date(now).toISOString(), 'ROOM')).map((c) => c.id).sort(), ['call-1', 'call-2', 'call-3']);
+    assert.equal((await store.parkedCallsBetween(new Date(now - 4 * day).toISOString(), new Date(now).toISOString())).length, 4, 'every space’s without a room');
+
+    // Housekeeping with records kept 30 days: the hour three days ago is settled, and tallied.
+    await keepHouse(store, { maxWaitMs: 30 * 60_000, retentionMs: 30 * day, reportRetentionMs: 400 * day }, new Date(now));
+    // Much later, the records are pruned (kept 1 day); the tally is not, and a second run changes nothing.
+    await keepHouse(store, { maxWaitMs: 30 * 60_000, retentionMs: 1 * day, reportRetentionMs: 400 * day }, new Date(now + 10 * day));
+    assert.equal(await store.parkedCall('call-1'), undefined, 'the call record is gone');
+    const hour = Math.floor(Date.parse(parkedAt) / 3_600_000) * 3_600_000;
+    const kept = await store.reportHours('ROOM', now - 5 * day, now);
+    assert.deepEqual(kept, [{ hourStartMs: hour, parked: 3, taken: 2, rangBack: 1, hungUp: 0, untracked: 0, waiting: 0, waits: [42, 125] }]);
+    assert.equal(JSON.stringify(kept).includes('RITA') || JSON.stringify(kept).includes('Acme'), false, 'no person, no caller');
+    await store.keepReportHours('ROOM', [{ ...emptyTally(hour), parked: 99 }]);
+    assert.equal((await store.reportHours('ROOM', hour, hour + 1))[0]?.parked, 3, 'the first tally stands');
+
+    const summary = (await spaceSummary(store, 'ROOM', periodOf('month', now))).summary;
+    assert.deepEqual([summary.totals.parked, summary.totals.taken, summary.medianWait, summary.longestWait], [3, 2, 83.5, 125], 'the report reads the tally');
+
+    assert.equal(await store.pruneReportHours(hour + 1), 2, 'both spaces’ tallies of that hour');
+    assert.deepEqual(await store.reportHours('ROOM', now - 5 * day, now), []);
   });
 
   it('answers a ping', async () => {

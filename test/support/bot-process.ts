@@ -27,6 +27,8 @@ export interface BotProcessOptions {
   ready?: string;
   /** Node's own flags; by default those in BOT_NODE_OPTIONS (the benchmark sets `npm start`'s). */
   nodeOptions?: string[];
+  /** Settings for Node's runtime rather than the bot (the allocator's); by default those in BOT_NODE_ENV (`KEY=value …`, the benchmark sets `npm start`'s). */
+  nodeEnv?: Record<string, string>;
   /** The folder the bot runs in: the project, or an installation of it elsewhere. */
   cwd?: string;
   /** A command that runs Node, such as `['prlimit', '--nofile=1024:1024']`; Node itself when empty. */
@@ -41,6 +43,7 @@ export class BotProcess {
   private readonly entry: string;
   private readonly ready: string;
   private readonly nodeOptions: string[];
+  private readonly nodeEnv: Record<string, string>;
   private readonly cwd: string;
   private readonly launcher: string[];
 
@@ -51,6 +54,7 @@ export class BotProcess {
     this.entry = options.entry ?? join('src', 'main.ts');
     this.ready = options.ready ?? '"event":"bot-ready"';
     this.nodeOptions = options.nodeOptions ?? process.env.BOT_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+    this.nodeEnv = options.nodeEnv ?? Object.fromEntries((process.env.BOT_NODE_ENV ?? '').split(' ').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
     this.cwd = options.cwd ?? ROOT;
     this.launcher = options.launcher ?? [];
   }
@@ -84,7 +88,7 @@ export class BotProcess {
     const [command = process.execPath, ...launcherArgs] = this.launcher.length ? [...this.launcher, process.execPath] : [];
     const child = spawn(command, [...launcherArgs, ...nodeOptions, ...loader, join(this.cwd, this.entry)], {
       cwd: this.cwd,
-      env: { PATH: process.env.PATH ?? '', ...this.env, ...changes },
+      env: { PATH: process.env.PATH ?? '', ...this.nodeEnv, ...this.env, ...changes },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

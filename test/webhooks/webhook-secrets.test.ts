@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { signBody } from '../../src/http/verify-signature.js';
+import { signBody } from '../../src/webhooks/signature.js';
 import { WebhookSecrets, type SecretUse } from '../../src/webhooks/webhook-secrets.js';
 import { personalSecret } from '../../src/webhooks/call-event-subscriptions.js';
 import { memoryLogger } from '../support/memory-logger.js';

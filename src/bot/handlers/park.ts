@@ -9,6 +9,12 @@ import type { BotServices } from '../context.js';
 import { escapeName, mentionName } from '../../chat/markdown.js';
 import type { HandlerContext } from '../context.js';
 import { pseudonym } from '../../logger.js';
+import { TELEPHONY_CONFIG_READ } from '../../auth/link-flow.js';
+import { sendLinkPrompt } from './link.js';
+import type { ParkedCall, PersonRef } from '../../storage/store.js';
+
+/** Why a link prompt follows "no active call" for a link made before the bot read people's lines. */
+const LINES_SCOPE_REASON = 'To park calls on the lines shared onto your phone (such as the main number), I need one more permission from Webex to read your lines.';
 
 /** How long a park asked for before linking waits for the link (as long as a link is valid). */
 const PENDING_PARK_MS = 15 * 60 * 1000;
@@ -54,8 +60,17 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
     case 'not-in-space':
       await ctx.conversation.dm(request.by.personId, 'The person you chose is not in this space, or is a bot, so I did not park the call.');
       return;
+    case 'other-organisation':
+      await ctx.conversation.dm(
+        request.by.personId,
+        `${escapeName(outcome.forPerson.name)} is in another organisation, so they could not take a call parked in yours: I did not park the call.`,
+      );
+      return;
     case 'no-call': {
-      const answer = `${escapeName(request.by.name)}, you have no active call to park.`;
+      // A link that cannot read her lines cannot see a call on the main number's line: she may link again.
+      const blind = !(await ctx.services.vault.grants(request.by.personId, TELEPHONY_CONFIG_READ));
+      const answer = `${escapeName(request.by.name)}, you have no active call to park${blind ? ' on your own line. If it is on a line shared onto your phone (such as the main number), I have sent you a private message: link again so I can see your lines' : ''}.`;
+      if (blind) await sendLinkPrompt(ctx, request.by, LINES_SCOPE_REASON);
       if (ctx.fromCard) await ctx.conversation.dm(request.by.personId, answer);
       else await ctx.conversation.say(answer);
       return;
@@ -94,9 +109,15 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
     case 'parked': {
       const { call } = outcome;
       if (call.cardMessageId) {
-        // A replay (after a crash, or a takeover of a paused instance's event): the card is up. The private
-        // card of the person it is for may not be: its sender stopped first (a superseded one cannot send it now).
-        if (call.forPerson && !call.privateCard) await ctx.services.board.sendPrivately({ ...call, forPerson: call.forPerson });
+        // A replay (after a crash, or a takeover of a paused instance's event): the card is up. The mention
+        // and the private card of the person it is for may not be: their sender stopped first (a superseded
+        // one cannot send them now). Each is recorded once sent, so what is missing is sent, and only that.
+        const { forPerson, cardMessageId } = call;
+        if (!forPerson) return;
+        await Promise.all([
+          !call.mentionMessageId && ctx.services.board.mention(call, cardMessageId, mentionOf(call, forPerson)),
+          !call.privateCard && ctx.services.board.sendPrivately({ ...call, forPerson }),
+        ]);
         return;
       }
       let cardId: string;
@@ -114,17 +135,18 @@ export async function handlePark(ctx: HandlerContext, request: ParkRequest): Pro
       const { forPerson } = call;
       // Independent of each other: the mention in the card's thread, the private card, the older cards closing.
       await Promise.all([
-        forPerson &&
-          ctx.conversation.reply(
-            cardId,
-            `<@personId:${forPerson.personId}|${mentionName(forPerson.name)}>, a call from ${callerInMarkdown(call.caller)} is waiting for you on **${escapeName(call.parkedAgainst.number)}**.`,
-          ),
+        forPerson && ctx.services.board.mention(call, cardId, mentionOf(call, forPerson)),
         forPerson && ctx.services.board.sendPrivately({ ...call, cardMessageId: cardId, forPerson }),
         ...outcome.superseded.map((older) => ctx.services.board.show(older)),
       ]);
       return;
     }
   }
+}
+
+/** The @mention of the person a call was parked for, posted in its card's thread. */
+function mentionOf(call: ParkedCall, forPerson: PersonRef): string {
+  return `<@personId:${forPerson.personId}|${mentionName(forPerson.name)}>, a call from ${callerInMarkdown(call.caller)} is waiting for you on **${escapeName(call.parkedAgainst.number)}**.`;
 }
 
 /**

@@ -55,6 +55,15 @@ async function showOutcome(ctx: HandlerContext, outcome: RetrieveByNumberOutcome
     case 'settled':
       await ctx.services.board.showRingEnd(outcome.call);
       return;
+    case 'carried-out':
+      // The first attempt at this tap got Webex to ring, and may have stopped before the card said so
+      // or before it followed the ring: a ring still on is shown and followed. Once it ended, whatever
+      // ended it showed the card.
+      ctx.logger.info({ event: 'retrieve-carried-out', parkId: outcome.call.id }, 'A replayed retrieve had already been carried out');
+      if (outcome.call.state !== 'ringing') return;
+      await ctx.services.board.show(outcome.call);
+      followRing(ctx, outcome.call);
+      return;
     case 'gone':
       ctx.logger.info({ event: 'call-gone', parkId: outcome.call.id }, 'Nothing was parked there any more');
       await ctx.services.board.show(outcome.call);

@@ -11,6 +11,8 @@ export async function handleRingOn(ctx: HandlerContext, by: PersonRef, words?: s
   try {
     await tell(ctx, by, words ? await chooseRing(ctx.services, by.personId, { words }) : { type: 'choose', options: await ringOptions(ctx.services, by.personId) });
     if (!ctx.isDirect) await ctx.conversation.say(`${escapeName(by.name)}, I have sent you a private message.`);
+    // Her devices were just read with the scope lines need: her lines are read again too (a line an admin added shows up).
+    await ctx.services.vault.withToken(by.personId, (token) => ctx.services.lines.read(by.personId, token)).catch(() => undefined);
   } catch (error) {
     await reportFailure(ctx, error, 'ring-on', by);
   }

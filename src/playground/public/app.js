@@ -39,12 +39,13 @@
     const time = new Date(message.created).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
     return el('div', { class: `msg${message.parentId ? ' reply' : ''}`, 'data-from': message.from },
       el('div', { class: 'who' }, message.from, el('time', {}, time)),
-      message.card ? renderCard(message) : el('div', { class: 'text' }, message.text));
+      message.card ? renderCard(message) : el('div', { class: 'text' }, message.text),
+      message.image ? el('img', { class: 'chart', src: message.image, alt: message.text }) : []);
   }
 
-  const callLine = (person, call) => {
+  const callLine = (person, call, line) => {
     const what = call.state === 'alerting' ? `${call.recall ? 'Ringing back' : 'Ringing'}: ${call.with}` : `On a call with ${call.with} (${call.state})`;
-    const act = (action) => () => post('phone', { personId: person.id, callId: call.id, action });
+    const act = (action) => () => post('phone', { personId: person.id, callId: call.id, action, ...(line ? { lineId: line.id } : {}) });
     return el('div', { class: 'call' }, what, ' ',
       call.state === 'alerting' ? [el('button', { type: 'button', onclick: act('answer') }, 'Answer'), el('button', { type: 'button', onclick: act('hangup') }, 'Decline')]
         : el('button', { type: 'button', onclick: act('hangup') }, 'Hang up'));
@@ -65,6 +66,10 @@
     document.getElementById('people').replaceChildren(...state.people.map((person) => el('div', { class: `person${person.id === me ? ' me' : ''}` },
       el('label', {}, el('input', { type: 'radio', name: 'me', value: person.id, ...(person.id === me ? { checked: '' } : {}), onchange: () => { me = person.id; lastState = ''; refresh(); } }), ` ${person.name} · ${person.extension}`),
       el('div', { class: 'calls' }, person.calls.length ? person.calls.map((call) => callLine(person, call)) : 'No call'),
+      (person.lines || []).map((line) => el('div', { class: 'line' },
+        el('div', { class: 'line-name' }, `${line.name} ${line.number} (on this phone)`),
+        el('div', { class: 'calls' }, line.calls.length ? line.calls.map((call) => callLine(person, call, line)) : 'No call'),
+        el('button', { type: 'button', onclick: () => post('call', { lineId: line.id, fromName: prompt('Who is calling the main number?', 'Acme Corp') || 'Acme Corp' }) }, `Ring ${line.name}`))),
       el('ul', { class: 'devices' }, person.devices.map((device) => el('li', { class: device.ringing ? 'ringing' : '' }, `${device.ringing ? '🔔 ' : ''}${device.name}`))),
       el('button', { type: 'button', onclick: () => post('call', { personId: person.id, fromName: prompt('Who is calling?', 'Acme Corp') || 'Acme Corp' }) }, 'Ring'))));
     document.getElementById('parked').replaceChildren(...(state.parked.length ? state.parked.map((p) => el('div', { class: 'parked-call' },
@@ -89,6 +94,7 @@
     }
   }
 
+  document.getElementById('report').addEventListener('click', () => post('say', { personId: me, text: 'report' }));
   document.getElementById('chat').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = document.getElementById('text');

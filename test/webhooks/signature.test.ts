@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHmac } from 'node:crypto';
-import { isValidSignature } from '../../src/http/verify-signature.js';
+import { isValidSignature } from '../../src/webhooks/signature.js';
 
 describe('webhook signature check', () => {
   const secret = 'the-webhook-secret-123';
