@@ -3,9 +3,9 @@ import type { CallEventSubscription, LinkedAccount, LinkState, ParkedCall, Parke
 
 /**
  * Table rows as both drivers return them, and their mapping to records. Epoch-millisecond columns are
- * BIGINT: SQLite returns numbers, `pg` returns strings; `Number()` reads both.
+ * BIGINT, which both adapters return as numbers (src/storage/sql-driver.ts).
  */
-type Millis = number | string;
+type Millis = number;
 
 export interface ParkedRow {
   record: string;

@@ -1,4 +1,4 @@
-/** What the bot keeps between messages and restarts. One interface; one file per database. */
+/** What the bot keeps between messages and restarts. One interface, one implementation (src/storage/sql-store.ts) over a driver a database. */
 import type { ReportStore } from '../report/sources.js';
 
 /**

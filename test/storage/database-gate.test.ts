@@ -48,7 +48,7 @@ describe('The database gate', () => {
   it('lets work wait out a full disk and finish once there is room, saying why in the log', async () => {
     const { logger, text } = memoryLogger();
     const gate = new DatabaseGate(store, logger, { probeMs: 20 });
-    const db = (store as unknown as { db: DatabaseSync }).db;
+    const db = (store as unknown as { driver: { db: DatabaseSync } }).driver.db;
     const pages = (db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
     db.exec(`PRAGMA max_page_count = ${pages}`);
 
