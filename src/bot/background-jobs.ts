@@ -1,4 +1,5 @@
 import { keepHouse, type HousekeepingSettings } from '../calls/housekeeping.js';
+import { keepReportTallies } from '../report/gather.js';
 import type { BotWebhooks } from '../webhooks/bot-webhooks.js';
 import type { BotServices } from './context.js';
 
@@ -19,7 +20,7 @@ export function startBackgroundJobs(
 ): { stop(): void } {
   const { logger } = services;
   const housekeeping = async (): Promise<void> => {
-    const { expired, pruned } = await keepHouse(services.store, settings);
+    const { expired, pruned } = await keepHouse(services.store, settings, new Date(), (nowMs) => keepReportTallies(services.store, nowMs, settings));
     for (const call of expired) await services.board.show(call);
     const owed = await services.board.catchUp();
     if (expired.length || pruned || owed) logger.info({ event: 'housekeeping', expired: expired.length, pruned, owedCardsShown: owed }, 'Expired and pruned parked calls, showed owed cards');

@@ -1,25 +1,6 @@
-import type { ParkedCall } from '../storage/store.js';
+import type { HourTally, ParkedCall } from '../storage/store.js';
 
-/**
- * What became of the calls parked from one space in one hour: counts only, and the waits of those
- * taken in seconds. No person and no caller: this is what is kept for `REPORT_RETENTION_DAYS`.
- */
-export interface HourTally {
-  /** The hour's start, epoch ms (UTC, whole hour). */
-  hourStartMs: number;
-  parked: number;
-  /** Retrieved through the bot or picked up from a phone. */
-  taken: number;
-  rangBack: number;
-  /** Webex found nothing parked any more and no event said why: the caller hung up. */
-  hungUp: number;
-  /** Superseded by a newer park on the number, or waited past PARKED_CALL_MAX_WAIT_MINUTES. */
-  untracked: number;
-  /** Still parked, or ringing a retriever, when counted: only ever in figures read from live records. */
-  waiting: number;
-  /** Seconds from parked until taken, one per call taken. */
-  waits: number[];
-}
+export type { HourTally };
 
 export type Outcome = 'taken' | 'rangBack' | 'hungUp' | 'untracked' | 'waiting';
 export const OUTCOMES: readonly Outcome[] = ['taken', 'rangBack', 'hungUp', 'untracked', 'waiting'];

@@ -1,8 +1,8 @@
-import type { ParkedCall } from '../storage/store.js';
+import type { ParkedCall, Store } from '../storage/store.js';
 import { DAY_MS, median, outcomeOf, tallyCalls, waitOf, type HourTally } from './figures.js';
 import type { Period } from './period.js';
 import type { PersonCount, PersonFigures } from './report-card.js';
-import type { ReportStore } from './sources.js';
+import type { ReportStore } from '../storage/store.js';
 import { summarize, type Summary } from './summary.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -70,6 +70,23 @@ export function takenByPerson(calls: readonly ParkedCall[]): PersonCount[] {
   }
   if (counts.size < MIN_PEOPLE_SHOWN) return [];
   return [...counts.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const DEFAULT_REPORT_RETENTION_MS = 400 * DAY_MS;
+/** An hour's tally is kept once it is this old (every call in it long closed), or half the records' retention if shorter. */
+const SETTLE_MS = 2 * DAY_MS;
+const TALLY_EVERY_MS = 60 * 60_000;
+const REPORT_TALLY_LEASE = 'report-tallies';
+
+/**
+ * Housekeeping's step before call records are pruned (`keepHouse`'s `beforePruning`): each settled
+ * hour's tally is kept while all its records still are, and tallies past `reportRetentionMs` go. It
+ * reads every record of the retention, so once an hour, by one instance.
+ */
+export async function keepReportTallies(store: Store, nowMs: number, settings: { retentionMs: number; reportRetentionMs?: number | undefined }): Promise<void> {
+  if (!(await store.takeLease(REPORT_TALLY_LEASE, nowMs, TALLY_EVERY_MS))) return;
+  await keepSettledHours(store, nowMs, settings.retentionMs, Math.min(SETTLE_MS, settings.retentionMs / 2));
+  await store.pruneReportHours(nowMs - (settings.reportRetentionMs ?? DEFAULT_REPORT_RETENTION_MS));
 }
 
 /**

@@ -232,3 +232,12 @@ export interface SimLine {
   /** Whose phones the line appears on. */
   sharedWith: string[];
 }
+
+/** A file posted with a message, kept whole so that a test (or the playground) can look at it. */
+export interface SimContent {
+  id: string;
+  roomId: string;
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}

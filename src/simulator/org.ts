@@ -2,10 +2,10 @@ import { EventEmitter } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
-import type { SimContent } from './uploads.js';
 import type {
   SimAttachment,
   SimAttachmentAction,
+  SimContent,
   SimMembership,
   SimMessage,
   SimPerson,

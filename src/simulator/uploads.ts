@@ -2,16 +2,7 @@ import express, { type Request, type Router } from 'express';
 import { webexId } from './ids.js';
 import { badRequest, notFound, SimError } from './errors.js';
 import type { NewMessage, SimOrg } from './org.js';
-import type { SimMessage, SimPerson } from './model.js';
-
-/** A file posted with a message, kept whole so that a test (or the playground) can look at it. */
-export interface SimContent {
-  id: string;
-  roomId: string;
-  name: string;
-  contentType: string;
-  bytes: Buffer;
-}
+import type { SimContent, SimMessage, SimPerson } from './model.js';
 
 /** Webex takes files of up to 100 MB; past it the upload is refused. */
 const MAX_FILE_BYTES = 100 * 1024 * 1024;

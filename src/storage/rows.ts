@@ -1,5 +1,4 @@
-import type { HourTally } from '../report/figures.js';
-import type { CallEventSubscription, LinkedAccount, LinkState, ParkedCall, ParkedCallMove, ParkState, RingChoice } from './store.js';
+import type { CallEventSubscription, HourTally, LinkedAccount, LinkState, ParkedCall, ParkedCallMove, ParkState, RingChoice } from './store.js';
 
 /**
  * Table rows as both drivers return them, and their mapping to records. Epoch-millisecond columns are

@@ -5,6 +5,7 @@ import {
   PRUNE_INTERVAL_MS,
   SEEN_EVENT_TTL_MS,
   type CallEventSubscription,
+  type HourTally,
   type SubscriptionResult,
   type LinkedAccount,
   type LinkState,
@@ -39,7 +40,6 @@ import {
   toHourTally,
   tallyJson,
 } from './rows.js';
-import type { HourTally } from '../report/figures.js';
 
 /** Brings the schema up to date: run by each adapter at open, as a transaction of its own (`alone`). */
 export function* migrate(): Steps<void> {

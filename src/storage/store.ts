@@ -1,5 +1,4 @@
 /** What the bot keeps between messages and restarts. One interface, one implementation (src/storage/sql-store.ts) over a driver a database. */
-import type { ReportStore } from '../report/sources.js';
 
 /**
  * Where a parked call is in its life (src/calls/lifecycle.ts moves it). `parking`: Webex has been (or
@@ -152,6 +151,43 @@ export interface LinkState {
   personId: string;
   codeVerifier: string;
   expiresAt: number;
+}
+
+/**
+ * What became of the calls parked from one space in one hour: counts only, and the waits of those
+ * taken in seconds. No person and no caller: this is what is kept for `REPORT_RETENTION_DAYS`.
+ */
+export interface HourTally {
+  /** The hour's start, epoch ms (UTC, whole hour). */
+  hourStartMs: number;
+  parked: number;
+  /** Retrieved through the bot or picked up from a phone. */
+  taken: number;
+  rangBack: number;
+  /** Webex found nothing parked any more and no event said why: the caller hung up. */
+  hungUp: number;
+  /** Superseded by a newer park on the number, or waited past PARKED_CALL_MAX_WAIT_MINUTES. */
+  untracked: number;
+  /** Still parked, or ringing a retriever, when counted: only ever in figures read from live records. */
+  waiting: number;
+  /** Seconds from parked until taken, one per call taken. */
+  waits: number[];
+}
+
+/**
+ * Where a report's figures come from: the per-space hourly tallies kept past the call records'
+ * retention (counts and waits only), and the call records themselves while they are kept.
+ * Kept in the store (src/report/ reads it).
+ */
+export interface ReportStore {
+  /** The space's kept tallies of hours in [fromMs, toMs), oldest first. */
+  reportHours(roomId: string, fromMs: number, toMs: number): Promise<HourTally[]>;
+  /** Keeps each tally unless one is kept for that space and hour already: the first one stands. */
+  keepReportHours(roomId: string, tallies: readonly HourTally[]): Promise<void>;
+  /** Forgets tallies of hours before `beforeMs`; returns how many. */
+  pruneReportHours(beforeMs: number): Promise<number>;
+  /** Call records parked in [fromIso, toIso), of one space when `roomId` is given, oldest first. */
+  parkedCallsBetween(fromIso: string, toIso: string, roomId?: string): Promise<ParkedCall[]>;
 }
 
 /**

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { ParkedCall, Store } from '../../src/storage/store.js';
 import { runAttempt, SupersededError, type Attempt } from '../../src/fence.js';
 import { keepHouse } from '../../src/calls/housekeeping.js';
+import { keepReportTallies } from '../../src/report/gather.js';
 import { emptyTally } from '../../src/report/figures.js';
 import { spaceSummary } from '../../src/report/gather.js';
 import { periodOf } from '../../src/report/period.js';
@@ -478,9 +479,13 @@ export function storeContract(open: () => Promise<StoreUnderTest | undefined>): 
     assert.equal((await store.parkedCallsBetween(new Date(now - 4 * day).toISOString(), new Date(now).toISOString())).length, 4, 'every space’s without a room');
 
     // Housekeeping with records kept 30 days: the hour three days ago is settled, and tallied.
-    await keepHouse(store, { maxWaitMs: 30 * 60_000, retentionMs: 30 * day, reportRetentionMs: 400 * day }, new Date(now));
+    const housekeeping = (retentionMs: number, at: number): Promise<unknown> => {
+      const settings = { maxWaitMs: 30 * 60_000, retentionMs, reportRetentionMs: 400 * day };
+      return keepHouse(store, settings, new Date(at), (nowMs) => keepReportTallies(store, nowMs, settings));
+    };
+    await housekeeping(30 * day, now);
     // Much later, the records are pruned (kept 1 day); the tally is not, and a second run changes nothing.
-    await keepHouse(store, { maxWaitMs: 30 * 60_000, retentionMs: 1 * day, reportRetentionMs: 400 * day }, new Date(now + 10 * day));
+    await housekeeping(1 * day, now + 10 * day);
     assert.equal(await store.parkedCall('call-1'), undefined, 'the call record is gone');
     const hour = Math.floor(Date.parse(parkedAt) / 3_600_000) * 3_600_000;
     const kept = await store.reportHours('ROOM', now - 5 * day, now);
