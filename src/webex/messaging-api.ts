@@ -86,15 +86,19 @@ export class MessagingApi {
     const items = await this.listMemberships({ roomId, personId }, membershipSchema);
     const membership = items.find((item) => item.personId === personId);
     if (!membership || isBotAddress(membership.personEmail)) return undefined;
-    const person = await this.http.request({ method: 'GET', path: `/people/${encodeURIComponent(personId)}`, token: this.botToken, schema: personSchema, safeToRepeat: true });
+    const person = await this.person(personId);
     if (person.type === 'bot') return undefined;
     return { personId, name: membership.personDisplayName || membership.personEmail || 'Someone', ...(person.orgId ? { orgId: person.orgId } : {}) };
   }
 
   /** The person's organisation, as Webex names it (`GET /people/{id}`, `orgId`); undefined when Webex does not say. */
   async orgOf(personId: string): Promise<string | undefined> {
-    const person = await this.http.request({ method: 'GET', path: `/people/${encodeURIComponent(personId)}`, token: this.botToken, schema: personSchema, safeToRepeat: true });
-    return person.orgId || undefined;
+    return (await this.person(personId)).orgId || undefined;
+  }
+
+  /** `GET /people/{id}` with the bot's token. */
+  private person(personId: string): Promise<z.infer<typeof personSchema>> {
+    return this.http.request({ method: 'GET', path: `/people/${encodeURIComponent(personId)}`, token: this.botToken, schema: personSchema, safeToRepeat: true });
   }
 
   async deleteMessage(messageId: string): Promise<void> {
